@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+#include "kvm/guest_mem.h"
+
+#include <string.h>
+
+int guest_mem_add_region(struct guest_mem *m, uint64_t gpa, uint64_t size,
+			 void *host)
+{
+	unsigned int i;
+
+	if (m->nr_regions >= GUEST_MEM_MAX_REGIONS || size == 0 ||
+	    gpa + size < gpa)
+		return -1;
+	for (i = 0; i < m->nr_regions; i++) {
+		const struct guest_mem_region *r = &m->regions[i];
+
+		if (gpa < r->gpa + r->size && r->gpa < gpa + size)
+			return -1;
+	}
+	m->regions[m->nr_regions++] = (struct guest_mem_region){
+		.gpa = gpa,
+		.size = size,
+		.host = host,
+	};
+	return 0;
+}
+
+void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	unsigned int i;
+
+	if (gpa + len < gpa)
+		return NULL;
+	for (i = 0; i < m->nr_regions; i++) {
+		const struct guest_mem_region *r = &m->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size &&
+		    len <= r->size - (gpa - r->gpa))
+			return r->host + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
+bool guest_mem_range_ok(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	return guest_mem_ptr(m, gpa, len) != NULL;
+}
+
+int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst,
+		   size_t len)
+{
+	const void *p = guest_mem_ptr(m, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(dst, p, len);
+	return 0;
+}
+
+int guest_mem_write(const struct guest_mem *m, uint64_t gpa, const void *src,
+		    size_t len)
+{
+	void *p = guest_mem_ptr(m, gpa, len);
+
+	if (!p)
+		return -1;
+	memcpy(p, src, len);
+	return 0;
+}
+
+int guest_mem_fill(const struct guest_mem *m, uint64_t gpa, uint8_t byte,
+		   size_t len)
+{
+	void *p = guest_mem_ptr(m, gpa, len);
+
+	if (!p)
+		return -1;
+	memset(p, byte, len);
+	return 0;
+}
+
+uint64_t guest_mem_total(const struct guest_mem *m)
+{
+	uint64_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < m->nr_regions; i++)
+		total += m->regions[i].size;
+	return total;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_KVM_GUEST_MEM_H
+#define VIREO_KVM_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The one gate to guest-physical memory. Every access by a loader or a
+ * device goes through these bounds-checked helpers; nothing else turns a
+ * guest-physical address into a host pointer. The structure is plain data
+ * (no ioctls), so unit tests build a fake guest memory from a malloc'd
+ * buffer.
+ */
+
+#define GUEST_MEM_MAX_REGIONS 4
+
+struct guest_mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+};
+
+struct guest_mem {
+	struct guest_mem_region regions[GUEST_MEM_MAX_REGIONS];
+	unsigned int nr_regions;
+};
+
+/* Regions must not overlap; returns -1 when full or overlapping. */
+int guest_mem_add_region(struct guest_mem *m, uint64_t gpa, uint64_t size,
+			 void *host);
+
+/*
+ * Host pointer for [gpa, gpa + len) when the whole range lies inside one
+ * region, else NULL. len == 0 is valid when gpa is inside (or at the end
+ * of) a region. Overflow of gpa + len is rejected.
+ */
+void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+bool guest_mem_range_ok(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
+/* 0 on success, -1 when any byte of the range is outside guest RAM. */
+int guest_mem_read(const struct guest_mem *m, uint64_t gpa, void *dst,
+		   size_t len);
+int guest_mem_write(const struct guest_mem *m, uint64_t gpa, const void *src,
+		    size_t len);
+int guest_mem_fill(const struct guest_mem *m, uint64_t gpa, uint8_t byte,
+		   size_t len);
+
+/* Total bytes of guest RAM across regions. */
+uint64_t guest_mem_total(const struct guest_mem *m);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_VMM_LAYOUT_H
+#define VIREO_VMM_LAYOUT_H
+
+/*
+ * Guest-physical memory map of a vireo x86-64 machine. Boot structures live
+ * in low memory below 640 KiB; RAM above 3 GiB moves above 4 GiB so that
+ * [3 GiB, 4 GiB) is free for PCI BARs, virtio-mmio, IOAPIC and LAPIC.
+ */
+
+#define LAYOUT_BOOT_GDT 0x500ULL
+#define LAYOUT_BOOT_IDT 0x520ULL
+#define LAYOUT_PVH_START_INFO 0x6000ULL /* hvm_start_info + memmap */
+#define LAYOUT_ZERO_PAGE 0x7000ULL /* struct boot_params */
+#define LAYOUT_PML4 0x9000ULL
+#define LAYOUT_PDPT 0xa000ULL
+#define LAYOUT_PD 0xb000ULL /* 4 pages: identity map of 4 GiB */
+#define LAYOUT_CMDLINE 0x20000ULL
+#define LAYOUT_CMDLINE_MAX 0x10000ULL
+#define LAYOUT_BOOT_STACK 0x8ff0ULL
+
+/* Legacy area: EBDA/VGA/BIOS are reported reserved; the MP table sits there. */
+#define LAYOUT_EBDA_START 0x9fc00ULL
+#define LAYOUT_MPTABLE 0x9fc00ULL
+#define LAYOUT_HIGH_MEMORY 0x100000ULL /* 1 MiB */
+
+/* Default load address of a relocatable bzImage's protected-mode kernel. */
+#define LAYOUT_KERNEL_LOAD 0x1000000ULL /* 16 MiB */
+
+#define LAYOUT_MMIO_HOLE_START 0xc0000000ULL /* 3 GiB */
+#define LAYOUT_MMIO_HOLE_END 0x100000000ULL /* 4 GiB */
+#define LAYOUT_IOAPIC_BASE 0xfec00000ULL
+#define LAYOUT_LAPIC_BASE 0xfee00000ULL
+
+/* Where the PCI/virtio-mmio allocator hands out 32-bit MMIO windows. */
+#define LAYOUT_MMIO32_START 0xc0000000ULL
+#define LAYOUT_MMIO32_END 0xfec00000ULL
+
+#endif
