@@ -9,7 +9,7 @@
  */
 
 #define LAYOUT_BOOT_GDT 0x500ULL
-#define LAYOUT_BOOT_IDT 0x520ULL
+#define LAYOUT_BOOT_IDT 0x530ULL /* after the 6-entry GDT */
 #define LAYOUT_PVH_START_INFO 0x6000ULL /* hvm_start_info + memmap */
 #define LAYOUT_ZERO_PAGE 0x7000ULL /* struct boot_params */
 #define LAYOUT_PML4 0x9000ULL
