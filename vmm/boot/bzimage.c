@@ -106,7 +106,7 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	const uint8_t *p = image;
 	struct kernel_info out = { .format = KERNEL_FORMAT_BZIMAGE };
 	struct setup_header *hdr = &out.hdr;
-	uint64_t setup_size, kernel_size, need, load;
+	uint64_t setup_size, kernel_size, need, load = 0;
 	unsigned int setup_sects;
 
 	if (bz_read_header(p, size, hdr, e))

@@ -235,9 +235,10 @@ static int elf_pvh_from_desc(const struct elf_image *img, unsigned int i,
 }
 
 /*
- * Walks one PT_NOTE segment. Notes are padded to p_align when it is 8 and
- * to 4 otherwise, which is what Linux's 4-byte ELFNOTE() entries and
- * 8-byte GNU property notes both produce and what binutils assumes.
+ * Walks one PT_NOTE segment. Descriptor and next note start at multiples
+ * of p_align from the note start when p_align is 8, of 4 otherwise: that
+ * is what Linux's ELFNOTE() entries and 8-byte GNU property notes both
+ * produce, and how binutils reads them.
  */
 static int elf_scan_notes(const struct elf_image *img, unsigned int i,
 			  uint64_t *pvh, struct err *e)
@@ -254,7 +255,7 @@ static int elf_scan_notes(const struct elf_image *img, unsigned int i,
 
 		memcpy(&nh, seg + pos, sizeof(nh));
 		name_off = pos + sizeof(nh);
-		desc_off = name_off + elf_align_up(nh.n_namesz, align);
+		desc_off = pos + elf_align_up(sizeof(nh) + nh.n_namesz, align);
 		if (desc_off > ph->p_filesz ||
 		    nh.n_descsz > ph->p_filesz - desc_off)
 			return err_set(e,
