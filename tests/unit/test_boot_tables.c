@@ -69,12 +69,12 @@ static uint64_t tbt_u64(const struct tbt_ctx *c, uint64_t gpa)
 
 static uint8_t tbt_sum(const struct tbt_ctx *c, uint64_t gpa, size_t len)
 {
-	uint8_t sum = 0;
+	unsigned int sum = 0;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		sum += c->ram[gpa + i];
-	return sum;
+	return (uint8_t)(sum & 0xff);
 }
 
 static void tbt_assert_e820(const struct boot_e820_entry *ent, uint64_t addr,

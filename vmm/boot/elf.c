@@ -152,7 +152,7 @@ static int elf_check_load(const struct guest_mem *m,
 			       (uint64_t)ph->p_memsz);
 	if (ph->p_memsz == 0)
 		return 0;
-	if (start + ph->p_memsz < start)
+	if (ph->p_memsz > UINT64_MAX - start)
 		return err_set(e,
 			       "ELF kernel segment %u wraps around the address space",
 			       i);

@@ -26,7 +26,7 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 	last = ram_end_below_4g - 1;
 	if (ki->initrd_addr_max < last)
 		last = ki->initrd_addr_max;
-	gpa = (last + 1 - size) & ~(INITRD_ALIGN - 1);
+	gpa = size <= last + 1 ? (last + 1 - size) & ~(INITRD_ALIGN - 1) : 0;
 	if (size > last + 1 || gpa < ki->load_end)
 		return err_set(e,
 			       "initrd too large: %zu bytes do not fit page-aligned between the kernel end 0x%" PRIx64 " and 0x%" PRIx64,

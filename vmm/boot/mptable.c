@@ -120,12 +120,12 @@ _Static_assert(MP_SIZE(MP_MAX_CPUS) <= LAYOUT_HIGH_MEMORY - LAYOUT_MPTABLE,
 /* Both structures must sum to zero, checksum byte included. */
 static uint8_t mp_checksum(const uint8_t *p, size_t len)
 {
-	uint8_t sum = 0;
+	unsigned int sum = 0;
 	size_t i;
 
 	for (i = 0; i < len; i++)
 		sum += p[i];
-	return (uint8_t)-sum;
+	return (uint8_t)(0x100 - (sum & 0xff));
 }
 
 /* Appends one entry to the table being built. */
