@@ -1,0 +1,107 @@
+# vireo: top-level build. `make run` boots the bundled guest; `make test`
+# runs every test (unit + integration, plain and ASan/UBSan builds).
+
+CC ?= gcc
+BUILD := build
+VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Werror
+BASE_CFLAGS := -std=gnu11 $(WARN) -g -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' -MMD -MP -pthread
+OPT_CFLAGS := -O2
+SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDLIBS := -pthread
+
+# Everything but main() goes into a library that the unit tests link too.
+LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
+	devices/legacy/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c)) cli/args.c
+MAIN_SRCS := cli/main.c
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+INTEG_SRCS := $(sort $(wildcard tests/integration/*.c))
+
+objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
+
+PLAIN := $(BUILD)
+ASAN := $(BUILD)/asan
+
+.PHONY: all deps guest run test unit-test integration-test bench clean format check-format
+all: $(PLAIN)/vireo
+
+$(PLAIN)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(ASAN)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(PLAIN)/vireo: $(call objs,$(PLAIN),$(LIB_SRCS) $(MAIN_SRCS))
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(ASAN)/vireo: $(call objs,$(ASAN),$(LIB_SRCS) $(MAIN_SRCS))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PLAIN)/unit-tests: $(call objs,$(PLAIN),$(LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(ASAN)/unit-tests: $(call objs,$(ASAN),$(LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+$(PLAIN)/integration-tests: $(call objs,$(PLAIN),$(INTEG_SRCS) util/err.c)
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# --- packages -------------------------------------------------------------
+# Debian packages vireo builds and tests with; guest-images lists its own.
+PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 \
+	$(shell cat guest-images/packages.txt 2>/dev/null)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make deps: installing$$missing"; \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# --- guest ------------------------------------------------------------------
+guest:
+	guest-images/build
+
+GUEST_OUT := guest-images/out
+
+run: deps all guest
+	@if [ -t 0 ]; then check=""; else check="vireo.check=all"; fi; \
+	exec $(PLAIN)/vireo run --kernel $(GUEST_OUT)/micro/vmlinux \
+		--initrd $(GUEST_OUT)/initramfs.cpio --cpus 2 --memory 512M \
+		--cmdline "$$(tests/guest-cmdline) $$check"
+
+# --- tests ------------------------------------------------------------------
+unit-test: $(PLAIN)/unit-tests $(ASAN)/unit-tests
+	$(PLAIN)/unit-tests
+	$(ASAN)/unit-tests
+
+integration-test: $(PLAIN)/vireo $(ASAN)/vireo $(PLAIN)/integration-tests
+	VIREO=$(PLAIN)/vireo $(PLAIN)/integration-tests -j1
+	VIREO=$(ASAN)/vireo $(PLAIN)/integration-tests -j1 --filter 'boot/*'
+
+test: deps all guest
+	$(MAKE) unit-test
+	$(MAKE) integration-test
+
+bench: deps all guest
+	tests/bench/boot-bench
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)

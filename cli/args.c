@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+#include "cli/args.h"
+
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#include "util/file.h"
+#include "util/size.h"
+
+struct cli_option {
+	const char *name;
+	const char *metavar; /* NULL: a flag without argument */
+	const char *help;
+	int (*apply)(struct vm_config *cfg, const char *arg, struct err *e);
+};
+
+static int opt_kernel(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->kernel_path = arg;
+	return 0;
+}
+
+static int opt_initrd(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->initrd_path = arg;
+	return 0;
+}
+
+static int opt_cmdline(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->cmdline = arg;
+	return 0;
+}
+
+static int opt_cpus(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (uint_parse(arg, 1, VM_CONFIG_MAX_CPUS, &cfg->nr_cpus) < 0)
+		return err_set(e, "--cpus '%s': expected a number from 1 to %d",
+			       arg, VM_CONFIG_MAX_CPUS);
+	return 0;
+}
+
+static int opt_memory(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (size_parse(arg, &cfg->mem_size) < 0)
+		return err_set(e, "--memory '%s': expected a size such as 512M or 2G",
+			       arg);
+	if (cfg->mem_size < VM_CONFIG_MIN_MEM)
+		return err_set(e, "--memory '%s': at least %llu MiB needed", arg,
+			       VM_CONFIG_MIN_MEM >> 20);
+	return 0;
+}
+
+static int opt_no_host_quirks(struct vm_config *cfg, const char *arg,
+			      struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->host_quirks = false;
+	return 0;
+}
+
+static int opt_pvh(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->pvh_entry = true;
+	return 0;
+}
+
+static int opt_stats(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->stats = true;
+	return 0;
+}
+
+static int opt_verbose(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->verbose = true;
+	return 0;
+}
+
+static int opt_kvm(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->kvm_path = arg;
+	return 0;
+}
+
+/* `vireo run` options; new devices add a row here. */
+static const struct cli_option run_options[] = {
+	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
+	  opt_kernel },
+	{ "--initrd", "PATH", "initial ramdisk", opt_initrd },
+	{ "--cmdline", "STR",
+	  "kernel command line (default \"" VM_CONFIG_DEFAULT_CMDLINE "\")",
+	  opt_cmdline },
+	{ "--cpus", "N", "number of vCPUs (default 1)", opt_cpus },
+	{ "--memory", "SIZE", "guest RAM, e.g. 512M, 2G (default 512M)",
+	  opt_memory },
+	{ "--no-host-quirks", NULL,
+	  "do not add the guest kernel parameters this host's KVM needs",
+	  opt_no_host_quirks },
+	{ "--pvh", NULL, "enter an ELF vmlinux through its PVH entry point",
+	  opt_pvh },
+	{ "--stats", NULL, "print vCPU exit counts when the guest ends",
+	  opt_stats },
+	{ "--verbose", NULL, "debug messages on stderr", opt_verbose },
+	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
+};
+
+#define NR_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))
+
+void cli_print_help(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+		"usage: vireo run --kernel PATH [options]\n"
+		"       vireo --help | --version\n\n"
+		"Run a Linux guest on KVM.\n\noptions for run:\n");
+	for (i = 0; i < NR_RUN_OPTIONS; i++) {
+		char left[40];
+
+		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
+			 run_options[i].metavar ? " " : "",
+			 run_options[i].metavar ? run_options[i].metavar : "");
+		fprintf(out, "  %-22s %s\n", left, run_options[i].help);
+	}
+	fprintf(out,
+		"\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a terminal,\n"
+		"Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
+		"Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
+		"running, 2 bad input or the VM could not start, 3 guest crashed,\n"
+		"128+N stopped by signal N.\n");
+}
+
+static const struct cli_option *cli_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NR_RUN_OPTIONS; i++)
+		if (strlen(run_options[i].name) == len &&
+		    !strncmp(run_options[i].name, name, len))
+			return &run_options[i];
+	return NULL;
+}
+
+static void cli_defaults(struct vm_config *cfg)
+{
+	*cfg = (struct vm_config){
+		.kvm_path = "/dev/kvm",
+		.cmdline = VM_CONFIG_DEFAULT_CMDLINE,
+		.nr_cpus = 1,
+		.mem_size = VM_CONFIG_DEFAULT_MEM,
+		.host_quirks = true,
+	};
+}
+
+int cli_parse(int argc, char **argv, struct vm_config *cfg,
+	      enum cli_action *action, struct err *e)
+{
+	int i;
+
+	cli_defaults(cfg);
+	if (argc < 2)
+		return err_set(e, "no command given (try 'vireo --help')");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		*action = CLI_HELP;
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		*action = CLI_VERSION;
+		return 0;
+	}
+	if (strcmp(argv[1], "run"))
+		return err_set(e, "unknown command '%s' (try 'vireo --help')",
+			       argv[1]);
+	*action = CLI_RUN;
+	for (i = 2; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL, *eq;
+		const struct cli_option *opt;
+
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			*action = CLI_HELP;
+			return 0;
+		}
+		eq = strchr(arg, '=');
+		opt = cli_find(arg, eq ? (size_t)(eq - arg) : strlen(arg));
+		if (!opt)
+			return err_set(e, "unknown option '%s' (try 'vireo --help')",
+				       arg);
+		if (!opt->metavar) {
+			if (eq)
+				return err_set(e, "option %s takes no value",
+					       opt->name);
+		} else if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			return err_set(e, "option %s needs a value (%s)",
+				       opt->name, opt->metavar);
+		}
+		if (opt->apply(cfg, value, e) < 0)
+			return -1;
+	}
+	if (!cfg->kernel_path)
+		return err_set(e, "missing --kernel PATH (try 'vireo --help')");
+	return 0;
+}
+
+int cli_validate(const struct vm_config *cfg, struct err *e)
+{
+	struct sysinfo si;
+
+	if (file_check_readable(cfg->kernel_path, "kernel", e) < 0)
+		return -1;
+	if (cfg->initrd_path &&
+	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
+		return -1;
+	if (sysinfo(&si) == 0) {
+		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
+
+		if (cfg->mem_size > host)
+			return err_set(e, "--memory %llu MiB is more than this host has (%llu MiB)",
+				       (unsigned long long)(cfg->mem_size >> 20),
+				       (unsigned long long)(host >> 20));
+	}
+	return 0;
+}

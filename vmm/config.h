@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_VMM_CONFIG_H
+#define VIREO_VMM_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What the user asked for; filled by cli/, validated again by vmm/. */
+struct vm_config {
+	const char *kvm_path;
+	const char *kernel_path;
+	const char *initrd_path;
+	const char *cmdline;
+	unsigned int nr_cpus;
+	uint64_t mem_size;
+	bool host_quirks;
+	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
+	bool stats;
+	bool verbose;
+};
+
+#define VM_CONFIG_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
+#define VM_CONFIG_DEFAULT_MEM (512ULL << 20)
+#define VM_CONFIG_MIN_MEM (32ULL << 20)
+#define VM_CONFIG_MAX_CPUS 255 /* xAPIC IDs in the MP table */
+
+/* Process exit statuses; documented in `vireo --help` and the README. */
+enum vireo_exit_status {
+	VIREO_EXIT_GUEST_DONE = 0, /* guest reset or powered off */
+	VIREO_EXIT_ERROR = 1, /* vireo failed while running */
+	VIREO_EXIT_USAGE = 2, /* bad input, detected before the guest ran */
+	VIREO_EXIT_GUEST_CRASH = 3, /* triple fault, KVM internal error */
+	/* 128 + signal number when stopped by SIGINT/SIGTERM/SIGHUP */
+};
+
+#endif

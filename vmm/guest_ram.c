@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+#include "vmm/layout.h"
+#include "vmm/machine.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#define GIB (1ULL << 30)
+
+int guest_ram_create(struct machine *m, struct err *e)
+{
+	struct guest_ram *r = &m->ram;
+	uint64_t size = m->cfg->mem_size;
+	uint8_t *host;
+
+	/* NORESERVE: untouched guest RAM costs the host nothing. */
+	host = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (host == MAP_FAILED)
+		return err_errno(e, errno, "cannot map %llu MiB of guest RAM",
+				 (unsigned long long)(size >> 20));
+	r->host = host;
+	r->size = size;
+	r->low = size < LAYOUT_MMIO_HOLE_START ? size : LAYOUT_MMIO_HOLE_START;
+	r->high = size - r->low;
+
+	if (guest_mem_add_region(&m->mem, 0, r->low, host) < 0 ||
+	    (r->high && guest_mem_add_region(&m->mem, 4 * GIB, r->high,
+					     host + r->low) < 0))
+		return err_set(e, "guest memory layout");
+	if (kvm_vm_add_memory(&m->vm, 0, r->low, host, e) < 0)
+		return -1;
+	if (r->high && kvm_vm_add_memory(&m->vm, 4 * GIB, r->high,
+					 host + r->low, e) < 0)
+		return -1;
+	return 0;
+}
+
+void guest_ram_destroy(struct machine *m)
+{
+	if (m->ram.host)
+		munmap(m->ram.host, m->ram.size);
+	m->ram.host = NULL;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+#include "vmm/boot/boot.h"
+#include "vmm/layout.h"
+#include "vmm/machine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/file.h"
+
+#define MAX_KERNEL_FILE (256u << 20)
+#define MAX_INITRD_FILE (2048u << 20)
+
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_ET (1ULL << 4)
+#define X86_CR0_PG (1ULL << 31)
+#define X86_CR4_PAE (1ULL << 5)
+#define X86_EFER_LME (1ULL << 8)
+#define X86_EFER_LMA (1ULL << 10)
+
+static struct kvm_segment boot_segment(uint16_t selector, uint64_t desc)
+{
+	return (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = selector,
+		.type = (desc >> 40) & 0xf,
+		.present = (desc >> 47) & 1,
+		.dpl = (desc >> 45) & 3,
+		.db = (desc >> 54) & 1,
+		.s = (desc >> 44) & 1,
+		.l = (desc >> 53) & 1,
+		.g = (desc >> 55) & 1,
+	};
+}
+
+/* The register state the chosen entry point's protocol defines. */
+static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
+			       struct err *e)
+{
+	struct kvm_vcpu *bsp = &m->vcpus[0].vcpu;
+	bool pvh = m->cfg->pvh_entry && ki->pvh_entry;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rflags = 2 };
+	struct kvm_segment data = boot_segment(BOOT_GDT_DATA, BOOT_DESC_DATA);
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	if (kvm_vcpu_get_sregs(bsp, &sregs) < 0)
+		return err_set(e, "KVM_GET_SREGS failed");
+	sregs.gdt.base = LAYOUT_BOOT_GDT;
+	sregs.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
+	sregs.idt.base = LAYOUT_BOOT_IDT;
+	sregs.idt.limit = 0;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.tr = boot_segment(BOOT_GDT_TSS, BOOT_DESC_TSS);
+	sregs.tr.limit = 0xfff;
+	sregs.tr.g = 0;
+
+	if (pvh) {
+		/* PVH: 32-bit protected mode, paging off, EBX = start info. */
+		sregs.cs = boot_segment(BOOT_GDT_CODE32, BOOT_DESC_CODE32);
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
+		sregs.cr4 = 0;
+		sregs.efer = 0;
+		regs.rip = ki->pvh_entry;
+		regs.rbx = LAYOUT_PVH_START_INFO;
+	} else {
+		/* 64-bit boot protocol: long mode, identity paging, RSI = zero page. */
+		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE64);
+		sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
+		sregs.cr3 = LAYOUT_PML4;
+		sregs.cr4 = X86_CR4_PAE;
+		sregs.efer = X86_EFER_LME | X86_EFER_LMA;
+		regs.rip = ki->entry64;
+		regs.rsi = LAYOUT_ZERO_PAGE;
+	}
+	regs.rsp = LAYOUT_BOOT_STACK;
+	regs.rbp = LAYOUT_BOOT_STACK;
+	if (kvm_vcpu_set_sregs(bsp, &sregs, e) < 0 ||
+	    kvm_vcpu_set_regs(bsp, &regs, e) < 0 ||
+	    kvm_vcpu_set_fpu(bsp, &fpu, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int load_initrd(struct machine *m, const struct kernel_info *ki,
+		       struct boot_tables *t, struct err *e)
+{
+	void *data;
+	size_t size;
+	int ret;
+
+	if (!m->cfg->initrd_path)
+		return 0;
+	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE,
+			  &data, &size, e) < 0)
+		return -1;
+	ret = initrd_load(&m->mem, ki, data, size, m->ram.low,
+			  &t->initrd_gpa, e);
+	free(data);
+	t->initrd_size = size;
+	return ret;
+}
+
+int kernel_boot_setup(struct machine *m, struct err *e)
+{
+	struct boot_e820_entry e820[16];
+	struct boot_tables t = { .e820 = e820 };
+	struct kernel_info ki;
+	void *image;
+	size_t size;
+	int n, ret;
+
+	if (file_read_all(m->cfg->kernel_path, "kernel", MAX_KERNEL_FILE,
+			  &image, &size, e) < 0)
+		return -1;
+	ret = kernel_load(&m->mem, image, size, &ki, e);
+	free(image);
+	if (ret < 0)
+		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
+	if (m->cfg->pvh_entry && !ki.pvh_entry)
+		return err_set(e, "kernel '%s' has no PVH entry note",
+			       m->cfg->kernel_path);
+	if (load_initrd(m, &ki, &t, e) < 0)
+		return -1;
+
+	n = e820_build(m->ram.low, m->ram.high, e820, 16);
+	if (n < 0)
+		return err_set(e, "cannot build the E820 map");
+	t.nr_e820 = (unsigned int)n;
+	t.cmdline_gpa = LAYOUT_CMDLINE;
+	t.cmdline_len = (uint32_t)strlen(m->cmdline);
+
+	if (cmdline_write(&m->mem, &ki, m->cmdline, e) < 0 ||
+	    zero_page_write(&m->mem, &ki, &t, e) < 0 ||
+	    pvh_start_info_write(&m->mem, &t, e) < 0 ||
+	    mptable_write(&m->mem, m->nr_vcpus, (uint8_t)m->nr_vcpus, e) < 0 ||
+	    boot_pagetables_write(&m->mem, e) < 0)
+		return -1;
+	return bsp_set_entry_state(m, &ki, e);
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+#include "vmm/machine.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "vmm/host_quirks.h"
+
+/* KVM's TSS and identity-map pages for VMX real mode, inside the hole. */
+#define KVM_TSS_GPA 0xfffbc000ULL
+
+void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
+{
+	int expected = 0;
+	uint64_t one = 1;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&m->stopping, &expected, 1))
+		return;
+	m->exit_status = status;
+	va_start(ap, fmt);
+	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
+	va_end(ap);
+	if (write(m->stop_efd, &one, sizeof(one)) < 0) {
+		/* the counter cannot overflow with one write per machine */
+	}
+}
+
+static void machine_stop_ready(struct event_source *src, uint32_t events)
+{
+	struct machine *m = src->opaque;
+
+	(void)events;
+	event_loop_stop(&m->loop);
+}
+
+static void machine_signal_ready(struct event_source *src, uint32_t events)
+{
+	struct machine *m = src->opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	machine_request_stop(m, 128 + (int)si.ssi_signo,
+			     "stopped by signal %s", strsignal((int)si.ssi_signo));
+}
+
+/* SIGINT/SIGTERM/SIGHUP arrive through a signalfd, in every thread blocked. */
+static int machine_setup_signals(struct machine *m, struct err *e)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	sigdelset(&set, SIGUSR1);
+	m->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->signal_fd < 0)
+		return err_errno(e, errno, "signalfd");
+	m->signal_src = (struct event_source){
+		.fd = m->signal_fd, .ready = machine_signal_ready, .opaque = m,
+	};
+	/* SIGPIPE: a closed stdout must not kill the VMM. */
+	signal(SIGPIPE, SIG_IGN);
+	return event_loop_add(&m->loop, &m->signal_src, EPOLLIN, e);
+}
+
+static int machine_build_cmdline(struct machine *m, struct err *e)
+{
+	const char *host = NULL, *params = NULL;
+
+	if (m->cfg->host_quirks)
+		params = host_quirks_guest_params(&host);
+	if (cmdline_append(m->cmdline, sizeof(m->cmdline), m->cfg->cmdline,
+			   params) < 0)
+		return err_set(e, "kernel command line too long");
+	if (params)
+		log_info("host is %s: appending guest kernel parameters \"%s\" (--no-host-quirks to disable)",
+			 host, params);
+	return 0;
+}
+
+int machine_create(struct machine *m, const struct vm_config *cfg,
+		   struct err *e)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	m->nr_vcpus = cfg->nr_cpus;
+	m->sys.fd = m->vm.fd = m->stop_efd = m->signal_fd = -1;
+	m->loop.epfd = -1;
+
+	if (bus_init(&m->pio, "port") < 0 || bus_init(&m->mmio, "mmio") < 0)
+		return err_set(e, "cannot initialise buses");
+	if (event_loop_init(&m->loop, e) < 0)
+		return -1;
+	m->stop_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (m->stop_efd < 0)
+		return err_errno(e, errno, "eventfd");
+	m->stop_src = (struct event_source){
+		.fd = m->stop_efd, .ready = machine_stop_ready, .opaque = m,
+	};
+	if (event_loop_add(&m->loop, &m->stop_src, EPOLLIN, e) < 0)
+		return -1;
+
+	if (kvm_sys_open(&m->sys, cfg->kvm_path, e) < 0 ||
+	    machine_build_cmdline(m, e) < 0 ||
+	    kvm_vm_create(&m->vm, &m->sys, e) < 0 ||
+	    kvm_vm_set_x86_special_pages(&m->vm, KVM_TSS_GPA, e) < 0 ||
+	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
+	    kvm_vm_create_pit(&m->vm, e) < 0 || guest_ram_create(m, e) < 0 ||
+	    vcpus_create(m, e) < 0 || kernel_boot_setup(m, e) < 0)
+		return -1;
+	if (machine_setup_signals(m, e) < 0 || legacy_devices_create(m, e) < 0)
+		return -1;
+	return 0;
+}
+
+int machine_run(struct machine *m)
+{
+	struct err e;
+
+	if (vcpus_start(m, &e) < 0) {
+		machine_request_stop(m, VIREO_EXIT_ERROR, "%s", e.msg);
+	} else if (event_loop_run(&m->loop) < 0) {
+		machine_request_stop(m, VIREO_EXIT_ERROR, "event loop: %s",
+				     strerror(errno));
+	}
+	vcpus_stop(m);
+	/* Leave the terminal sane before the final message. */
+	stdio_console_destroy(&m->console);
+	if (m->exit_status != 0)
+		log_info("%s", m->stop_reason);
+	else
+		log_debug("%s", m->stop_reason);
+	if (m->cfg->stats)
+		vcpus_print_stats(m);
+	return m->exit_status;
+}
+
+void machine_destroy(struct machine *m)
+{
+	vcpus_stop(m);
+	legacy_devices_destroy(m);
+	vcpus_destroy(m);
+	guest_ram_destroy(m);
+	kvm_vm_destroy(&m->vm);
+	kvm_sys_close(&m->sys);
+	if (m->signal_fd >= 0)
+		close(m->signal_fd);
+	if (m->stop_efd >= 0)
+		close(m->stop_efd);
+	event_loop_destroy(&m->loop);
+	bus_destroy(&m->mmio);
+	bus_destroy(&m->pio);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_VMM_MACHINE_H
+#define VIREO_VMM_MACHINE_H
+
+/*
+ * One virtual machine: owns the KVM handles, guest RAM, the buses, the
+ * devices, the vCPU threads and the event loop. machine_run() returns the
+ * process exit status (enum vireo_exit_status or 128 + signal).
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "bus/bus.h"
+#include "devices/legacy/reset.h"
+#include "devices/legacy/uart_8250.h"
+#include "kvm/guest_mem.h"
+#include "kvm/kvm.h"
+#include "vmm/config.h"
+#include "vmm/event_loop.h"
+#include "vmm/stdio_console.h"
+
+struct machine;
+
+struct vcpu_stats {
+	atomic_uint_fast64_t pio_exits, mmio_exits, other_exits;
+};
+
+struct vcpu_thread {
+	struct machine *m;
+	struct kvm_vcpu vcpu;
+	pthread_t thread;
+	int started;
+	struct vcpu_stats stats;
+};
+
+struct guest_ram {
+	void *host;
+	uint64_t size; /* total */
+	uint64_t low; /* bytes mapped at [0, low) */
+	uint64_t high; /* bytes mapped at [4 GiB, 4 GiB + high) */
+};
+
+struct machine {
+	const struct vm_config *cfg;
+	char cmdline[4096];
+
+	struct kvm_sys sys;
+	struct kvm_vm vm;
+	struct guest_ram ram;
+	struct guest_mem mem;
+	struct bus pio, mmio;
+
+	struct uart_8250 uart;
+	struct i8042 kbc;
+	struct reset_control rcr;
+	struct stdio_console console;
+
+	struct event_loop loop;
+	struct event_source stop_src, signal_src;
+	int stop_efd, signal_fd;
+
+	struct vcpu_thread *vcpus;
+	unsigned int nr_vcpus;
+
+	/* First stop request wins; the main thread acts on it. */
+	atomic_int stopping;
+	int exit_status;
+	char stop_reason[512];
+};
+
+/* Builds everything up to (not including) starting the vCPUs. */
+int machine_create(struct machine *m, const struct vm_config *cfg,
+		   struct err *e);
+/* Runs the guest to its end; returns the exit status. */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+
+/* Any thread. The reason is printed on exit when status != 0. */
+void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Internal pieces, one file each. */
+int guest_ram_create(struct machine *m, struct err *e);
+void guest_ram_destroy(struct machine *m);
+int legacy_devices_create(struct machine *m, struct err *e);
+void legacy_devices_destroy(struct machine *m);
+int kernel_boot_setup(struct machine *m, struct err *e);
+int vcpus_create(struct machine *m, struct err *e);
+int vcpus_start(struct machine *m, struct err *e);
+void vcpus_stop(struct machine *m);
+void vcpus_destroy(struct machine *m);
+void vcpus_print_stats(struct machine *m);
+
+#endif

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+#include "vmm/stdio_console.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define ESCAPE_CHAR 0x01 /* Ctrl-A */
+
+/*
+ * The terminal state must be restorable from a fatal-signal handler and
+ * from atexit(), neither of which can be handed a pointer: this is the one
+ * piece of process-wide state vireo keeps, written before threads start.
+ */
+static struct {
+	int fd;
+	int saved;
+	struct termios termios;
+} tty_restore = { .fd = -1 };
+
+static void tty_restore_now(void)
+{
+	if (tty_restore.saved)
+		tcsetattr(tty_restore.fd, TCSAFLUSH, &tty_restore.termios);
+}
+
+static void tty_fatal_signal(int sig)
+{
+	tty_restore_now();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void tty_enter_raw(struct stdio_console *c)
+{
+	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE };
+	struct termios raw;
+	size_t i;
+
+	if (tcgetattr(c->in_fd, &tty_restore.termios) < 0)
+		return;
+	tty_restore.fd = c->in_fd;
+	tty_restore.saved = 1;
+	atexit(tty_restore_now);
+	for (i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+		signal(fatal[i], tty_fatal_signal);
+	raw = tty_restore.termios;
+	cfmakeraw(&raw);
+	/* Keep output post-processing off: the guest sends its own CR LF. */
+	tcsetattr(c->in_fd, TCSAFLUSH, &raw);
+	c->raw = true;
+}
+
+static void console_watch_stdin(struct stdio_console *c, bool on)
+{
+	if (on == c->in_watched)
+		return;
+	if (on) {
+		if (event_loop_add(c->loop, &c->in_src, EPOLLIN, NULL) < 0)
+			return;
+	} else {
+		event_loop_del(c->loop, &c->in_src);
+	}
+	c->in_watched = on;
+}
+
+/* Pushes pending input into the device; true when all of it went. */
+static bool console_flush_pending(struct stdio_console *c)
+{
+	while (c->pending_off < c->pending_len) {
+		size_t n = c->deliver(c->opaque, c->pending + c->pending_off,
+				      c->pending_len - c->pending_off);
+
+		if (n == 0)
+			return false;
+		c->pending_off += n;
+	}
+	c->pending_off = c->pending_len = 0;
+	return true;
+}
+
+/* Strips the escape sequences out of buf into c->pending. */
+static void console_filter_input(struct stdio_console *c, const uint8_t *buf,
+				 size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		uint8_t ch = buf[i];
+
+		if (!c->is_tty) {
+			c->pending[c->pending_len++] = ch;
+			continue;
+		}
+		if (c->escape) {
+			c->escape = false;
+			if (ch == 'x' || ch == 'X') {
+				c->quit(c->opaque);
+				return;
+			}
+			if (ch != ESCAPE_CHAR)
+				c->pending[c->pending_len++] = ESCAPE_CHAR;
+			c->pending[c->pending_len++] = ch;
+		} else if (ch == ESCAPE_CHAR) {
+			c->escape = true;
+		} else {
+			c->pending[c->pending_len++] = ch;
+		}
+	}
+}
+
+static void console_stdin_ready(struct event_source *src, uint32_t events)
+{
+	struct stdio_console *c = src->opaque;
+	uint8_t buf[sizeof(c->pending) / 2];
+	ssize_t n;
+
+	(void)events;
+	n = read(c->in_fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		/* EOF or error: the guest just gets no more input. */
+		console_watch_stdin(c, false);
+		return;
+	}
+	console_filter_input(c, buf, (size_t)n);
+	if (!console_flush_pending(c))
+		console_watch_stdin(c, false);
+}
+
+static void console_space_ready(struct event_source *src, uint32_t events)
+{
+	struct stdio_console *c = src->opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(c->space_efd, &v, sizeof(v)) < 0)
+		return;
+	if (console_flush_pending(c))
+		console_watch_stdin(c, true);
+}
+
+int stdio_console_init(struct stdio_console *c, struct event_loop *loop,
+		       size_t (*deliver)(void *, const uint8_t *, size_t),
+		       void (*quit)(void *), void *opaque, struct err *e)
+{
+	*c = (struct stdio_console){
+		.in_fd = STDIN_FILENO,
+		.out_fd = STDOUT_FILENO,
+		.loop = loop,
+		.deliver = deliver,
+		.quit = quit,
+		.opaque = opaque,
+	};
+	c->space_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->space_efd < 0)
+		return err_errno(e, errno, "eventfd");
+	c->space_src = (struct event_source){
+		.fd = c->space_efd, .ready = console_space_ready, .opaque = c,
+	};
+	c->in_src = (struct event_source){
+		.fd = c->in_fd, .ready = console_stdin_ready, .opaque = c,
+	};
+	if (event_loop_add(loop, &c->space_src, EPOLLIN, e) < 0)
+		return -1;
+	c->is_tty = isatty(c->in_fd);
+	if (c->is_tty)
+		tty_enter_raw(c);
+	/* epoll refuses regular files (stdin < file): they are not watched. */
+	console_watch_stdin(c, true);
+	return 0;
+}
+
+void stdio_console_destroy(struct stdio_console *c)
+{
+	if (!c->loop)
+		return; /* never initialised, or already torn down */
+	console_watch_stdin(c, false);
+	if (c->space_efd >= 0) {
+		event_loop_del(c->loop, &c->space_src);
+		close(c->space_efd);
+		c->space_efd = -1;
+	}
+	if (c->raw) {
+		tty_restore_now();
+		c->raw = false;
+	}
+	c->loop = NULL;
+}
+
+void stdio_console_write(struct stdio_console *c, const uint8_t *buf,
+			 size_t len)
+{
+	while (len) {
+		ssize_t n = write(c->out_fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* stdout gone: the guest keeps running */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+void stdio_console_kick(struct stdio_console *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->space_efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a wakeup is already pending */
+	}
+}
