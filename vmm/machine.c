@@ -86,9 +86,8 @@ static int machine_build_cmdline(struct machine *m, struct err *e)
 	if (cmdline_append(m->cmdline, sizeof(m->cmdline), m->cfg->cmdline,
 			   params) < 0)
 		return err_set(e, "kernel command line too long");
-	if (params)
-		log_info("host is %s: appending guest kernel parameters \"%s\" (--no-host-quirks to disable)",
-			 host, params);
+	m->quirk_host = host;
+	m->quirk_params = params;
 	return 0;
 }
 
@@ -124,6 +123,10 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		return -1;
 	if (machine_setup_signals(m, e) < 0 || legacy_devices_create(m, e) < 0)
 		return -1;
+	/* Only now: a VM that fails to start prints its one error line alone. */
+	if (m->quirk_params)
+		log_info("host is %s: appending guest kernel parameters \"%s\" (--no-host-quirks to disable)",
+			 m->quirk_host, m->quirk_params);
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct guest_ram {
 struct machine {
 	const struct vm_config *cfg;
 	char cmdline[4096];
+	const char *quirk_host, *quirk_params;
 
 	struct kvm_sys sys;
 	struct kvm_vm vm;

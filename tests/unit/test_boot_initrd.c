@@ -134,3 +134,15 @@ Test(boot_initrd, limit_beyond_guest_ram_fails_cleanly)
 	cr_assert(strstr(c.e.msg, "guest RAM"), "%s", c.e.msg);
 	irt_fini(&c);
 }
+
+Test(boot_initrd, addr_max_just_below_ram_end_wins)
+{
+	struct irt_ctx c;
+
+	irt_init(&c);
+	/* The last byte of RAM is off limits, so the page below is used. */
+	c.ki.initrd_addr_max = 0x2fffffe;
+	cr_assert_eq(irt_load(&c, 0x1000, 0x3000000), 0, "%s", c.e.msg);
+	cr_assert_eq(c.gpa, 0x2ffe000);
+	irt_fini(&c);
+}

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *vireo_path(void)
+{
+	const char *p = getenv("VIREO");
+
+	return p && *p ? p : "build/vireo";
+}
+
+void require_guest(void)
+{
+	/* Never pass silently: no KVM or no guest image is a failure. */
+	cr_assert(access("/dev/kvm", R_OK | W_OK) == 0,
+		  "/dev/kvm is missing or inaccessible: integration tests need KVM");
+	cr_assert(access(GUEST_OUT "/micro/vmlinux", R_OK) == 0 &&
+			  access(GUEST_OUT "/initramfs.cpio", R_OK) == 0,
+		  "guest image missing: run 'make guest'");
+}
+
+static void vm_exec(const char *const *argv, int out_fd)
+{
+	const char *args[64];
+	int i, null_fd;
+
+	args[0] = vireo_path();
+	for (i = 0; argv[i] && i < 62; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	null_fd = open("/dev/null", O_RDONLY);
+	dup2(null_fd, 0);
+	dup2(out_fd, 1);
+	dup2(out_fd, 2);
+	execv(args[0], (char *const *)args);
+	_exit(127);
+}
+
+void vm_run_signal_after(const char *const *argv, const char *line_prefix,
+			 int sig, unsigned int timeout_s, struct vm_result *r)
+{
+	size_t len = 0, cap = 65536;
+	double start = now();
+	int pipefd[2], wstatus;
+	bool signalled = false;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	r->t_userspace = -1;
+	r->output = calloc(1, cap);
+	cr_assert(pipe(pipefd) == 0);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		close(pipefd[0]);
+		vm_exec(argv, pipefd[1]);
+	}
+	close(pipefd[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		double left = timeout_s - (now() - start);
+		ssize_t n;
+
+		if (left <= 0) {
+			r->timed_out = true;
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&pfd, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		if (len + 4096 + 1 > cap) {
+			cap *= 2;
+			r->output = realloc(r->output, cap);
+		}
+		n = read(pipefd[0], r->output + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		r->output[len] = '\0';
+		if (r->t_userspace < 0 && strstr(r->output, "VIREO-USERSPACE"))
+			r->t_userspace = now() - start;
+		if (line_prefix && !signalled && strstr(r->output, line_prefix)) {
+			kill(pid, sig);
+			signalled = true;
+		}
+	}
+	close(pipefd[0]);
+	waitpid(pid, &wstatus, 0);
+	r->t_total = now() - start;
+	if (r->timed_out)
+		r->status = -1;
+	else if (WIFEXITED(wstatus))
+		r->status = WEXITSTATUS(wstatus);
+	else
+		r->status = 128 + WTERMSIG(wstatus);
+}
+
+void vm_run(const char *const *argv, unsigned int timeout_s,
+	    struct vm_result *r)
+{
+	vm_run_signal_after(argv, NULL, 0, timeout_s, r);
+}
+
+void vm_result_free(struct vm_result *r)
+{
+	free(r->output);
+	r->output = NULL;
+}
+
+const char *guest_cmdline(const char *extra)
+{
+	static char line[4096];
+	FILE *p = popen("tests/guest-cmdline", "r");
+	size_t n;
+
+	cr_assert(p, "cannot run tests/guest-cmdline");
+	n = fread(line, 1, sizeof(line) - 1, p);
+	line[n] = '\0';
+	cr_assert(pclose(p) == 0, "tests/guest-cmdline failed");
+	while (n && (line[n - 1] == '\n'))
+		line[--n] = '\0';
+	snprintf(line + n, sizeof(line) - n, " %s", extra);
+	return line;
+}
+
+const char *check_value(const struct vm_result *r, const char *name,
+			const char *key, char *buf, unsigned int size)
+{
+	char prefix[128], k[64];
+	const char *line, *p, *end;
+
+	snprintf(prefix, sizeof(prefix), "VIREO-CHECK %s ", name);
+	snprintf(k, sizeof(k), " %s=", key);
+	line = strstr(r->output, prefix);
+	if (!line)
+		return NULL;
+	end = strchr(line, '\n');
+	if (!end)
+		end = line + strlen(line);
+	p = strstr(line, k);
+	if (!p || p > end)
+		return NULL;
+	p += strlen(k);
+	snprintf(buf, size, "%.*s", (int)strcspn(p, " \r\n"), p);
+	return buf;
+}
+
+const char *output_tail(const struct vm_result *r)
+{
+	size_t len = r->output ? strlen(r->output) : 0;
+
+	return len > 3000 ? r->output + len - 3000 : (r->output ? r->output : "");
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_TESTS_HARNESS_H
+#define VIREO_TESTS_HARNESS_H
+
+/*
+ * Runs the vireo binary named by $VIREO (default build/vireo) as a child,
+ * stdin from /dev/null, and captures stdout+stderr with wall-clock timing.
+ * Guests here are slow (PVM hosts emulate most kernel code), so timeouts
+ * are generous and only guard against hangs.
+ */
+
+#include <stdbool.h>
+
+#define GUEST_OUT "guest-images/out"
+
+struct vm_result {
+	int status; /* exit status, 128+sig if killed, -1 on timeout */
+	bool timed_out;
+	char *output; /* stdout and stderr interleaved */
+	double t_userspace; /* seconds to VIREO-USERSPACE, -1 if never */
+	double t_total;
+};
+
+/* argv: vireo arguments after "vireo" (NULL-terminated). */
+void vm_run(const char *const *argv, unsigned int timeout_s,
+	    struct vm_result *r);
+/* Sends sig to the VM once line_prefix has appeared, then waits. */
+void vm_run_signal_after(const char *const *argv, const char *line_prefix,
+			 int sig, unsigned int timeout_s, struct vm_result *r);
+void vm_result_free(struct vm_result *r);
+
+/* The micro guest's command line (tests/guest-cmdline) plus extra. */
+const char *guest_cmdline(const char *extra);
+
+/* Value of key=... on the first "VIREO-CHECK <name> " line, or NULL. */
+const char *check_value(const struct vm_result *r, const char *name,
+			const char *key, char *buf, unsigned int size);
+/* Aborts the test with the output tail when /dev/kvm or the guest is missing. */
+void require_guest(void);
+
+
+
+/* The last part of the output, for assertion messages. */
+const char *output_tail(const struct vm_result *r);
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Boots the real micro guest and checks what the guest itself reports
+ * through its self-check lines on the serial console.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define BOOT_TIMEOUT 240
+
+static void boot_and_check(const char *kernel, const char *cpus,
+			   const char *mem, const char *extra_flag,
+			   struct vm_result *r)
+{
+	const char *argv[16];
+	int n = 0;
+
+	require_guest();
+	argv[n++] = "run";
+	argv[n++] = "--kernel";
+	argv[n++] = kernel;
+	argv[n++] = "--initrd";
+	argv[n++] = GUEST_OUT "/initramfs.cpio";
+	argv[n++] = "--cpus";
+	argv[n++] = cpus;
+	argv[n++] = "--memory";
+	argv[n++] = mem;
+	argv[n++] = "--cmdline";
+	argv[n++] = guest_cmdline("vireo.check=cpus,mem");
+	if (extra_flag)
+		argv[n++] = extra_flag;
+	argv[n] = NULL;
+	vm_run(argv, BOOT_TIMEOUT, r);
+	cr_log_info("%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
+		    kernel, cpus, mem, r->t_userspace, r->t_total);
+	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));
+	cr_assert(strstr(r->output, "VIREO-USERSPACE"),
+		  "guest never reached userspace:\n%s", output_tail(r));
+	cr_assert(strstr(r->output, "VIREO-CHECK-END"),
+		  "self-check did not finish:\n%s", output_tail(r));
+	/* The self-check ends with a reset through the i8042: status 0. */
+	cr_assert_eq(r->status, 0, "exit status %d:\n%s", r->status,
+		     output_tail(r));
+}
+
+static long mem_total_kb(const struct vm_result *r)
+{
+	char buf[64];
+
+	cr_assert(check_value(r, "mem", "total_kb", buf, sizeof(buf)),
+		  "no mem line:\n%s", output_tail(r));
+	return atol(buf);
+}
+
+static void expect_cpus(const struct vm_result *r, const char *online)
+{
+	char buf[64];
+
+	cr_assert(check_value(r, "cpus", "online", buf, sizeof(buf)),
+		  "no cpus line:\n%s", output_tail(r));
+	cr_assert_str_eq(buf, online, "guest reports CPUs online %s:\n%s",
+			 buf, output_tail(r));
+}
+
+Test(boot, elf_1cpu_256m, .timeout = BOOT_TIMEOUT + 30)
+{
+	struct vm_result r;
+	long kb;
+
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", NULL, &r);
+	expect_cpus(&r, "0");
+	kb = mem_total_kb(&r);
+	/* MemTotal excludes the kernel image and reserved ranges. */
+	cr_assert(kb > 200 * 1024 && kb <= 256 * 1024, "MemTotal %ld kB", kb);
+	vm_result_free(&r);
+}
+
+Test(boot, elf_2cpu_1g, .timeout = BOOT_TIMEOUT + 30)
+{
+	struct vm_result r;
+	long kb;
+
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "2", "1G", NULL, &r);
+	expect_cpus(&r, "0-1");
+	kb = mem_total_kb(&r);
+	cr_assert(kb > 900 * 1024 && kb <= 1024 * 1024, "MemTotal %ld kB", kb);
+	vm_result_free(&r);
+}
+
+Test(boot, bzimage_2cpu_256m, .timeout = BOOT_TIMEOUT + 30)
+{
+	struct vm_result r;
+
+	boot_and_check(GUEST_OUT "/micro/bzImage", "2", "256M", NULL, &r);
+	expect_cpus(&r, "0-1");
+	vm_result_free(&r);
+}
+
+Test(boot, pvh_entry_1cpu, .timeout = BOOT_TIMEOUT + 30)
+{
+	struct vm_result r;
+
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "--pvh", &r);
+	expect_cpus(&r, "0");
+	vm_result_free(&r);
+}
