@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_DEVICES_VIRTIO_VIRTQUEUE_H
+#define VIREO_DEVICES_VIRTIO_VIRTQUEUE_H
+
+/*
+ * Split virtqueues (virtio 1.2, 2.7): the single gate between a device and
+ * the guest's rings. Every descriptor chain is validated here before any
+ * device sees it: index range, loops, chain length, nested indirect
+ * tables, length overflow, buffers outside guest RAM, readable-after-
+ * writable order. Devices get host iovecs into guest RAM and never read a
+ * descriptor themselves.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "kvm/guest_mem.h"
+
+#define VIRTQ_MAX_SIZE 32768
+/* Longest chain a device accepts (descriptors, direct + indirect). */
+#define VIRTQ_MAX_CHAIN 1024
+
+#define VIRTQ_DESC_F_NEXT 1
+#define VIRTQ_DESC_F_WRITE 2
+#define VIRTQ_DESC_F_INDIRECT 4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
+#define VIRTQ_USED_F_NO_NOTIFY 1
+
+struct virtq {
+	/* Set by the transport from the driver's queue configuration. */
+	uint16_t size; /* power of two (split ring: any up to 32768 in 1.x) */
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
+	bool indirect; /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	const struct guest_mem *mem;
+
+	/* Device-side ring state. */
+	uint16_t last_avail_idx;
+	uint16_t used_idx;
+	uint16_t signalled_used; /* used_idx at the last interrupt */
+	bool signalled_used_valid;
+	bool broken; /* a structural violation was seen: NEEDS_RESET */
+};
+
+enum virtq_pop_result {
+	VIRTQ_POP_EMPTY = 0,
+	VIRTQ_POP_OK = 1,
+	VIRTQ_POP_BROKEN = -1, /* queue is now broken; device must NEEDS_RESET */
+};
+
+struct virtq_chain {
+	uint16_t head; /* to give back with virtq_push_used() */
+	/* out: device-readable buffers first, then in: device-writable. */
+	struct iovec iov[VIRTQ_MAX_CHAIN];
+	unsigned int nr_out, nr_in;
+	uint64_t out_len, in_len; /* byte totals */
+};
+
+/*
+ * Checks the ring addresses and size against guest RAM and alignment
+ * (desc 16, avail 2, used 4) and resets ring state. Returns -1 (and
+ * leaves the queue unusable) when the rings do not fit in guest RAM.
+ */
+int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
+	       uint64_t desc_gpa, uint64_t avail_gpa, uint64_t used_gpa,
+	       bool event_idx, bool indirect);
+
+/* Takes the next available chain, validated, as iovecs. */
+enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c);
+
+/* Returns a chain: len is the number of bytes the device wrote. */
+int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len);
+
+/*
+ * After pushing one or more chains: whether the driver wants an interrupt
+ * now (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX).
+ * Updates the signalled state when it returns true.
+ */
+bool virtq_needs_interrupt(struct virtq *q);
+
+/*
+ * Notification suppression for the driver->device direction: while the
+ * device is draining the queue it may turn kicks off, then back on and
+ * re-check (returns true when new buffers arrived meanwhile).
+ */
+void virtq_disable_kicks(struct virtq *q);
+bool virtq_enable_kicks(struct virtq *q);
+
+/* True when the driver has made buffers available we have not taken. */
+bool virtq_has_avail(struct virtq *q);
+
+/* Copy helpers over a chain's iovecs (offset into the out or in side). */
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
+			void *dst, size_t len);
+size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
+			 const void *src, size_t len);
+
+#endif
