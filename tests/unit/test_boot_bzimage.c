@@ -260,6 +260,30 @@ Test(boot_bzimage, non_relocatable_loads_at_1mib)
 	bzt_fini(&c);
 }
 
+/* It decompresses itself to pref_address, so the initrd must stay above. */
+Test(boot_bzimage, non_relocatable_covers_runtime_range)
+{
+	struct bzt_ctx c;
+
+	bzt_init(&c, BZT_SETUP_SECTS);
+	BZT_SET(c.img, relocatable_kernel, 0);
+	cr_assert_eq(bzt_load(&c), 0, "%s", c.e.msg);
+	cr_assert_eq(c.ki.load_start, 0x100000);
+	cr_assert_eq(c.ki.load_end, 0x1000000 + BZT_INIT_SIZE);
+	bzt_fini(&c);
+}
+
+Test(boot_bzimage, non_relocatable_pref_address_below_load)
+{
+	struct bzt_ctx c;
+
+	bzt_init(&c, BZT_SETUP_SECTS);
+	BZT_SET(c.img, relocatable_kernel, 0);
+	BZT_SET(c.img, pref_address, 0x10000);
+	bzt_expect_fail(&c, "pref_address");
+	bzt_fini(&c);
+}
+
 Test(boot_bzimage, non_relocatable_runtime_address_outside_ram)
 {
 	struct bzt_ctx c;

@@ -106,7 +106,7 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	const uint8_t *p = image;
 	struct kernel_info out = { .format = KERNEL_FORMAT_BZIMAGE };
 	struct setup_header *hdr = &out.hdr;
-	uint64_t setup_size, kernel_size, need, load = 0;
+	uint64_t setup_size, kernel_size, run, end, load = 0;
 	unsigned int setup_sects;
 
 	if (bz_read_header(p, size, hdr, e))
@@ -136,23 +136,26 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	if (bz_load_addr(hdr, &load, e))
 		return -1;
 	/*
-	 * The decompressor works in place within init_size of the load
-	 * address, so that whole range must be RAM and stays the kernel's.
+	 * The decompressor needs init_size bytes from where the kernel runs:
+	 * the load address if relocatable, else pref_address, to which it
+	 * moves itself. Everything from the load address to the end of that
+	 * is the kernel's, must be RAM, and is kept clear of the initrd.
 	 */
-	need = kernel_size > hdr->init_size ? kernel_size : hdr->init_size;
+	run = hdr->relocatable_kernel || !hdr->pref_address ?
+		      load : hdr->pref_address;
+	if (run < load || run > LAYOUT_MMIO_HOLE_END)
+		return err_set(e,
+			       "bzImage pref_address 0x%" PRIx64 " is outside the usable range",
+			       run);
+	end = load + kernel_size;
+	if (run + hdr->init_size > end)
+		end = run + hdr->init_size;
 	/* The boot page tables identity-map only the low 4 GiB. */
-	if (load + need > LAYOUT_MMIO_HOLE_END ||
-	    !guest_mem_range_ok(m, load, need))
+	if (end > LAYOUT_MMIO_HOLE_END ||
+	    !guest_mem_range_ok(m, load, end - load))
 		return err_set(e,
 			       "guest RAM too small for the kernel: it needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
-			       load, load + need);
-	/* A non-relocatable kernel moves itself to pref_address. */
-	if (!hdr->relocatable_kernel && hdr->pref_address &&
-	    !guest_mem_range_ok(m, hdr->pref_address, hdr->init_size))
-		return err_set(e,
-			       "guest RAM too small for the kernel: it runs at [0x%" PRIx64 ", 0x%" PRIx64 ")",
-			       (uint64_t)hdr->pref_address,
-			       (uint64_t)hdr->pref_address + hdr->init_size);
+			       load, end);
 
 	if (guest_mem_write(m, load, p + setup_size, kernel_size))
 		return err_set(e, "bzImage kernel could not be written to guest RAM");
@@ -163,7 +166,7 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 
 	out.entry64 = load + BZ_ENTRY64_OFFSET;
 	out.load_start = load;
-	out.load_end = load + need;
+	out.load_end = end;
 	out.initrd_addr_max = hdr->initrd_addr_max;
 	out.cmdline_size = hdr->cmdline_size;
 	*ki = out;
