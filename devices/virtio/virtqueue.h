@@ -20,6 +20,8 @@
 #define VIRTQ_MAX_SIZE 32768
 /* Longest chain a device accepts (descriptors, direct + indirect). */
 #define VIRTQ_MAX_CHAIN 1024
+/* Most bytes a chain may describe, out + in (virtio 1.2, 2.7.5.2: 2^32). */
+#define VIRTQ_MAX_CHAIN_BYTES (1ULL << 32)
 
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
@@ -41,6 +43,9 @@ struct virtq {
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
 	bool broken; /* a structural violation was seen: NEEDS_RESET */
+
+	/* Host views of the three rings, validated once by virtq_init(). */
+	uint8_t *desc_host, *avail_host, *used_host;
 };
 
 enum virtq_pop_result {
@@ -51,7 +56,10 @@ enum virtq_pop_result {
 
 struct virtq_chain {
 	uint16_t head; /* to give back with virtq_push_used() */
-	/* out: device-readable buffers first, then in: device-writable. */
+	/*
+	 * out: device-readable buffers first, then in: device-writable.
+	 * Zero-length descriptors produce no iovec, so every iov_len > 0.
+	 */
 	struct iovec iov[VIRTQ_MAX_CHAIN];
 	unsigned int nr_out, nr_in;
 	uint64_t out_len, in_len; /* byte totals */
