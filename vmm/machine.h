@@ -18,7 +18,7 @@
 #include "kvm/guest_mem.h"
 #include "kvm/kvm.h"
 #include "vmm/config.h"
-#include "vmm/event_loop.h"
+#include "util/event_loop.h"
 #include "vmm/stdio_console.h"
 
 struct machine;

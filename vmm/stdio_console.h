@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <termios.h>
 
-#include "vmm/event_loop.h"
+#include "util/event_loop.h"
 
 struct stdio_console {
 	int in_fd, out_fd;

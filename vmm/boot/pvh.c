@@ -52,7 +52,8 @@ _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap ABI");
 int pvh_start_info_write(const struct guest_mem *m,
 			 const struct boot_tables *t, struct err *e)
 {
-	uint64_t modlist = LAYOUT_PVH_START_INFO + sizeof(struct hvm_start_info);
+	const uint64_t modlist = LAYOUT_PVH_START_INFO +
+				 sizeof(struct hvm_start_info);
 	unsigned int nr_mods = t->initrd_size ? 1 : 0;
 	uint64_t memmap = modlist + nr_mods * sizeof(struct hvm_modlist_entry);
 	uint64_t end = memmap + (uint64_t)t->nr_e820 *
@@ -70,8 +71,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 	if (!guest_mem_range_ok(m, LAYOUT_PVH_START_INFO,
 				end - LAYOUT_PVH_START_INFO))
 		return err_set(e, "PVH start info does not fit in guest RAM");
-	if (t->cmdline_gpa &&
-	    !guest_mem_range_ok(m, t->cmdline_gpa, (uint64_t)t->cmdline_len + 1))
+	if (t->cmdline_gpa && !guest_mem_range_ok(m, t->cmdline_gpa,
+						  (uint64_t)t->cmdline_len + 1))
 		return err_set(e, "kernel command line is outside guest RAM");
 	if (t->initrd_size && !guest_mem_range_ok(m, t->initrd_gpa,
 						  t->initrd_size))

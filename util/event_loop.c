@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "vmm/event_loop.h"
+#include "util/event_loop.h"
 
 #include <errno.h>
 #include <sys/epoll.h>

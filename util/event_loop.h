@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#ifndef VIREO_VMM_EVENT_LOOP_H
-#define VIREO_VMM_EVENT_LOOP_H
+#ifndef VIREO_UTIL_EVENT_LOOP_H
+#define VIREO_UTIL_EVENT_LOOP_H
 
 #include <stdint.h>
 
