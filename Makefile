@@ -97,6 +97,24 @@ test: deps all guest
 bench: deps all guest
 	tests/bench/boot-bench
 
+# --- fuzzing ----------------------------------------------------------------
+# libFuzzer target for the virtqueue; `make fuzz FUZZ_SECONDS=600` to go longer.
+FUZZ_SECONDS ?= 60
+FUZZ := $(BUILD)/fuzz
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -g -O1 -I. -D_GNU_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: fuzz
+$(FUZZ)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c kvm/guest_mem.c \
+		devices/virtio/virtqueue.h kvm/guest_mem.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+
+fuzz: $(FUZZ)/fuzz_virtq
+	@mkdir -p $(FUZZ)/corpus
+	cp -n tests/fuzz/seeds/* $(FUZZ)/corpus/
+	$(FUZZ)/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ)/corpus
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
