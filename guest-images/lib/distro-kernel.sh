@@ -12,10 +12,20 @@ DISTRO_MODULES="virtio virtio_ring virtio_pci virtio_pci_modern_dev virtio_pci_l
  ext4 af_packet"
 
 distro_kernel() {
-	DISTRO_PKG=$(apt-cache depends "$DISTRO_META" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ <]*\)$/\1/p' | head -n1)
-	DISTRO_VERSION=
-	[ -n "$DISTRO_PKG" ] && DISTRO_VERSION=$(apt-cache show --no-all-versions "$DISTRO_PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
-	[ -n "$DISTRO_VERSION" ] || die "distro kernel: cannot resolve $DISTRO_META with apt-cache (run 'apt-get update' first)"
+	# apt-cache costs ~1 s: remember its answer until the apt lists change.
+	local lists resolved
+	lists=$(stat -c '%n %Y %s' /var/lib/apt/lists/*_Packages* 2>/dev/null | sha256sum | cut -c1-16)
+	resolved=$CACHE/distro-resolved-$lists
+	if [ -s "$resolved" ]; then
+		read -r DISTRO_PKG DISTRO_VERSION < "$resolved"
+	else
+		DISTRO_PKG=$(apt-cache depends "$DISTRO_META" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[^ <]*\)$/\1/p' | head -n1)
+		DISTRO_VERSION=
+		[ -n "$DISTRO_PKG" ] && DISTRO_VERSION=$(apt-cache show --no-all-versions "$DISTRO_PKG" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+		[ -n "$DISTRO_VERSION" ] || die "distro kernel: cannot resolve $DISTRO_META with apt-cache (run 'apt-get update' first)"
+		rm -f "$CACHE"/distro-resolved-*
+		echo "$DISTRO_PKG $DISTRO_VERSION" > "$resolved"
+	fi
 	local debdir=$CACHE/deb-${DISTRO_PKG}_$DISTRO_VERSION key
 	if [ ! -f "$debdir/DONE" ]; then
 		log "distro kernel: downloading $DISTRO_PKG $DISTRO_VERSION"
