@@ -112,8 +112,8 @@ $(FUZZ)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c kvm/guest
 
 fuzz: $(FUZZ)/fuzz_virtq
 	@mkdir -p $(FUZZ)/corpus
-	cp -n tests/fuzz/seeds/* $(FUZZ)/corpus/
-	$(FUZZ)/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ)/corpus
+	$(FUZZ)/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		$(FUZZ)/corpus tests/fuzz/seeds
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
