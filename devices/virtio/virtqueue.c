@@ -379,44 +379,56 @@ bool virtq_has_avail(struct virtq *q)
 	return ring_load16(q->avail_host + AVAIL_IDX) != q->last_avail_idx;
 }
 
-/* Copies between buf and iov[0..nr), starting offset bytes in. */
-static size_t iov_copy(const struct iovec *iov, unsigned int nr,
-		       uint64_t offset, void *buf, size_t len, bool to_iov)
+/*
+ * Finds where offset falls in iov[0..nr): returns the index of that iovec
+ * (nr when offset is at or past the end) and leaves the rest in *skip.
+ */
+static unsigned int iov_seek(const struct iovec *iov, unsigned int nr,
+			     uint64_t offset, size_t *skip)
 {
-	size_t done = 0;
 	unsigned int i;
 
-	for (i = 0; i < nr && done < len; i++) {
-		size_t n;
-
-		if (offset >= iov[i].iov_len) {
-			offset -= iov[i].iov_len;
-			continue;
-		}
-		n = iov[i].iov_len - offset;
-		if (n > len - done)
-			n = len - done;
-		if (to_iov)
-			memcpy((uint8_t *)iov[i].iov_base + offset,
-			       (const uint8_t *)buf + done, n);
-		else
-			memcpy((uint8_t *)buf + done,
-			       (const uint8_t *)iov[i].iov_base + offset, n);
-		done += n;
-		offset = 0;
-	}
-	return done;
+	for (i = 0; i < nr && offset >= iov[i].iov_len; i++)
+		offset -= iov[i].iov_len;
+	*skip = (size_t)offset; /* < iov[i].iov_len when i < nr */
+	return i;
 }
 
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
 			void *dst, size_t len)
 {
-	return iov_copy(c->iov, c->nr_out, offset, dst, len, false);
+	uint8_t *d = dst;
+	size_t done = 0, skip;
+	unsigned int i;
+
+	for (i = iov_seek(c->iov, c->nr_out, offset, &skip);
+	     i < c->nr_out && done < len; i++, skip = 0) {
+		size_t n = c->iov[i].iov_len - skip;
+
+		if (n > len - done)
+			n = len - done;
+		memcpy(d + done, (const uint8_t *)c->iov[i].iov_base + skip, n);
+		done += n;
+	}
+	return done;
 }
 
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len)
 {
-	return iov_copy(c->iov + c->nr_out, c->nr_in, offset, (void *)src, len,
-			true);
+	const struct iovec *in = c->iov + c->nr_out;
+	const uint8_t *s = src;
+	size_t done = 0, skip;
+	unsigned int i;
+
+	for (i = iov_seek(in, c->nr_in, offset, &skip);
+	     i < c->nr_in && done < len; i++, skip = 0) {
+		size_t n = in[i].iov_len - skip;
+
+		if (n > len - done)
+			n = len - done;
+		memcpy((uint8_t *)in[i].iov_base + skip, s + done, n);
+		done += n;
+	}
+	return done;
 }

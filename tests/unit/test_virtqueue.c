@@ -636,6 +636,12 @@ Test(virtqueue, chain_read_write)
 	for (i = 0; i < 10; i++)
 		cr_assert_eq(buf[i], 3 + i);
 	cr_assert_eq(buf[10], 0xee);
+	/* Starting exactly on an iovec boundary. */
+	cr_assert_eq(virtq_chain_read(&vqt.c, 5, buf, 7), 7);
+	for (i = 0; i < 7; i++)
+		cr_assert_eq(buf[i], 5 + i);
+	cr_assert_eq(virtq_chain_read(&vqt.c, 12, buf, 1), 1);
+	cr_assert_eq(buf[0], 12);
 	/* Short at the end; nothing past it. */
 	cr_assert_eq(virtq_chain_read(&vqt.c, 30, buf, 10), 2);
 	cr_assert_eq(buf[0], 30);
@@ -653,6 +659,9 @@ Test(virtqueue, chain_read_write)
 	for (i = 0; i < 10; i++)
 		cr_assert_eq(ram[VQT_BUF + 0x200 + i], 0x81 + i);
 	cr_assert_eq(ram[VQT_BUF + 0x20a], 0);
+	cr_assert_eq(virtq_chain_write(&vqt.c, 3, buf + 0x40 - 1, 1), 1);
+	cr_assert_eq(ram[VQT_BUF + 0x200], 0xbf);
+	cr_assert_eq(ram[VQT_BUF + 0x201], 0x82);
 	cr_assert_eq(virtq_chain_write(&vqt.c, 13, buf, 1), 0);
 	/* The out side is never written. */
 	for (i = 0; i < 32; i++)
