@@ -94,6 +94,38 @@ static int opt_kvm(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_console(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (!strcmp(arg, "serial"))
+		cfg->console = VM_CONSOLE_SERIAL;
+	else if (!strcmp(arg, "virtio"))
+		cfg->console = VM_CONSOLE_VIRTIO;
+	else
+		return err_set(e, "--console '%s': expected serial or virtio", arg);
+	return 0;
+}
+
+static int opt_transport(struct vm_config *cfg, const char *arg,
+			 struct err *e)
+{
+	if (!strcmp(arg, "pci"))
+		cfg->transport = VM_TRANSPORT_PCI;
+	else if (!strcmp(arg, "pci-transitional"))
+		cfg->transport = VM_TRANSPORT_PCI_TRANSITIONAL;
+	else
+		return err_set(e, "--transport '%s': expected pci or pci-transitional",
+			       arg);
+	return 0;
+}
+
+static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->rng = true;
+	return 0;
+}
+
 /* `vireo run` options; new devices add a row here. */
 static const struct cli_option run_options[] = {
 	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
@@ -105,6 +137,13 @@ static const struct cli_option run_options[] = {
 	{ "--cpus", "N", "number of vCPUs (default 1)", opt_cpus },
 	{ "--memory", "SIZE", "guest RAM, e.g. 512M, 2G (default 512M)",
 	  opt_memory },
+	{ "--console", "serial|virtio",
+	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
+	  opt_console },
+	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
+	{ "--transport", "pci|pci-transitional",
+	  "virtio transport: modern PCI (default) or with the legacy interface too",
+	  opt_transport },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
 	  opt_no_host_quirks },
@@ -127,12 +166,12 @@ void cli_print_help(FILE *out)
 		"       vireo --help | --version\n\n"
 		"Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
-		char left[40];
+		char left[48];
 
 		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
 			 run_options[i].metavar ? " " : "",
 			 run_options[i].metavar ? run_options[i].metavar : "");
-		fprintf(out, "  %-22s %s\n", left, run_options[i].help);
+		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
 	}
 	fprintf(out,
 		"\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a terminal,\n"

@@ -6,6 +6,16 @@
 #include <stdint.h>
 
 /* What the user asked for; filled by cli/, validated again by vmm/. */
+enum vm_console {
+	VM_CONSOLE_SERIAL, /* stdio on the 8250 (ttyS0) */
+	VM_CONSOLE_VIRTIO, /* stdio on virtio-console (hvc0); 8250 output only */
+};
+
+enum vm_transport {
+	VM_TRANSPORT_PCI, /* virtio-pci, modern only */
+	VM_TRANSPORT_PCI_TRANSITIONAL, /* modern + legacy I/O BAR */
+};
+
 struct vm_config {
 	const char *kvm_path;
 	const char *kernel_path;
@@ -13,6 +23,9 @@ struct vm_config {
 	const char *cmdline;
 	unsigned int nr_cpus;
 	uint64_t mem_size;
+	enum vm_console console;
+	enum vm_transport transport;
+	bool rng;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool stats;

@@ -34,10 +34,13 @@ static void uart_rx_space(void *opaque)
 	stdio_console_kick(&m->console);
 }
 
-static size_t console_to_uart(void *opaque, const uint8_t *buf, size_t len)
+/* Host input goes to whichever device is the console. */
+static size_t console_input(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine *m = opaque;
 
+	if (m->cfg->console == VM_CONSOLE_VIRTIO)
+		return m->vcon ? virtio_console_receive(m->vcon, buf, len) : 0;
 	return uart_8250_receive(&m->uart, buf, len);
 }
 
@@ -73,7 +76,7 @@ int legacy_devices_create(struct machine *m, struct err *e)
 	    bus_register(&m->pio, POST_PORT, 1, &sink_bus_ops, NULL,
 			 "POST port", e) < 0)
 		return -1;
-	return stdio_console_init(&m->console, &m->loop, console_to_uart,
+	return stdio_console_init(&m->console, &m->loop, console_input,
 				  console_quit, m, e);
 }
 

@@ -118,10 +118,13 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    kvm_vm_create(&m->vm, &m->sys, e) < 0 ||
 	    kvm_vm_set_x86_special_pages(&m->vm, KVM_TSS_GPA, e) < 0 ||
 	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
-	    kvm_vm_create_pit(&m->vm, e) < 0 || guest_ram_create(m, e) < 0 ||
+	    kvm_vm_create_pit(&m->vm, e) < 0 ||
+	    irq_router_init(&m->router, &m->vm, e) < 0 ||
+	    guest_ram_create(m, e) < 0 ||
 	    vcpus_create(m, e) < 0 || kernel_boot_setup(m, e) < 0)
 		return -1;
-	if (machine_setup_signals(m, e) < 0 || legacy_devices_create(m, e) < 0)
+	if (machine_setup_signals(m, e) < 0 || legacy_devices_create(m, e) < 0 ||
+	    virtio_devices_create(m, e) < 0)
 		return -1;
 	/* Only now: a VM that fails to start prints its one error line alone. */
 	if (m->quirk_params)
@@ -155,9 +158,12 @@ int machine_run(struct machine *m)
 void machine_destroy(struct machine *m)
 {
 	vcpus_stop(m);
+	virtio_devices_destroy(m);
 	legacy_devices_destroy(m);
 	vcpus_destroy(m);
 	guest_ram_destroy(m);
+	if (m->router.vm)
+		irq_router_destroy(&m->router);
 	kvm_vm_destroy(&m->vm);
 	kvm_sys_close(&m->sys);
 	if (m->signal_fd >= 0)

@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 #include "bus/bus.h"
+#include "bus/pci/pci.h"
+#include "bus/pci/virtio_pci.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/rng.h"
+#include "kvm/irq_router.h"
 #include "devices/legacy/reset.h"
 #include "devices/legacy/uart_8250.h"
 #include "kvm/guest_mem.h"
@@ -53,6 +58,16 @@ struct machine {
 	struct guest_mem mem;
 	struct bus pio, mmio;
 
+	struct irq_router router;
+	struct pci_bus pci;
+	bool pci_ready;
+
+	/* virtio devices and their transports (NULL/unused when absent) */
+	struct virtio_console *vcon;
+	struct virtio_pci *vcon_pci;
+	struct virtio_rng *rng;
+	struct virtio_pci *rng_pci;
+
 	struct uart_8250 uart;
 	struct i8042 kbc;
 	struct reset_control rcr;
@@ -88,6 +103,8 @@ void guest_ram_destroy(struct machine *m);
 int legacy_devices_create(struct machine *m, struct err *e);
 void legacy_devices_destroy(struct machine *m);
 int kernel_boot_setup(struct machine *m, struct err *e);
+int virtio_devices_create(struct machine *m, struct err *e);
+void virtio_devices_destroy(struct machine *m);
 int vcpus_create(struct machine *m, struct err *e);
 int vcpus_start(struct machine *m, struct err *e);
 void vcpus_stop(struct machine *m);

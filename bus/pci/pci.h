@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_BUS_PCI_PCI_H
+#define VIREO_BUS_PCI_PCI_H
+
+/*
+ * A single PCI segment, bus 0: configuration mechanism #1 (ports
+ * 0xCF8/0xCFC), 256-byte configuration spaces with per-bit write masks
+ * (read-only, read/write, write-1-to-clear), BAR sizing and placement, and
+ * dispatch of BAR accesses through the port and MMIO buses. Functions plug
+ * in with a small ops table; the host bridge is 00:00.0.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bus/bus.h"
+#include "util/err.h"
+
+#define PCI_CFG_SIZE 256
+#define PCI_MAX_SLOTS 32
+#define PCI_NR_BARS 6
+
+#define PCI_CONFIG_ADDRESS_PORT 0xcf8
+#define PCI_CONFIG_DATA_PORT 0xcfc
+
+/* Standard header offsets used by vireo. */
+#define PCI_VENDOR_ID 0x00
+#define PCI_DEVICE_ID 0x02
+#define PCI_COMMAND 0x04
+#define PCI_STATUS 0x06
+#define PCI_REVISION_ID 0x08
+#define PCI_CLASS_PROG 0x09
+#define PCI_CLASS_DEVICE 0x0a
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0 0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_SUBSYSTEM_ID 0x2e
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN 0x3d
+
+#define PCI_COMMAND_IO 0x1
+#define PCI_COMMAND_MEMORY 0x2
+#define PCI_COMMAND_MASTER 0x4
+#define PCI_COMMAND_INTX_DISABLE 0x400
+#define PCI_STATUS_CAP_LIST 0x10
+
+#define PCI_BAR_IO 0x1
+#define PCI_BAR_MEM64 0x4
+#define PCI_BAR_PREFETCH 0x8
+
+enum pci_bar_kind {
+	PCI_BAR_NONE,
+	PCI_BAR_KIND_IO,
+	PCI_BAR_KIND_MEM32,
+	PCI_BAR_KIND_MEM64, /* occupies two BAR slots */
+};
+
+struct pci_function;
+
+struct pci_bar {
+	enum pci_bar_kind kind;
+	uint64_t size; /* power of two */
+	uint64_t addr; /* current guest address, 0 = unassigned */
+	bool mapped; /* registered on the port/MMIO bus */
+	const struct bus_ops *ops; /* offset is relative to the BAR */
+	void *opaque;
+	/* Told when the BAR moves (ioeventfds follow it). */
+	void (*moved)(struct pci_function *fn, int bar, uint64_t old_addr,
+		      bool old_mapped);
+};
+
+struct pci_function {
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint8_t wmask[PCI_CFG_SIZE];
+	uint8_t w1cmask[PCI_CFG_SIZE];
+	struct pci_bar bars[PCI_NR_BARS];
+	uint8_t next_cap; /* where the next capability goes */
+	uint8_t last_cap; /* offset of the last capability's next pointer */
+	/* Called after a config write the function may need to act on. */
+	void (*cfg_written)(struct pci_function *fn, uint32_t offset,
+			    unsigned int len);
+	void *opaque;
+	struct pci_bus *bus;
+	uint8_t slot;
+	const char *name;
+};
+
+struct pci_bus {
+	pthread_mutex_t lock; /* config space and BAR placement */
+	struct bus *pio, *mmio;
+	struct pci_function *slots[PCI_MAX_SLOTS];
+	struct pci_function host_bridge;
+	uint32_t config_address;
+	uint64_t mmio_next, mmio_end, io_next, io_end;
+};
+
+int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,
+		 uint64_t mmio_start, uint64_t mmio_end, struct err *e);
+void pci_bus_destroy(struct pci_bus *pb);
+
+/* Header type 0 with the given IDs; all registers read-only until set. */
+void pci_function_init(struct pci_function *fn, const char *name,
+		       uint16_t vendor, uint16_t device, uint32_t class_code,
+		       uint8_t revision, uint16_t subsys_vendor,
+		       uint16_t subsys_id);
+/* Declares a BAR before the function is plugged. */
+void pci_function_set_bar(struct pci_function *fn, int bar,
+			  enum pci_bar_kind kind, uint64_t size,
+			  const struct bus_ops *ops, void *opaque);
+/* Appends a capability of len bytes; returns its offset (0 if no room). */
+uint8_t pci_function_add_cap(struct pci_function *fn, uint8_t id,
+			     uint8_t len);
+/* Places the BARs, maps them, and puts the function in the first free slot. */
+int pci_bus_plug(struct pci_bus *pb, struct pci_function *fn, struct err *e);
+
+/* Configuration space accessors honouring the masks (little endian). */
+uint32_t pci_cfg_read(struct pci_function *fn, uint32_t offset,
+		      unsigned int len);
+void pci_cfg_write(struct pci_function *fn, uint32_t offset, uint32_t value,
+		   unsigned int len);
+
+/* Raw helpers for the function's own setup. */
+void pci_cfg_set16(struct pci_function *fn, uint32_t offset, uint16_t v);
+void pci_cfg_set32(struct pci_function *fn, uint32_t offset, uint32_t v);
+
+#endif

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_BUS_VIRTIO_TRANSPORT_H
+#define VIREO_BUS_VIRTIO_TRANSPORT_H
+
+/*
+ * The contract between a virtio transport (PCI modern/legacy, MMIO) and a
+ * virtio device. Transports live in bus/ and know devices only through
+ * struct virtio_dev_ops; devices know transports only through the
+ * virtio_transport_* calls below. Status and feature negotiation rules
+ * shared by every transport (virtio 1.2, 2.1-2.2, 3.1) are implemented
+ * once here.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VIRTIO_MAX_QUEUES 16
+
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED 128
+
+#define VIRTIO_F_RING_INDIRECT_DESC 28
+#define VIRTIO_F_RING_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+
+#define VIRTIO_ISR_QUEUE 1
+#define VIRTIO_ISR_CONFIG 2
+
+#define VIRTIO_NO_VECTOR 0xffff
+
+struct virtio_transport;
+
+struct virtio_queue_config {
+	uint16_t size, max_size;
+	bool enabled;
+	uint64_t desc_gpa, driver_gpa, device_gpa;
+	uint16_t vector; /* MSI-X vector (PCI) */
+	int kick_fd; /* eventfd signalled by the guest's queue notify */
+};
+
+struct virtio_dev_ops {
+	const char *name;
+	uint16_t device_id; /* virtio device type: 3 console, 4 rng, ... */
+	uint16_t nr_queues;
+	uint16_t queue_max_size;
+	/* Device features, including transport bits it supports. */
+	uint64_t (*features)(void *dev);
+	uint32_t (*config_size)(void *dev);
+	void (*config_read)(void *dev, uint32_t offset, void *data,
+			    unsigned int len);
+	void (*config_write)(void *dev, uint32_t offset, const void *data,
+			     unsigned int len);
+	/*
+	 * DRIVER_OK: t->queues[] and t->driver_features are final. The device
+	 * starts serving; a negative return marks it NEEDS_RESET.
+	 */
+	int (*activate)(void *dev, struct virtio_transport *t);
+	/* Status 0 (or teardown): stop all work; return once quiesced. */
+	void (*reset)(void *dev);
+};
+
+struct virtio_transport {
+	pthread_mutex_t lock;
+	const struct virtio_dev_ops *ops;
+	void *dev;
+	bool legacy; /* driver is using the legacy interface */
+	uint64_t device_features, driver_features;
+	uint32_t device_feature_select, driver_feature_select;
+	uint8_t status, config_generation;
+	uint8_t isr;
+	uint16_t queue_select;
+	uint16_t config_vector;
+	bool active;
+	struct virtio_queue_config queues[VIRTIO_MAX_QUEUES];
+	/* Filled by the concrete transport. */
+	void (*raise)(struct virtio_transport *t, uint16_t vector);
+	void *priv;
+};
+
+int virtio_transport_init(struct virtio_transport *t,
+			  const struct virtio_dev_ops *ops, void *dev);
+void virtio_transport_destroy(struct virtio_transport *t);
+
+/* Status register write, with the lock held by the caller. */
+void virtio_transport_set_status(struct virtio_transport *t, uint8_t status);
+/* Resets device and transport state (status 0). Lock held. */
+void virtio_transport_reset(struct virtio_transport *t);
+
+/* Device side, any thread. */
+void virtio_transport_notify_queue(struct virtio_transport *t,
+				   unsigned int queue);
+void virtio_transport_notify_config(struct virtio_transport *t);
+/* A hostile or broken driver: DEVICE_NEEDS_RESET and a config interrupt. */
+void virtio_transport_set_needs_reset(struct virtio_transport *t);
+bool virtio_transport_has_feature(const struct virtio_transport *t,
+				  unsigned int bit);
+/* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
+uint8_t virtio_transport_read_isr(struct virtio_transport *t);
+
+#endif

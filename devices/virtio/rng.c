@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+#include "devices/virtio/rng.h"
+
+#include <errno.h>
+#include <sys/random.h>
+
+#define RNG_QUEUE_SIZE 256
+/* Bound one request so a huge buffer cannot stall the I/O thread. */
+#define RNG_MAX_REQUEST (64u << 10)
+
+static size_t rng_fill(const struct virtq_chain *c)
+{
+	size_t done = 0;
+	unsigned int i;
+
+	for (i = c->nr_out; i < c->nr_out + c->nr_in; i++) {
+		uint8_t *p = c->iov[i].iov_base;
+		size_t left = c->iov[i].iov_len;
+
+		while (left && done < RNG_MAX_REQUEST) {
+			size_t want = left < RNG_MAX_REQUEST - done ?
+					      left :
+					      RNG_MAX_REQUEST - done;
+			ssize_t n = getrandom(p, want, 0);
+
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return done;
+			}
+			p += n;
+			left -= (size_t)n;
+			done += (size_t)n;
+		}
+	}
+	return done;
+}
+
+static void rng_queue_kick(struct virtio_device *d, unsigned int q)
+{
+	struct virtio_rng *rng = d->priv;
+	struct virtq *vq = &d->queues[q].vq;
+	struct virtq_chain chain;
+	enum virtq_pop_result r;
+	bool pushed = false;
+
+	do {
+		virtq_disable_kicks(vq);
+		while ((r = virtq_pop_chain(vq, &chain)) == VIRTQ_POP_OK) {
+			size_t n = rng_fill(&chain);
+
+			rng->bytes_served += n;
+			virtq_push_used(vq, chain.head, (uint32_t)n);
+			pushed = true;
+		}
+		if (r == VIRTQ_POP_BROKEN) {
+			virtio_device_broken(d, q);
+			return;
+		}
+	} while (virtq_enable_kicks(vq));
+	if (pushed)
+		virtio_device_notify(d, q);
+}
+
+static uint64_t rng_features(void *dev)
+{
+	(void)dev;
+	return (1ull << VIRTIO_F_VERSION_1) |
+	       (1ull << VIRTIO_F_RING_EVENT_IDX) |
+	       (1ull << VIRTIO_F_RING_INDIRECT_DESC);
+}
+
+static uint32_t rng_config_size(void *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static void rng_config_read(void *dev, uint32_t offset, void *data,
+			    unsigned int len)
+{
+	(void)dev;
+	(void)offset;
+	(void)data;
+	(void)len;
+}
+
+static int rng_activate(void *dev, struct virtio_transport *t)
+{
+	struct virtio_rng *rng = dev;
+
+	return virtio_device_start(&rng->vdev, t);
+}
+
+static void rng_reset(void *dev)
+{
+	struct virtio_rng *rng = dev;
+
+	virtio_device_stop(&rng->vdev);
+}
+
+const struct virtio_dev_ops virtio_rng_ops = {
+	.name = "virtio-rng",
+	.device_id = 4,
+	.nr_queues = 1,
+	.queue_max_size = RNG_QUEUE_SIZE,
+	.features = rng_features,
+	.config_size = rng_config_size,
+	.config_read = rng_config_read,
+	.activate = rng_activate,
+	.reset = rng_reset,
+};
+
+int virtio_rng_init(struct virtio_rng *rng, const struct guest_mem *mem,
+		    struct err *e)
+{
+	rng->bytes_served = 0;
+	return virtio_device_init(&rng->vdev, "virtio-rng", mem, 1,
+				  rng_queue_kick, rng, e);
+}
+
+void virtio_rng_destroy(struct virtio_rng *rng)
+{
+	virtio_device_destroy(&rng->vdev);
+}
