@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command line parsing and validation (cli/args.c): every option in both
+ * spellings, defaults, and one-line errors for every kind of bad input.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/args.h"
+
+#define CLT_ARGC(...) \
+	((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
+/* cli_parse(vireo ARGS...) into clt.cfg / clt.action / clt.e. */
+#define CLT_PARSE(...)                                                  \
+	cli_parse(CLT_ARGC("vireo", __VA_ARGS__),                       \
+		  (char *[]){ "vireo", __VA_ARGS__, NULL }, &clt.cfg,   \
+		  &clt.action, &clt.e)
+
+static struct {
+	struct vm_config cfg;
+	enum cli_action action;
+	struct err e;
+} clt;
+
+static void clt_setup(void)
+{
+	memset(&clt, 0x5a, sizeof(clt));
+	clt.e.msg[0] = '\0';
+}
+
+/* A failed parse or validation: one non-empty line mentioning want. */
+static void clt_assert_error(int ret, const char *want)
+{
+	cr_assert_eq(ret, -1, "accepted, expected an error about '%s'", want);
+	cr_assert_neq(clt.e.msg[0], '\0', "empty error message");
+	cr_assert_null(strchr(clt.e.msg, '\n'), "multi-line error: '%s'",
+		       clt.e.msg);
+	cr_assert(strstr(clt.e.msg, want), "'%s' not in '%s'", want,
+		  clt.e.msg);
+}
+
+static void clt_assert_ok(int ret)
+{
+	cr_assert_eq(ret, 0, "rejected: %s", clt.e.msg);
+	cr_assert_eq(clt.action, CLI_RUN);
+}
+
+TestSuite(cli_args, .init = clt_setup);
+
+Test(cli_args, defaults)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "vmlinux"));
+	cr_assert_str_eq(clt.cfg.kernel_path, "vmlinux");
+	cr_assert_str_eq(clt.cfg.cmdline, "console=ttyS0 reboot=k panic=-1");
+	cr_assert_eq(clt.cfg.nr_cpus, 1);
+	cr_assert_eq(clt.cfg.mem_size, 512ULL << 20);
+	cr_assert(clt.cfg.host_quirks);
+	cr_assert_str_eq(clt.cfg.kvm_path, "/dev/kvm");
+	cr_assert_null(clt.cfg.initrd_path);
+	cr_assert_eq(clt.cfg.console, VM_CONSOLE_SERIAL);
+	cr_assert_eq(clt.cfg.transport, VM_TRANSPORT_PCI);
+	cr_assert_not(clt.cfg.rng);
+	cr_assert_not(clt.cfg.pvh_entry);
+	cr_assert_not(clt.cfg.stats);
+	cr_assert_not(clt.cfg.verbose);
+}
+
+static void clt_assert_all_set(void)
+{
+	cr_assert_str_eq(clt.cfg.kernel_path, "k.elf");
+	cr_assert_str_eq(clt.cfg.initrd_path, "i.cpio");
+	cr_assert_str_eq(clt.cfg.cmdline, "console=hvc0 quiet");
+	cr_assert_eq(clt.cfg.nr_cpus, 4);
+	cr_assert_eq(clt.cfg.mem_size, 2ULL << 30);
+	cr_assert_eq(clt.cfg.console, VM_CONSOLE_VIRTIO);
+	cr_assert_eq(clt.cfg.transport, VM_TRANSPORT_PCI_TRANSITIONAL);
+	cr_assert_str_eq(clt.cfg.kvm_path, "/dev/kvm2");
+	cr_assert(clt.cfg.rng);
+	cr_assert_not(clt.cfg.host_quirks);
+	cr_assert(clt.cfg.pvh_entry);
+	cr_assert(clt.cfg.stats);
+	cr_assert(clt.cfg.verbose);
+}
+
+Test(cli_args, every_option_separate_value)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k.elf", "--initrd",
+				"i.cpio", "--cmdline", "console=hvc0 quiet",
+				"--cpus", "4", "--memory", "2G", "--console",
+				"virtio", "--rng", "--transport",
+				"pci-transitional", "--no-host-quirks", "--pvh",
+				"--stats", "--verbose", "--kvm", "/dev/kvm2"));
+	clt_assert_all_set();
+}
+
+Test(cli_args, every_option_equals_value)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel=k.elf", "--initrd=i.cpio",
+				"--cmdline=console=hvc0 quiet", "--cpus=4",
+				"--memory=2G", "--console=virtio", "--rng",
+				"--transport=pci-transitional",
+				"--no-host-quirks", "--pvh", "--stats",
+				"--verbose", "--kvm=/dev/kvm2"));
+	clt_assert_all_set();
+}
+
+Test(cli_args, value_may_contain_equals_and_look_like_option)
+{
+	clt_assert_ok(CLT_PARSE("run", "--cmdline=a=b c=d", "--kernel",
+				"--weird-name"));
+	cr_assert_str_eq(clt.cfg.cmdline, "a=b c=d");
+	cr_assert_str_eq(clt.cfg.kernel_path, "--weird-name");
+}
+
+Test(cli_args, last_occurrence_wins)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "a", "--cpus", "2",
+				"--kernel=b", "--cpus=3", "--console", "virtio",
+				"--console", "serial"));
+	cr_assert_str_eq(clt.cfg.kernel_path, "b");
+	cr_assert_eq(clt.cfg.nr_cpus, 3);
+	cr_assert_eq(clt.cfg.console, VM_CONSOLE_SERIAL);
+}
+
+Test(cli_args, console_and_transport_values)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--console=serial",
+				"--transport=pci"));
+	cr_assert_eq(clt.cfg.console, VM_CONSOLE_SERIAL);
+	cr_assert_eq(clt.cfg.transport, VM_TRANSPORT_PCI);
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--console", "hvc"),
+			 "--console 'hvc'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--console="),
+			 "--console");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--console",
+				   "Serial"),
+			 "expected serial or virtio");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--transport",
+				   "mmio"),
+			 "--transport 'mmio'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k",
+				   "--transport=pci-legacy"),
+			 "expected pci or pci-transitional");
+}
+
+Test(cli_args, flags_reject_values)
+{
+	static char *const flags[] = { "--rng=1", "--no-host-quirks=yes",
+					     "--pvh=", "--stats=0",
+					     "--verbose=true" };
+	size_t i;
+
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		clt_assert_error(CLT_PARSE("run", "--kernel", "k", flags[i]),
+				 "takes no value");
+	}
+}
+
+Test(cli_args, missing_value)
+{
+	static char *const opts[] = { "--kernel",  "--initrd",
+					    "--cmdline", "--cpus",
+					    "--memory",  "--console",
+					    "--transport", "--kvm" };
+	size_t i;
+
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		clt_assert_error(CLT_PARSE("run", "--kernel", "k", opts[i]),
+				 "needs a value");
+		cr_assert(strstr(clt.e.msg, opts[i]), "'%s' not in '%s'", opts[i],
+			  clt.e.msg);
+	}
+}
+
+Test(cli_args, unknown_option)
+{
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--frobnicate"),
+			 "unknown option '--frobnicate'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--kern=x"),
+			 "unknown option");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--kernelx"),
+			 "unknown option");
+	clt_assert_error(CLT_PARSE("run", "-k", "k"), "unknown option");
+	clt_assert_error(CLT_PARSE("run", "vmlinux"), "unknown option");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--version"),
+			 "unknown option");
+}
+
+Test(cli_args, unknown_or_no_command)
+{
+	clt_assert_error(CLT_PARSE("fly"), "unknown command 'fly'");
+	clt_assert_error(CLT_PARSE("--kernel", "k"), "unknown command");
+	clt_assert_error(cli_parse(1, (char *[]){ "vireo", NULL }, &clt.cfg,
+				   &clt.action, &clt.e),
+			 "no command");
+}
+
+Test(cli_args, help_and_version)
+{
+	cr_assert_eq(CLT_PARSE("--help"), 0);
+	cr_assert_eq(clt.action, CLI_HELP);
+	clt.action = CLI_RUN;
+	cr_assert_eq(CLT_PARSE("-h"), 0);
+	cr_assert_eq(clt.action, CLI_HELP);
+	clt.action = CLI_RUN;
+	cr_assert_eq(CLT_PARSE("help"), 0);
+	cr_assert_eq(clt.action, CLI_HELP);
+	clt.action = CLI_RUN;
+	cr_assert_eq(CLT_PARSE("--version"), 0);
+	cr_assert_eq(clt.action, CLI_VERSION);
+	clt.action = CLI_RUN;
+	cr_assert_eq(CLT_PARSE("-V"), 0);
+	cr_assert_eq(clt.action, CLI_VERSION);
+	/* `run --help` needs no --kernel. */
+	clt.action = CLI_RUN;
+	cr_assert_eq(CLT_PARSE("run", "--cpus", "2", "--help"), 0);
+	cr_assert_eq(clt.action, CLI_HELP);
+}
+
+Test(cli_args, help_lists_every_option)
+{
+	static const char *const names[] = {
+		"--kernel", "--initrd",	 "--cmdline", "--cpus",
+		"--memory", "--console", "--rng",     "--transport",
+		"--no-host-quirks", "--pvh", "--stats", "--verbose",
+		"--kvm",
+	};
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	cli_print_help(f);
+	fclose(f);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		cr_assert(strstr(text, names[i]), "%s missing from help",
+			  names[i]);
+	cr_assert(strstr(text, "usage: vireo run"));
+	free(text);
+}
+
+Test(cli_args, cpus_range)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--cpus", "255"));
+	cr_assert_eq(clt.cfg.nr_cpus, 255);
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus", "0"),
+			 "--cpus '0'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus", "256"),
+			 "from 1 to 255");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus", "two"),
+			 "--cpus 'two'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus=-1"),
+			 "--cpus");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus=2x"),
+			 "--cpus");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus="),
+			 "--cpus");
+}
+
+Test(cli_args, memory_values)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--memory", "32M"));
+	cr_assert_eq(clt.cfg.mem_size, 32ULL << 20);
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--memory", "1024"));
+	cr_assert_eq(clt.cfg.mem_size, 1ULL << 30);
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory", "31M"),
+			 "at least 32 MiB");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory",
+				   "4096K"),
+			 "at least 32 MiB");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory", "0"),
+			 "--memory '0'");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory=lots"),
+			 "expected a size");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory",
+				   "99999999999T"),
+			 "--memory");
+}
+
+Test(cli_args, missing_kernel)
+{
+	clt_assert_error(CLT_PARSE("run"), "missing --kernel");
+	clt_assert_error(CLT_PARSE("run", "--cpus", "2", "--initrd", "i"),
+			 "missing --kernel");
+}
+
+Test(cli_args, error_with_newline_in_argument_stays_one_line)
+{
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus",
+				   "1\n2"),
+			 "--cpus");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--bad\noption"),
+			 "unknown option");
+	clt_assert_error(CLT_PARSE("fly\naway"), "unknown command");
+}
+
+/* --- cli_validate ------------------------------------------------------ */
+
+static char clt_file[] = "/tmp/vireo-test-cli-XXXXXX";
+
+static void clt_make_file(void)
+{
+	int fd = mkstemp(clt_file);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "x", 1), 1);
+	close(fd);
+}
+
+static void clt_valid_cfg(void)
+{
+	clt_make_file();
+	clt_assert_ok(CLT_PARSE("run", "--kernel", clt_file, "--memory",
+				"64M"));
+}
+
+static void clt_remove_file(void)
+{
+	if (strcmp(clt_file + strlen(clt_file) - 6, "XXXXXX"))
+		unlink(clt_file);
+}
+
+TestSuite(cli_validate, .init = clt_setup, .fini = clt_remove_file);
+
+Test(cli_validate, readable_kernel_and_initrd)
+{
+	clt_valid_cfg();
+	cr_assert_eq(cli_validate(&clt.cfg, &clt.e), 0, "%s", clt.e.msg);
+	clt.cfg.initrd_path = clt_file;
+	cr_assert_eq(cli_validate(&clt.cfg, &clt.e), 0, "%s", clt.e.msg);
+}
+
+Test(cli_validate, missing_kernel_file)
+{
+	clt_valid_cfg();
+	clt.cfg.kernel_path = "/nonexistent/vmlinux";
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "No such file");
+	cr_assert(strstr(clt.e.msg, "kernel"));
+	cr_assert(strstr(clt.e.msg, "/nonexistent/vmlinux"));
+}
+
+Test(cli_validate, missing_initrd_file)
+{
+	clt_valid_cfg();
+	clt.cfg.initrd_path = "/nonexistent/initrd";
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "initrd");
+	cr_assert(strstr(clt.e.msg, "No such file"));
+}
+
+Test(cli_validate, directory_is_not_a_kernel)
+{
+	clt_valid_cfg();
+	clt.cfg.kernel_path = "/tmp";
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
+			 "not a regular file");
+	clt.cfg.kernel_path = clt_file;
+	clt.cfg.initrd_path = "/";
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
+			 "not a regular file");
+}
+
+Test(cli_validate, memory_beyond_host)
+{
+	clt_valid_cfg();
+	clt.cfg.mem_size = 1ULL << 60;
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
+			 "more than this host has");
+}
+
+Test(cli_validate, path_with_newline_stays_one_line)
+{
+	clt_valid_cfg();
+	clt.cfg.kernel_path = "/nonexistent/a\nb";
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "kernel");
+}
