@@ -152,6 +152,16 @@ static void virtio_pci_bar_moved(struct pci_function *fn, int bar,
 	notify_register(vp);
 }
 
+static void virtio_pci_kick(struct virtio_pci *vp, uint32_t queue)
+{
+	uint64_t one = 1;
+
+	if (queue < vp->t.ops->nr_queues &&
+	    write(vp->t.queues[queue].kick_fd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a kick is pending anyway */
+	}
+}
+
 /* ---- modern BAR ------------------------------------------------------------ */
 
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
@@ -360,8 +370,13 @@ static void modern_write(void *opaque, uint64_t offset, const void *data,
 	} else if (off >= DEVICE_OFFSET && off < NOTIFY_OFFSET) {
 		device_cfg_access(vp, off - DEVICE_OFFSET, (void *)data, len,
 				  true);
+	} else if (off >= NOTIFY_OFFSET) {
+		/*
+		 * The ioeventfd normally swallows these; one that reaches us
+		 * (an access width it does not match) still kicks the queue.
+		 */
+		virtio_pci_kick(vp, (off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER);
 	}
-	/* Notify writes reach us only when no ioeventfd is armed: drop them. */
 	pthread_mutex_unlock(&vp->t.lock);
 }
 
@@ -476,6 +491,9 @@ static void legacy_write(void *opaque, uint64_t offset, const void *data,
 		break;
 	case LEG_QUEUE_SEL:
 		t->queue_select = (uint16_t)v;
+		break;
+	case LEG_QUEUE_NOTIFY:
+		virtio_pci_kick(vp, v);
 		break;
 	case LEG_STATUS:
 		t->legacy = true;

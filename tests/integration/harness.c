@@ -38,43 +38,50 @@ void require_guest(void)
 		  "guest image missing: run 'make guest'");
 }
 
-static void vm_exec(const char *const *argv, int out_fd)
+static void vm_exec(const char *const *argv, int in_fd, int out_fd)
 {
 	const char *args[64];
-	int i, null_fd;
+	int i;
 
 	args[0] = vireo_path();
 	for (i = 0; argv[i] && i < 62; i++)
 		args[i + 1] = argv[i];
 	args[i + 1] = NULL;
-	null_fd = open("/dev/null", O_RDONLY);
-	dup2(null_fd, 0);
+	if (in_fd < 0)
+		in_fd = open("/dev/null", O_RDONLY);
+	dup2(in_fd, 0);
 	dup2(out_fd, 1);
 	dup2(out_fd, 2);
 	execv(args[0], (char *const *)args);
 	_exit(127);
 }
 
-void vm_run_signal_after(const char *const *argv, const char *line_prefix,
-			 int sig, unsigned int timeout_s, struct vm_result *r)
+void vm_run_actions(const char *const *argv, const struct vm_action *actions,
+		    unsigned int nr, unsigned int timeout_s, struct vm_result *r)
 {
-	size_t len = 0, cap = 65536;
+	size_t len = 0, cap = 65536, search_from = 0;
 	double start = now();
-	int pipefd[2], wstatus;
-	bool signalled = false;
+	int pipefd[2], inpipe[2] = { -1, -1 }, wstatus;
+	unsigned int next = 0;
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
 	r->t_userspace = -1;
 	r->output = calloc(1, cap);
 	cr_assert(pipe(pipefd) == 0);
+	if (nr)
+		cr_assert(pipe(inpipe) == 0);
 	pid = fork();
 	cr_assert(pid >= 0);
 	if (pid == 0) {
 		close(pipefd[0]);
-		vm_exec(argv, pipefd[1]);
+		if (inpipe[1] >= 0)
+			close(inpipe[1]);
+		vm_exec(argv, inpipe[0], pipefd[1]);
 	}
 	close(pipefd[1]);
+	if (inpipe[0] >= 0)
+		close(inpipe[0]);
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
 		double left = timeout_s - (now() - start);
@@ -100,12 +107,26 @@ void vm_run_signal_after(const char *const *argv, const char *line_prefix,
 		r->output[len] = '\0';
 		if (r->t_userspace < 0 && strstr(r->output, "VIREO-USERSPACE"))
 			r->t_userspace = now() - start;
-		if (line_prefix && !signalled && strstr(r->output, line_prefix)) {
-			kill(pid, sig);
-			signalled = true;
+		while (next < nr) {
+			const char *hit = strstr(r->output + search_from,
+						 actions[next].when);
+
+			if (!hit)
+				break;
+			search_from = (size_t)(hit - r->output) +
+				      strlen(actions[next].when);
+			if (actions[next].signal)
+				kill(pid, actions[next].signal);
+			if (actions[next].input &&
+			    write(inpipe[1], actions[next].input,
+				  strlen(actions[next].input)) < 0)
+				cr_log_warn("cannot type into the guest");
+			next++;
 		}
 	}
 	close(pipefd[0]);
+	if (inpipe[1] >= 0)
+		close(inpipe[1]);
 	waitpid(pid, &wstatus, 0);
 	r->t_total = now() - start;
 	if (r->timed_out)
@@ -116,10 +137,18 @@ void vm_run_signal_after(const char *const *argv, const char *line_prefix,
 		r->status = 128 + WTERMSIG(wstatus);
 }
 
+void vm_run_signal_after(const char *const *argv, const char *line_prefix,
+			 int sig, unsigned int timeout_s, struct vm_result *r)
+{
+	const struct vm_action a = { .when = line_prefix, .signal = sig };
+
+	vm_run_actions(argv, &a, line_prefix ? 1 : 0, timeout_s, r);
+}
+
 void vm_run(const char *const *argv, unsigned int timeout_s,
 	    struct vm_result *r)
 {
-	vm_run_signal_after(argv, NULL, 0, timeout_s, r);
+	vm_run_actions(argv, NULL, 0, timeout_s, r);
 }
 
 void vm_result_free(struct vm_result *r)

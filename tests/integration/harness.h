@@ -21,6 +21,21 @@ struct vm_result {
 	double t_total;
 };
 
+/*
+ * Something to do once `when` has appeared in the output (searched from
+ * where the previous action fired): send a signal and/or type input.
+ */
+struct vm_action {
+	const char *when;
+	int signal;
+	const char *input;
+};
+
+/* Runs with stdin on a pipe the actions type into. */
+void vm_run_actions(const char *const *argv, const struct vm_action *actions,
+		    unsigned int nr, unsigned int timeout_s,
+		    struct vm_result *r);
+
 /* argv: vireo arguments after "vireo" (NULL-terminated). */
 void vm_run(const char *const *argv, unsigned int timeout_s,
 	    struct vm_result *r);
