@@ -25,13 +25,20 @@ vireo_driver_of() {
 	cd "$here"
 }
 
-# VIREO_BYTES = bytes copied, from a dd stderr file $1.
-vireo_dd_bytes() {
-	local b rest
-	VIREO_BYTES=0
-	while read -r b rest; do
-		case $rest in "bytes "*) VIREO_BYTES=$b; return ;; esac
+# From a dd stderr file $1 (Debian's busybox dd prints only "F+P records
+# in/out"): VIREO_FULL = full blocks copied, VIREO_PART = partial blocks,
+# VIREO_ERR = first other line (spaces -> _) for reporting.
+vireo_dd_result() {
+	local a rest
+	VIREO_FULL=0 VIREO_PART=0 VIREO_ERR=
+	while read -r a rest; do
+		case $rest in
+		"records out"*) VIREO_FULL=${a%+*} VIREO_PART=${a#*+} ;;
+		"records in"*) ;;
+		*) [ -n "$VIREO_ERR" ] || VIREO_ERR="$a $rest" ;;
+		esac
 	done < "$1"
+	[ -z "$VIREO_ERR" ] || VIREO_ERR=$(echo "$VIREO_ERR" | tr ' ' _)
 }
 
 vireo_run_checks() {

@@ -11,7 +11,7 @@ check_net() {
 	ip link set eth0 up
 	ip addr add "$addr" dev eth0
 	ip route add default via "$gw"
-	ping -c 3 -W 3 "$gw" >/tmp/net.out 2>&1
+	ping -c 3 -i 0.2 -W 3 "$gw" >/tmp/net.out 2>&1
 	tx=0 rx=0
 	while read -r line; do
 		case $line in

@@ -9,11 +9,11 @@ check_rng() {
 	vireo_ms; t0=$VIREO_MS
 	dd if=/dev/hwrng of=/dev/null bs=65536 count=1 iflag=fullblock 2>/tmp/rng.err
 	vireo_ms; ms=$((VIREO_MS - t0))
-	vireo_dd_bytes /tmp/rng.err
-	if [ "$VIREO_BYTES" = 65536 ]; then
-		echo "VIREO-CHECK rng result=pass bytes=$VIREO_BYTES ms=$ms current=$cur"
+	vireo_dd_result /tmp/rng.err
+	if [ "$VIREO_FULL" = 1 ]; then
+		echo "VIREO-CHECK rng result=pass bytes=65536 ms=$ms current=$cur"
 	else
-		echo "VIREO-CHECK rng result=fail bytes=$VIREO_BYTES ms=$ms current=$cur"
+		echo "VIREO-CHECK rng result=fail bytes=0 ms=$ms current=$cur${VIREO_ERR:+ error=$VIREO_ERR}"
 		return 1
 	fi
 }
