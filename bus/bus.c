@@ -104,37 +104,44 @@ static const struct bus_range *bus_find(const struct bus *bus, uint64_t addr)
 	return NULL;
 }
 
-bool bus_read(struct bus *bus, uint64_t addr, void *data, unsigned int len)
+/*
+ * Copies the owner of addr out under the read lock. The device is called
+ * after the lock is dropped: a config write may move a BAR on this very
+ * bus (bus_register/unregister take the write lock).
+ */
+static bool bus_lookup(struct bus *bus, uint64_t addr, struct bus_range *out)
 {
 	const struct bus_range *r;
-	bool found = false;
 
 	pthread_rwlock_rdlock(&bus->lock);
 	r = bus_find(bus, addr);
-	if (r) {
-		if (r->ops->read)
-			r->ops->read(r->opaque, addr - r->base, data, len);
-		else
-			memset(data, 0xff, len);
-		found = true;
-	}
+	if (r)
+		*out = *r;
 	pthread_rwlock_unlock(&bus->lock);
-	return found;
+	return r != NULL;
+}
+
+bool bus_read(struct bus *bus, uint64_t addr, void *data, unsigned int len)
+{
+	struct bus_range r;
+
+	if (!bus_lookup(bus, addr, &r))
+		return false;
+	if (r.ops->read)
+		r.ops->read(r.opaque, addr - r.base, data, len);
+	else
+		memset(data, 0xff, len);
+	return true;
 }
 
 bool bus_write(struct bus *bus, uint64_t addr, const void *data,
 	       unsigned int len)
 {
-	const struct bus_range *r;
-	bool found = false;
+	struct bus_range r;
 
-	pthread_rwlock_rdlock(&bus->lock);
-	r = bus_find(bus, addr);
-	if (r) {
-		if (r->ops->write)
-			r->ops->write(r->opaque, addr - r->base, data, len);
-		found = true;
-	}
-	pthread_rwlock_unlock(&bus->lock);
-	return found;
+	if (!bus_lookup(bus, addr, &r))
+		return false;
+	if (r.ops->write)
+		r.ops->write(r.opaque, addr - r.base, data, len);
+	return true;
 }

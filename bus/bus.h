@@ -6,7 +6,9 @@
  * Address dispatch for one address space (x86 port I/O or MMIO): devices
  * claim non-overlapping ranges; a vCPU exit is routed to the owner by
  * binary search. Ranges can change at run time (PCI BAR moves), so lookups
- * take a read lock.
+ * take a read lock; the device is called without it, so an access may
+ * re-map ranges (a config write moving a BAR). A device's ops and opaque
+ * must therefore outlive the bus, not just the registration.
  */
 
 #include <pthread.h>
