@@ -145,7 +145,7 @@ static void bars_update_mappings(struct pci_function *fn)
 uint32_t pci_cfg_read(struct pci_function *fn, uint32_t offset,
 		      unsigned int len)
 {
-	if (offset + len > PCI_CFG_SIZE)
+	if (offset >= PCI_CFG_SIZE || len > PCI_CFG_SIZE - offset)
 		return 0xffffffffu;
 	return cfg_get(fn->cfg, offset, len);
 }
@@ -156,7 +156,7 @@ void pci_cfg_write(struct pci_function *fn, uint32_t offset, uint32_t value,
 	bool bar_touched = false;
 	unsigned int i;
 
-	if (offset + len > PCI_CFG_SIZE)
+	if (offset >= PCI_CFG_SIZE || len > PCI_CFG_SIZE - offset)
 		return;
 	for (i = 0; i < len; i++) {
 		uint32_t o = offset + i;
