@@ -277,3 +277,50 @@ Test(bus, many_ranges_in_random_order)
 			cr_assert_eq(v, (uint8_t)i);
 	}
 }
+
+/* A device that moves its own range from inside an access (a BAR write). */
+struct bst_mover {
+	struct bus *bus;
+	uint64_t base;
+	unsigned int writes;
+};
+
+static void bst_mover_write(void *opaque, uint64_t offset, const void *data,
+			    unsigned int len);
+
+static const struct bus_ops bst_mover_ops = { .write = bst_mover_write };
+
+static void bst_mover_write(void *opaque, uint64_t offset, const void *data,
+			    unsigned int len)
+{
+	struct bst_mover *m = opaque;
+	uint64_t new_base;
+
+	(void)offset;
+	(void)len;
+	memcpy(&new_base, data, sizeof(new_base));
+	m->writes++;
+	cr_assert_eq(bus_unregister(m->bus, m->base, m), 0);
+	cr_assert_eq(bus_register(m->bus, new_base, 0x10, &bst_mover_ops, m,
+				  "mover", NULL),
+		     0);
+	m->base = new_base;
+}
+
+Test(bus, device_may_remap_itself_during_an_access, .timeout = 5)
+{
+	struct bst_mover m = { .bus = &bst_bus, .base = 0x100 };
+	uint64_t to = 0x200;
+
+	cr_assert_eq(bus_register(&bst_bus, 0x100, 0x10, &bst_mover_ops, &m,
+				  "mover", NULL),
+		     0);
+	cr_assert(bus_write(&bst_bus, 0x104, &to, 8));
+	cr_assert_eq(m.writes, 1);
+	cr_assert_not(bus_write(&bst_bus, 0x104, &to, 8), "old range kept");
+	to = 0x300;
+	cr_assert(bus_write(&bst_bus, 0x20f, &to, 8));
+	cr_assert_eq(m.writes, 2);
+	cr_assert_eq(bst_bus.nr, 1);
+	cr_assert_eq(bst_bus.ranges[0].base, 0x300);
+}
