@@ -156,7 +156,7 @@ static void uart_write(void *opaque, uint64_t offset, const void *data,
 {
 	struct uart_8250 *u = opaque;
 	uint8_t v = *(const uint8_t *)data;
-	int tx = -1;
+	int tx = -1, drained = 0;
 
 	(void)len;
 	pthread_mutex_lock(&u->lock);
@@ -184,8 +184,11 @@ static void uart_write(void *opaque, uint64_t offset, const void *data,
 		break;
 	case REG_IIR_FCR:
 		u->fcr = v & (FCR_ENABLE | 0xc0);
-		if (v & FCR_CLEAR_RX)
+		if (v & FCR_CLEAR_RX) {
+			/* A backend stopped on a full FIFO must hear of it. */
+			drained = u->rx_count != 0;
 			u->rx_head = u->rx_count = 0;
+		}
 		break;
 	case REG_LCR:
 		u->lcr = v;
@@ -203,6 +206,8 @@ static void uart_write(void *opaque, uint64_t offset, const void *data,
 	pthread_mutex_unlock(&u->lock);
 	if (tx >= 0)
 		u->be.tx(u->be.opaque, (uint8_t)tx);
+	if (drained && u->be.rx_space)
+		u->be.rx_space(u->be.opaque);
 }
 
 const struct bus_ops uart_8250_bus_ops = {
