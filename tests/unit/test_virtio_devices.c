@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-rng and virtio-console end to end without KVM: a malloc'd guest
+ * RAM, a bare struct virtio_transport with a fake interrupt line, kick
+ * eventfds the test writes as the guest's queue notify would, and the
+ * device's real I/O thread. The test plays the driver: it lays out split
+ * rings, publishes buffers, kicks, and polls the used ring.
+ */
+#include <criterion/criterion.h>
+#include <endian.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices/virtio/console.h"
+#include "devices/virtio/rng.h"
+
+#define VDT_RAM (1u << 20)
+#define VDT_QSIZE 16
+/* Queue q's rings: desc, avail and used in consecutive pages. */
+#define VDT_DESC(q) (0x10000ULL + 0x10000ULL * (q))
+#define VDT_AVAIL(q) (VDT_DESC(q) + 0x1000)
+#define VDT_USED(q) (VDT_DESC(q) + 0x2000)
+#define VDT_BUF 0x80000ULL
+#define VDT_WAIT_NS 2000000000LL
+
+#define VDT_F(bit) (1ull << (bit))
+#define VDT_STATUS_UP                                                   \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |             \
+	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
+
+static struct {
+	struct guest_mem mem;
+	uint8_t *ram;
+	struct virtio_transport t;
+	bool t_init;
+	unsigned int nr_queues;
+	uint16_t avail_idx[VIRTIO_MAX_QUEUES];
+	unsigned int raises;
+	uint16_t last_vector;
+	union {
+		struct virtio_rng rng;
+		struct virtio_console con;
+	} dev;
+	enum { VDT_NONE, VDT_RNG, VDT_CON } kind;
+	/* Console backend, called from the I/O thread. */
+	pthread_mutex_t be_lock;
+	uint8_t out[256];
+	size_t out_len;
+	unsigned int out_calls;
+	unsigned int rx_space_calls;
+} vdt;
+
+/* --- fake guest RAM and driver ------------------------------------------ */
+
+static void vdt_raise(struct virtio_transport *t, uint16_t vector)
+{
+	cr_assert_eq(t, &vdt.t);
+	__atomic_store_n(&vdt.last_vector, vector, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&vdt.raises, 1, __ATOMIC_SEQ_CST);
+}
+
+static unsigned int vdt_raises(void)
+{
+	return __atomic_load_n(&vdt.raises, __ATOMIC_SEQ_CST);
+}
+
+static uint8_t *vdt_host(uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = guest_mem_ptr(&vdt.mem, gpa, len);
+
+	cr_assert_not_null(p, "gpa %#llx not in fake RAM",
+			   (unsigned long long)gpa);
+	return p;
+}
+
+static void vdt_put16(uint64_t gpa, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(vdt_host(gpa, 2), &v, 2);
+}
+
+static uint32_t vdt_get32(uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, vdt_host(gpa, 4), 4);
+	return le32toh(v);
+}
+
+static void vdt_desc_at(uint64_t table, unsigned int i, uint64_t addr,
+			uint32_t len, uint16_t flags, uint16_t next)
+{
+	uint8_t *d = vdt_host(table + 16 * i, 16);
+	uint64_t a = htole64(addr);
+	uint32_t l = htole32(len);
+	uint16_t f = htole16(flags), n = htole16(next);
+
+	memcpy(d, &a, 8);
+	memcpy(d + 8, &l, 4);
+	memcpy(d + 12, &f, 2);
+	memcpy(d + 14, &n, 2);
+}
+
+static void vdt_desc(unsigned int q, unsigned int i, uint64_t addr,
+		     uint32_t len, uint16_t flags, uint16_t next)
+{
+	vdt_desc_at(VDT_DESC(q), i, addr, len, flags, next);
+}
+
+/* Makes head available, as virtqueue_add + virtqueue_kick_prepare do. */
+static void vdt_publish(unsigned int q, uint16_t head)
+{
+	uint16_t idx = vdt.avail_idx[q];
+	uint16_t *avail_idx = (uint16_t *)vdt_host(VDT_AVAIL(q) + 2, 2);
+
+	vdt_put16(VDT_AVAIL(q) + 4 + 2 * (idx % VDT_QSIZE), head);
+	vdt.avail_idx[q] = idx + 1;
+	__atomic_store_n(avail_idx, htole16(vdt.avail_idx[q]),
+			 __ATOMIC_RELEASE);
+}
+
+static void vdt_kick(unsigned int q)
+{
+	uint64_t one = 1;
+
+	cr_assert_eq(write(vdt.t.queues[q].kick_fd, &one, sizeof(one)),
+		     sizeof(one));
+}
+
+static uint16_t vdt_used_idx(unsigned int q)
+{
+	uint16_t *p = (uint16_t *)vdt_host(VDT_USED(q) + 2, 2);
+
+	return le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+}
+
+static uint32_t vdt_used_id(unsigned int q, unsigned int slot)
+{
+	return vdt_get32(VDT_USED(q) + 4 + 8 * (slot % VDT_QSIZE));
+}
+
+static uint32_t vdt_used_len(unsigned int q, unsigned int slot)
+{
+	return vdt_get32(VDT_USED(q) + 4 + 8 * (slot % VDT_QSIZE) + 4);
+}
+
+static int64_t vdt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Polls cond() for up to wait_ns; true once it holds. */
+static bool vdt_poll(bool (*cond)(unsigned int), unsigned int arg,
+		     int64_t wait_ns)
+{
+	int64_t end = vdt_now_ns() + wait_ns;
+
+	for (;;) {
+		if (cond(arg))
+			return true;
+		if (vdt_now_ns() > end)
+			return false;
+		usleep(500);
+	}
+}
+
+static unsigned int vdt_want_idx;
+
+static bool vdt_used_reached(unsigned int q)
+{
+	return vdt_used_idx(q) == vdt_want_idx;
+}
+
+static void vdt_wait_used(unsigned int q, uint16_t idx)
+{
+	vdt_want_idx = idx;
+	cr_assert(vdt_poll(vdt_used_reached, q, VDT_WAIT_NS),
+		  "queue %u: used idx %u, want %u", q, vdt_used_idx(q), idx);
+}
+
+/* The device must not touch the used ring: give it time to misbehave. */
+static void vdt_assert_used_stays(unsigned int q, uint16_t idx)
+{
+	vdt_want_idx = (uint16_t)(idx + 1);
+	cr_assert_not(vdt_poll(vdt_used_reached, q, 100000000LL),
+		      "queue %u advanced", q);
+	cr_assert_eq(vdt_used_idx(q), idx);
+}
+
+static uint8_t vdt_status(void)
+{
+	return __atomic_load_n(&vdt.t.status, __ATOMIC_SEQ_CST);
+}
+
+static bool vdt_needs_reset(unsigned int unused)
+{
+	(void)unused;
+	return vdt_status() & VIRTIO_STATUS_NEEDS_RESET;
+}
+
+/* --- transport bring-up and teardown ------------------------------------- */
+
+static void vdt_setup(void)
+{
+	memset(&vdt, 0, sizeof(vdt));
+	pthread_mutex_init(&vdt.be_lock, NULL);
+	vdt.ram = aligned_alloc(4096, VDT_RAM);
+	cr_assert_not_null(vdt.ram);
+	memset(vdt.ram, 0, VDT_RAM);
+	cr_assert_eq(guest_mem_add_region(&vdt.mem, 0, VDT_RAM, vdt.ram), 0);
+}
+
+static void vdt_set_status(uint8_t s)
+{
+	pthread_mutex_lock(&vdt.t.lock);
+	virtio_transport_set_status(&vdt.t, s);
+	pthread_mutex_unlock(&vdt.t.lock);
+}
+
+static void vdt_transport(const struct virtio_dev_ops *ops, void *dev)
+{
+	unsigned int q;
+
+	cr_assert_eq(virtio_transport_init(&vdt.t, ops, dev), 0);
+	vdt.t_init = true;
+	vdt.t.raise = vdt_raise;
+	vdt.nr_queues = ops->nr_queues;
+	for (q = 0; q < ops->nr_queues; q++) {
+		struct virtio_queue_config *qc = &vdt.t.queues[q];
+
+		qc->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		cr_assert_geq(qc->kick_fd, 0);
+	}
+}
+
+/* What a driver programs per queue (and again after each reset). */
+static void vdt_queues(void)
+{
+	unsigned int q;
+
+	for (q = 0; q < vdt.nr_queues; q++) {
+		struct virtio_queue_config *qc = &vdt.t.queues[q];
+
+		qc->size = VDT_QSIZE;
+		qc->desc_gpa = VDT_DESC(q);
+		qc->driver_gpa = VDT_AVAIL(q);
+		qc->device_gpa = VDT_USED(q);
+		qc->vector = (uint16_t)(q + 1);
+		qc->enabled = true;
+	}
+	vdt.t.config_vector = 0;
+}
+
+/* ACK, DRIVER, features, FEATURES_OK, DRIVER_OK; returns the status. */
+static uint8_t vdt_negotiate(uint64_t features)
+{
+	vdt_set_status(VIRTIO_STATUS_ACKNOWLEDGE);
+	vdt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	vdt.t.driver_features = features;
+	vdt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		       VIRTIO_STATUS_FEATURES_OK);
+	cr_assert(vdt_status() & VIRTIO_STATUS_FEATURES_OK,
+		  "features %#llx refused", (unsigned long long)features);
+	vdt_set_status(VDT_STATUS_UP);
+	return vdt_status();
+}
+
+static void vdt_up(uint64_t features)
+{
+	vdt_queues();
+	cr_assert_eq(vdt_negotiate(features), VDT_STATUS_UP);
+	cr_assert(vdt.t.active);
+}
+
+/* Status 0: the device's reset op stops its I/O thread. */
+static void vdt_reset(void)
+{
+	vdt_set_status(0);
+	cr_assert_eq(vdt_status(), 0);
+	cr_assert_not(vdt.t.active);
+	memset(vdt.avail_idx, 0, sizeof(vdt.avail_idx));
+	memset(vdt.ram, 0, VDT_RAM);
+}
+
+static struct virtio_device *vdt_vdev(void)
+{
+	return vdt.kind == VDT_RNG ? &vdt.dev.rng.vdev : &vdt.dev.con.vdev;
+}
+
+static void vdt_teardown(void)
+{
+	unsigned int q;
+
+	if (vdt.t_init) {
+		vdt_set_status(0);
+		cr_assert_not(vdt_vdev()->running, "I/O thread still running");
+	}
+	if (vdt.kind == VDT_RNG)
+		virtio_rng_destroy(&vdt.dev.rng);
+	else if (vdt.kind == VDT_CON)
+		virtio_console_destroy(&vdt.dev.con);
+	if (vdt.t_init) {
+		for (q = 0; q < vdt.nr_queues; q++)
+			close(vdt.t.queues[q].kick_fd);
+		virtio_transport_destroy(&vdt.t);
+	}
+	free(vdt.ram);
+	pthread_mutex_destroy(&vdt.be_lock);
+}
+
+/* --- virtio-rng ----------------------------------------------------------- */
+
+static void vdt_rng_setup(void)
+{
+	struct err e;
+
+	vdt_setup();
+	cr_assert_eq(virtio_rng_init(&vdt.dev.rng, &vdt.mem, &e), 0, "%s",
+		     e.msg);
+	vdt.kind = VDT_RNG;
+	vdt_transport(&virtio_rng_ops, &vdt.dev.rng);
+}
+
+TestSuite(vdev_rng, .init = vdt_rng_setup, .fini = vdt_teardown,
+	  .timeout = 10);
+
+static bool vdt_all_zero(uint64_t gpa, size_t len)
+{
+	const uint8_t *p = vdt_host(gpa, len);
+
+	for (size_t i = 0; i < len; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+Test(vdev_rng, fills_a_buffer)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	cr_assert(vdt.dev.rng.vdev.running, "activate did not start the thread");
+	vdt_desc(0, 0, VDT_BUF, 64, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(vdt_used_id(0, 0), 0);
+	cr_assert_eq(vdt_used_len(0, 0), 64);
+	cr_assert_not(vdt_all_zero(VDT_BUF, 64), "no entropy written");
+	cr_assert(vdt_all_zero(VDT_BUF + 64, 64), "wrote past the buffer");
+	cr_assert_geq(vdt_raises(), 1, "no interrupt");
+	cr_assert_eq(__atomic_load_n(&vdt.last_vector, __ATOMIC_SEQ_CST), 1,
+		     "not the queue's vector");
+	cr_assert_eq(vdt_status(), VDT_STATUS_UP);
+}
+
+Test(vdev_rng, chains_and_repeated_requests)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(VIRTIO_F_RING_EVENT_IDX));
+	/* Two-descriptor chain: 32 + 100 bytes. */
+	vdt_desc(0, 0, VDT_BUF, 32, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
+	vdt_desc(0, 1, VDT_BUF + 0x1000, 100, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(vdt_used_len(0, 0), 132);
+	cr_assert_not(vdt_all_zero(VDT_BUF + 0x1000, 100));
+	/* More than a ring's worth, one kick per buffer. */
+	for (unsigned int i = 0; i < 3 * VDT_QSIZE; i++) {
+		uint16_t head = (uint16_t)(2 + i % 4);
+
+		vdt_desc(0, head, VDT_BUF + 0x2000 + 16 * head, 16,
+			 VIRTQ_DESC_F_WRITE, 0);
+		vdt_publish(0, head);
+		vdt_kick(0);
+		vdt_wait_used(0, (uint16_t)(2 + i));
+		cr_assert_eq(vdt_used_id(0, 1 + i), head);
+		cr_assert_eq(vdt_used_len(0, 1 + i), 16);
+	}
+	cr_assert_eq(vdt.dev.rng.bytes_served, 132 + 3 * VDT_QSIZE * 16);
+}
+
+Test(vdev_rng, indirect_descriptors)
+{
+	const uint64_t table = VDT_BUF + 0x8000;
+
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(VIRTIO_F_RING_INDIRECT_DESC));
+	vdt_desc_at(table, 0, VDT_BUF, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
+		    1);
+	vdt_desc_at(table, 1, VDT_BUF + 0x100, 24, VIRTQ_DESC_F_WRITE, 0);
+	vdt_desc(0, 3, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
+	vdt_publish(0, 3);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(vdt_used_id(0, 0), 3);
+	cr_assert_eq(vdt_used_len(0, 0), 32);
+}
+
+Test(vdev_rng, serves_buffers_queued_before_driver_ok)
+{
+	vdt_queues();
+	vdt_desc(0, 0, VDT_BUF, 48, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	/* No kick: Linux adds rng buffers right after DRIVER_OK, but a
+	 * driver may legitimately queue them first. */
+	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)), VDT_STATUS_UP);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(vdt_used_len(0, 0), 48);
+}
+
+Test(vdev_rng, reset_stops_the_device)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+
+	vdt_set_status(0);
+	cr_assert_not(vdt.dev.rng.vdev.running);
+	cr_assert_null(vdt.dev.rng.vdev.t);
+	/* The old rings are dead: a kick does nothing. */
+	vdt_desc(0, 1, VDT_BUF + 0x100, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 1);
+	vdt_kick(0);
+	vdt_assert_used_stays(0, 1);
+	cr_assert(vdt_all_zero(VDT_BUF + 0x100, 16));
+
+	/* A fresh driver brings it up again on clean rings. */
+	vdt_reset();
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(vdt_used_len(0, 0), 16);
+}
+
+Test(vdev_rng, rings_outside_ram_fail_activation)
+{
+	vdt_queues();
+	vdt.t.queues[0].desc_gpa = VDT_RAM - 16; /* table runs off the end */
+	cr_assert(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)) &
+		  VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_not(vdt.t.active);
+	cr_assert_not(vdt.dev.rng.vdev.running);
+	/* The driver resets and retries with sane rings. */
+	vdt_reset();
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+}
+
+Test(vdev_rng, hostile_descriptor_needs_reset)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, 0x40000000, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	cr_assert(vdt_poll(vdt_needs_reset, 0, VDT_WAIT_NS),
+		  "buffer outside RAM accepted");
+	cr_assert_eq(vdt_used_idx(0), 0);
+	cr_assert_geq(vdt_raises(), 1, "no config interrupt");
+	cr_assert_eq(__atomic_load_n(&vdt.last_vector, __ATOMIC_SEQ_CST), 0,
+		     "not the config vector");
+	cr_assert(__atomic_load_n(&vdt.t.isr, __ATOMIC_SEQ_CST) &
+		  VIRTIO_ISR_CONFIG);
+	/* Further kicks are ignored; reset recovers. */
+	vdt_desc(0, 1, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 1);
+	vdt_kick(0);
+	vdt_assert_used_stays(0, 0);
+	vdt_reset();
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+}
+
+/* --- virtio-console ------------------------------------------------------- */
+
+#define VDT_CON_RX 0
+#define VDT_CON_TX 1
+
+static void vdt_con_write(void *opaque, const uint8_t *buf, size_t len)
+{
+	cr_assert_eq(opaque, &vdt);
+	pthread_mutex_lock(&vdt.be_lock);
+	if (vdt.out_len + len <= sizeof(vdt.out)) {
+		memcpy(vdt.out + vdt.out_len, buf, len);
+		vdt.out_len += len;
+	}
+	vdt.out_calls++;
+	pthread_mutex_unlock(&vdt.be_lock);
+}
+
+static void vdt_con_rx_space(void *opaque)
+{
+	cr_assert_eq(opaque, &vdt);
+	__atomic_add_fetch(&vdt.rx_space_calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static void vdt_con_setup(void)
+{
+	struct virtio_console_backend be = {
+		.write = vdt_con_write,
+		.rx_space = vdt_con_rx_space,
+		.opaque = &vdt,
+	};
+	struct err e;
+
+	vdt_setup();
+	cr_assert_eq(virtio_console_init(&vdt.dev.con, &vdt.mem, &be, &e), 0,
+		     "%s", e.msg);
+	vdt.kind = VDT_CON;
+	vdt_transport(&virtio_console_ops, &vdt.dev.con);
+}
+
+TestSuite(vdev_console, .init = vdt_con_setup, .fini = vdt_teardown,
+	  .timeout = 10);
+
+static bool vdt_out_has(unsigned int len)
+{
+	size_t n;
+
+	pthread_mutex_lock(&vdt.be_lock);
+	n = vdt.out_len;
+	pthread_mutex_unlock(&vdt.be_lock);
+	return n >= len;
+}
+
+static void vdt_put_bytes(uint64_t gpa, const char *s)
+{
+	memcpy(vdt_host(gpa, strlen(s)), s, strlen(s));
+}
+
+static void vdt_con_up(void)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	cr_assert(vdt.dev.con.active);
+}
+
+Test(vdev_console, transmit_reaches_backend)
+{
+	vdt_con_up();
+	vdt_put_bytes(VDT_BUF, "hello");
+	vdt_desc(VDT_CON_TX, 0, VDT_BUF, 5, 0, 0);
+	vdt_publish(VDT_CON_TX, 0);
+	vdt_kick(VDT_CON_TX);
+	vdt_wait_used(VDT_CON_TX, 1);
+	cr_assert_eq(vdt_used_id(VDT_CON_TX, 0), 0);
+	cr_assert_eq(vdt_used_len(VDT_CON_TX, 0), 0, "device wrote nothing");
+	cr_assert(vdt_out_has(5));
+	cr_assert_eq(vdt.out_len, 5);
+	cr_assert_eq(memcmp(vdt.out, "hello", 5), 0);
+	cr_assert_eq(vdt.dev.con.tx_bytes, 5);
+	cr_assert_eq(__atomic_load_n(&vdt.last_vector, __ATOMIC_SEQ_CST), 2,
+		     "not the transmitq's vector");
+}
+
+Test(vdev_console, transmit_chain_in_order)
+{
+	vdt_con_up();
+	vdt_put_bytes(VDT_BUF, "wor");
+	vdt_put_bytes(VDT_BUF + 0x100, "ld\n");
+	vdt_desc(VDT_CON_TX, 4, VDT_BUF, 3, VIRTQ_DESC_F_NEXT, 7);
+	vdt_desc(VDT_CON_TX, 7, VDT_BUF + 0x100, 3, 0, 0);
+	vdt_put_bytes(VDT_BUF + 0x200, "!");
+	vdt_desc(VDT_CON_TX, 9, VDT_BUF + 0x200, 1, 0, 0);
+	vdt_publish(VDT_CON_TX, 4);
+	vdt_publish(VDT_CON_TX, 9);
+	vdt_kick(VDT_CON_TX);
+	vdt_wait_used(VDT_CON_TX, 2);
+	cr_assert_eq(vdt_used_id(VDT_CON_TX, 0), 4);
+	cr_assert_eq(vdt_used_id(VDT_CON_TX, 1), 9);
+	cr_assert(vdt_out_has(7));
+	cr_assert_eq(memcmp(vdt.out, "world\n!", 7), 0);
+}
+
+Test(vdev_console, receive_without_buffers)
+{
+	vdt_con_up();
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"abc", 3),
+		     0);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 0);
+	cr_assert_eq(vdt.dev.con.rx_bytes, 0);
+}
+
+Test(vdev_console, receive_fills_posted_buffer)
+{
+	vdt_con_up();
+	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(VDT_CON_RX, 0);
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"abc", 3),
+		     3);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 1);
+	cr_assert_eq(vdt_used_id(VDT_CON_RX, 0), 0);
+	cr_assert_eq(vdt_used_len(VDT_CON_RX, 0), 3);
+	cr_assert_eq(memcmp(vdt_host(VDT_BUF, 3), "abc", 3), 0);
+	cr_assert_eq(vdt.dev.con.rx_bytes, 3);
+	cr_assert_geq(vdt_raises(), 1);
+	/* The buffer is used up: no room now. */
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"d", 1),
+		     0);
+}
+
+Test(vdev_console, receive_spreads_over_buffers_and_stops_when_full)
+{
+	vdt_con_up();
+	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 4, VIRTQ_DESC_F_WRITE, 0);
+	vdt_desc(VDT_CON_RX, 1, VDT_BUF + 0x100, 3, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(VDT_CON_RX, 0);
+	vdt_publish(VDT_CON_RX, 1);
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"abcdefghij", 10),
+		     7);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 2);
+	cr_assert_eq(vdt_used_len(VDT_CON_RX, 0), 4);
+	cr_assert_eq(vdt_used_len(VDT_CON_RX, 1), 3);
+	cr_assert_eq(memcmp(vdt_host(VDT_BUF, 4), "abcd", 4), 0);
+	cr_assert_eq(memcmp(vdt_host(VDT_BUF + 0x100, 3), "efg", 3), 0);
+}
+
+static bool vdt_rx_space_at_least(unsigned int n)
+{
+	return __atomic_load_n(&vdt.rx_space_calls, __ATOMIC_SEQ_CST) >= n;
+}
+
+Test(vdev_console, receiveq_kick_asks_backend_for_input)
+{
+	unsigned int base;
+
+	vdt_con_up();
+	/* The start-up kick already tells the backend once. */
+	cr_assert(vdt_poll(vdt_rx_space_at_least, 1, VDT_WAIT_NS));
+	base = __atomic_load_n(&vdt.rx_space_calls, __ATOMIC_SEQ_CST);
+	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(VDT_CON_RX, 0);
+	vdt_kick(VDT_CON_RX);
+	cr_assert(vdt_poll(vdt_rx_space_at_least, base + 1, VDT_WAIT_NS),
+		  "receiveq kick did not reach rx_space");
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"xy", 2),
+		     2);
+}
+
+Test(vdev_console, receive_when_not_active)
+{
+	/* Before DRIVER_OK nothing is delivered, even with buffers laid out. */
+	vdt_queues();
+	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 8, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(VDT_CON_RX, 0);
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"ab", 2),
+		     0);
+	vdt_set_status(0);
+	/* And after a reset. */
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_set_status(0);
+	cr_assert_not(vdt.dev.con.active);
+	cr_assert_not(vdt.dev.con.vdev.running);
+	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
+					    (const uint8_t *)"ab", 2),
+		     0);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 0);
+}
+
+Test(vdev_console, config_space_and_emergency_write)
+{
+	uint32_t v = 0, ch = 'E';
+
+	cr_assert_eq(virtio_console_ops.config_size(&vdt.dev.con), 12);
+	virtio_console_ops.config_read(&vdt.dev.con, 4, &v, 4);
+	cr_assert_eq(v, 1, "max_nr_ports");
+	/* Works before the queues are up (early hvc output). */
+	virtio_console_ops.config_write(&vdt.dev.con, 8, &ch, 4);
+	cr_assert_eq(vdt.out_len, 1);
+	cr_assert_eq(vdt.out[0], 'E');
+	cr_assert(virtio_console_ops.features(&vdt.dev.con) &
+		  VDT_F(VIRTIO_F_VERSION_1));
+}
+
+Test(vdev_console, reset_stops_transmit)
+{
+	vdt_con_up();
+	vdt_put_bytes(VDT_BUF, "a");
+	vdt_desc(VDT_CON_TX, 0, VDT_BUF, 1, 0, 0);
+	vdt_publish(VDT_CON_TX, 0);
+	vdt_kick(VDT_CON_TX);
+	vdt_wait_used(VDT_CON_TX, 1);
+	vdt_set_status(0);
+	cr_assert_not(vdt.dev.con.vdev.running);
+	vdt_desc(VDT_CON_TX, 1, VDT_BUF, 1, 0, 0);
+	vdt_publish(VDT_CON_TX, 1);
+	vdt_kick(VDT_CON_TX);
+	vdt_assert_used_stays(VDT_CON_TX, 1);
+	cr_assert_eq(vdt.out_len, 1);
+}
