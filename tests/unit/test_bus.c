@@ -120,8 +120,8 @@ Test(bus, missing_ops)
 	cr_assert_eq(bus_register(&bst_bus, 0x100, 0x10, &bst_write_only_ops,
 				  &d, "wo", &e),
 		     0);
-	cr_assert_eq(bus_register(&bst_bus, 0x200, 0x10, &bst_read_only_ops,
-				  &d, "ro", &e),
+	cr_assert_eq(bus_register(&bst_bus, 0x200, 0x10, &bst_read_only_ops, &d,
+				  "ro", &e),
 		     0);
 	memset(buf, 0, sizeof(buf));
 	cr_assert(bus_read(&bst_bus, 0x104, buf + 1, 8));
@@ -247,18 +247,21 @@ Test(bus, many_ranges_in_random_order)
 		for (int p = 0; p < 3; p++) {
 			uint8_t v = 0;
 
-			cr_assert(bus_read(&bst_bus, base[i] + probes[p], &v, 1),
-				  "range %u not found", i);
-			cr_assert_eq(v, (uint8_t)i, "range %u: got device %u", i,
-				     v);
+			cr_assert(
+			    bus_read(&bst_bus, base[i] + probes[p], &v, 1),
+			    "range %u not found", i);
+			cr_assert_eq(v, (uint8_t)i, "range %u: got device %u",
+				     i, v);
 			cr_assert_eq(devs[i].last_offset, probes[p]);
 		}
 		/* Gaps (where there are any) are unclaimed. */
 		if (i + 1 < BST_NR && base[i] + len[i] < base[i + 1]) {
 			uint8_t v;
 
-			cr_assert_not(bus_read(&bst_bus, base[i] + len[i], &v, 1));
-			cr_assert_not(bus_read(&bst_bus, base[i + 1] - 1, &v, 1));
+			cr_assert_not(
+			    bus_read(&bst_bus, base[i] + len[i], &v, 1));
+			cr_assert_not(
+			    bus_read(&bst_bus, base[i + 1] - 1, &v, 1));
 		}
 	}
 	cr_assert_not(bus_read(&bst_bus, base[0] - 1, &(uint8_t){ 0 }, 1));

@@ -11,12 +11,12 @@
 
 #include "cli/args.h"
 
-#define CLT_ARGC(...) \
+#define CLT_ARGC(...)                                                          \
 	((int)(sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *)))
 /* cli_parse(vireo ARGS...) into clt.cfg / clt.action / clt.e. */
-#define CLT_PARSE(...)                                                  \
-	cli_parse(CLT_ARGC("vireo", __VA_ARGS__),                       \
-		  (char *[]){ "vireo", __VA_ARGS__, NULL }, &clt.cfg,   \
+#define CLT_PARSE(...)                                                         \
+	cli_parse(CLT_ARGC("vireo", __VA_ARGS__),                              \
+		  (char *[]){ "vireo", __VA_ARGS__, NULL }, &clt.cfg,          \
 		  &clt.action, &clt.e)
 
 static struct {
@@ -38,8 +38,7 @@ static void clt_assert_error(int ret, const char *want)
 	cr_assert_neq(clt.e.msg[0], '\0', "empty error message");
 	cr_assert_null(strchr(clt.e.msg, '\n'), "multi-line error: '%s'",
 		       clt.e.msg);
-	cr_assert(strstr(clt.e.msg, want), "'%s' not in '%s'", want,
-		  clt.e.msg);
+	cr_assert(strstr(clt.e.msg, want), "'%s' not in '%s'", want, clt.e.msg);
 }
 
 static void clt_assert_ok(int ret)
@@ -109,8 +108,8 @@ Test(cli_args, every_option_equals_value)
 
 Test(cli_args, value_may_contain_equals_and_look_like_option)
 {
-	clt_assert_ok(CLT_PARSE("run", "--cmdline=a=b c=d", "--kernel",
-				"--weird-name"));
+	clt_assert_ok(
+	    CLT_PARSE("run", "--cmdline=a=b c=d", "--kernel", "--weird-name"));
 	cr_assert_str_eq(clt.cfg.cmdline, "a=b c=d");
 	cr_assert_str_eq(clt.cfg.kernel_path, "--weird-name");
 }
@@ -135,22 +134,22 @@ Test(cli_args, console_and_transport_values)
 			 "--console 'hvc'");
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--console="),
 			 "--console");
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--console",
-				   "Serial"),
-			 "expected serial or virtio");
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--transport",
-				   "mmio"),
-			 "--transport 'mmio'");
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k",
-				   "--transport=pci-legacy"),
-			 "expected pci or pci-transitional");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--console", "Serial"),
+	    "expected serial or virtio");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--transport", "mmio"),
+	    "--transport 'mmio'");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--transport=pci-legacy"),
+	    "expected pci or pci-transitional");
 }
 
 Test(cli_args, flags_reject_values)
 {
 	static char *const flags[] = { "--rng=1", "--no-host-quirks=yes",
-					     "--pvh=", "--stats=0",
-					     "--verbose=true" };
+				       "--pvh=", "--stats=0",
+				       "--verbose=true" };
 	size_t i;
 
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -161,17 +160,16 @@ Test(cli_args, flags_reject_values)
 
 Test(cli_args, missing_value)
 {
-	static char *const opts[] = { "--kernel",  "--initrd",
-					    "--cmdline", "--cpus",
-					    "--memory",  "--console",
-					    "--transport", "--kvm" };
+	static char *const opts[] = { "--kernel",    "--initrd", "--cmdline",
+				      "--cpus",	     "--memory", "--console",
+				      "--transport", "--kvm" };
 	size_t i;
 
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		clt_assert_error(CLT_PARSE("run", "--kernel", "k", opts[i]),
 				 "needs a value");
-		cr_assert(strstr(clt.e.msg, opts[i]), "'%s' not in '%s'", opts[i],
-			  clt.e.msg);
+		cr_assert(strstr(clt.e.msg, opts[i]), "'%s' not in '%s'",
+			  opts[i], clt.e.msg);
 	}
 }
 
@@ -223,9 +221,10 @@ Test(cli_args, help_and_version)
 Test(cli_args, help_lists_every_option)
 {
 	static const char *const names[] = {
-		"--kernel", "--initrd",	 "--cmdline", "--cpus",
-		"--memory", "--console", "--rng",     "--transport",
-		"--no-host-quirks", "--pvh", "--stats", "--verbose",
+		"--kernel", "--initrd",	   "--cmdline",
+		"--cpus",   "--memory",	   "--console",
+		"--rng",    "--transport", "--no-host-quirks",
+		"--pvh",    "--stats",	   "--verbose",
 		"--kvm",
 	};
 	char *text = NULL;
@@ -268,16 +267,15 @@ Test(cli_args, memory_values)
 	cr_assert_eq(clt.cfg.mem_size, 1ULL << 30);
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory", "31M"),
 			 "at least 32 MiB");
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory",
-				   "4096K"),
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory", "4096K"),
 			 "at least 32 MiB");
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory", "0"),
 			 "--memory '0'");
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory=lots"),
 			 "expected a size");
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--memory",
-				   "99999999999T"),
-			 "--memory");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--memory", "99999999999T"),
+	    "--memory");
 }
 
 Test(cli_args, missing_kernel)
@@ -289,8 +287,7 @@ Test(cli_args, missing_kernel)
 
 Test(cli_args, error_with_newline_in_argument_stays_one_line)
 {
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus",
-				   "1\n2"),
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--cpus", "1\n2"),
 			 "--cpus");
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--bad\noption"),
 			 "unknown option");
@@ -313,8 +310,8 @@ static void clt_make_file(void)
 static void clt_valid_cfg(void)
 {
 	clt_make_file();
-	clt_assert_ok(CLT_PARSE("run", "--kernel", clt_file, "--memory",
-				"64M"));
+	clt_assert_ok(
+	    CLT_PARSE("run", "--kernel", clt_file, "--memory", "64M"));
 }
 
 static void clt_remove_file(void)
@@ -354,12 +351,10 @@ Test(cli_validate, directory_is_not_a_kernel)
 {
 	clt_valid_cfg();
 	clt.cfg.kernel_path = "/tmp";
-	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
-			 "not a regular file");
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
 	clt.cfg.kernel_path = clt_file;
 	clt.cfg.initrd_path = "/";
-	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
-			 "not a regular file");
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
 }
 
 Test(cli_validate, memory_beyond_host)

@@ -75,7 +75,9 @@ static void pct_bar_moved(struct pci_function *fn, int bar, uint64_t old_addr,
 	cr_assert_eq(fn, &pct.fn);
 	if (pct.nr_moved < sizeof(pct.moved) / sizeof(pct.moved[0]))
 		pct.moved[pct.nr_moved] = (struct pct_moved){
-			.bar = bar, .old_addr = old_addr, .old_mapped = old_mapped,
+			.bar = bar,
+			.old_addr = old_addr,
+			.old_mapped = old_mapped,
 		};
 	pct.nr_moved++;
 }
@@ -162,8 +164,8 @@ static uint32_t pct_read_bdf(unsigned int bus, unsigned int slot,
 	uint32_t v = 0;
 
 	pct_cf8(pct_address(bus, slot, func, reg));
-	cr_assert(bus_read(&pct.pio, PCI_CONFIG_DATA_PORT + (reg & 3), &v,
-			   len));
+	cr_assert(
+	    bus_read(&pct.pio, PCI_CONFIG_DATA_PORT + (reg & 3), &v, len));
 	return v;
 }
 
@@ -176,12 +178,11 @@ static void pct_write(unsigned int slot, unsigned int reg, uint32_t v,
 		      unsigned int len)
 {
 	pct_cf8(pct_address(0, slot, 0, reg));
-	cr_assert(bus_write(&pct.pio, PCI_CONFIG_DATA_PORT + (reg & 3), &v,
-			    len));
+	cr_assert(
+	    bus_write(&pct.pio, PCI_CONFIG_DATA_PORT + (reg & 3), &v, len));
 }
 
-static bool pct_mmio_hits(uint64_t addr, struct pct_bar_dev *d,
-			  uint64_t offset)
+static bool pct_mmio_hits(uint64_t addr, struct pct_bar_dev *d, uint64_t offset)
 {
 	unsigned int before = d->reads;
 	uint32_t v = 0;
@@ -208,8 +209,7 @@ static bool pct_pio_hits(uint64_t port, struct pct_bar_dev *d, uint64_t offset)
 }
 
 TestSuite(pci, .init = pct_setup, .fini = pct_teardown, .timeout = 5);
-TestSuite(pci_fn, .init = pct_setup_fn, .fini = pct_teardown,
-	  .timeout = 5);
+TestSuite(pci_fn, .init = pct_setup_fn, .fini = pct_teardown, .timeout = 5);
 
 /* --- host bridge and the config ports ------------------------------------ */
 
@@ -313,7 +313,7 @@ Test(pci_fn, ids_and_placement)
 	cr_assert_eq(pct_read(PCT_SLOT, PCI_BAR0 + 16, 4), 0);
 	/* Decoding, as firmware leaves it. */
 	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2) &
-			     (PCI_COMMAND_IO | PCI_COMMAND_MEMORY),
+			 (PCI_COMMAND_IO | PCI_COMMAND_MEMORY),
 		     PCI_COMMAND_IO | PCI_COMMAND_MEMORY);
 	cr_assert(pct_pio_hits(PCT_IO_ADDR + 3, &pct.io, 3));
 	cr_assert(pct_mmio_hits(PCT_M32_ADDR + 0x10, &pct.m32, 0x10));
@@ -427,9 +427,12 @@ Test(pci_fn, mem64_bar_above_4g)
 Test(pci_fn, read_only_registers_ignore_writes)
 {
 	static const unsigned int ro[] = {
-		PCI_VENDOR_ID,		 PCI_REVISION_ID,
-		PCI_HEADER_TYPE & ~3u,	 PCI_SUBSYSTEM_VENDOR_ID,
-		PCI_CAPABILITY_LIST,	 0x30 /* ROM BAR */,
+		PCI_VENDOR_ID,
+		PCI_REVISION_ID,
+		PCI_HEADER_TYPE & ~3u,
+		PCI_SUBSYSTEM_VENDOR_ID,
+		PCI_CAPABILITY_LIST,
+		0x30 /* ROM BAR */,
 		0x40,
 	};
 	uint32_t before[sizeof(ro) / sizeof(ro[0])];
@@ -463,7 +466,7 @@ Test(pci_fn, command_register_writable_bits)
 	pct_write(PCT_SLOT, PCI_COMMAND, 0xffff, 2);
 	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2),
 		     PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-			     PCI_COMMAND_INTX_DISABLE);
+			 PCI_COMMAND_INTX_DISABLE);
 	pct_write(PCT_SLOT, PCI_COMMAND, 0, 2);
 	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2), 0);
 	cr_assert_gt(pct.nr_cfg_written, 0, "cfg_written not called");

@@ -145,7 +145,6 @@ Test(size, uint_parse_rejects_junk)
 	cr_assert_eq(uit_parse(NULL, 0, 100, &v), -1);
 	/* Above unsigned int, and above unsigned long. */
 	cr_assert_eq(uit_parse("4294967296", 0, UINT32_MAX, &v), -1);
-	cr_assert_eq(uit_parse("18446744073709551616", 0, UINT32_MAX, &v),
-		     -1);
+	cr_assert_eq(uit_parse("18446744073709551616", 0, UINT32_MAX, &v), -1);
 	cr_assert_eq(v, 0xdeadbeef, "output written on failure");
 }

@@ -59,7 +59,9 @@ static void ut_rx_space(void *opaque)
 static void ut_setup(void)
 {
 	static const struct uart_8250_backend be = {
-		.tx = ut_tx, .set_irq = ut_set_irq, .rx_space = ut_rx_space,
+		.tx = ut_tx,
+		.set_irq = ut_set_irq,
+		.rx_space = ut_rx_space,
 	};
 	struct uart_8250_backend b = be;
 

@@ -27,8 +27,8 @@
 #define VDT_WAIT_NS 2000000000LL
 
 #define VDT_F(bit) (1ull << (bit))
-#define VDT_STATUS_UP                                                   \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |             \
+#define VDT_STATUS_UP                                                          \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
 	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 
 static struct {
@@ -327,8 +327,7 @@ static void vdt_rng_setup(void)
 	vdt_transport(&virtio_rng_ops, &vdt.dev.rng);
 }
 
-TestSuite(vdev_rng, .init = vdt_rng_setup, .fini = vdt_teardown,
-	  .timeout = 10);
+TestSuite(vdev_rng, .init = vdt_rng_setup, .fini = vdt_teardown, .timeout = 10);
 
 static bool vdt_all_zero(uint64_t gpa, size_t len)
 {
@@ -343,7 +342,8 @@ static bool vdt_all_zero(uint64_t gpa, size_t len)
 Test(vdev_rng, fills_a_buffer)
 {
 	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
-	cr_assert(vdt.dev.rng.vdev.running, "activate did not start the thread");
+	cr_assert(vdt.dev.rng.vdev.running,
+		  "activate did not start the thread");
 	vdt_desc(0, 0, VDT_BUF, 64, VIRTQ_DESC_F_WRITE, 0);
 	vdt_publish(0, 0);
 	vdt_kick(0);
@@ -389,8 +389,8 @@ Test(vdev_rng, indirect_descriptors)
 	const uint64_t table = VDT_BUF + 0x8000;
 
 	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(VIRTIO_F_RING_INDIRECT_DESC));
-	vdt_desc_at(table, 0, VDT_BUF, 8, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT,
-		    1);
+	vdt_desc_at(table, 0, VDT_BUF, 8,
+		    VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 1);
 	vdt_desc_at(table, 1, VDT_BUF + 0x100, 24, VIRTQ_DESC_F_WRITE, 0);
 	vdt_desc(0, 3, table, 32, VIRTQ_DESC_F_INDIRECT, 0);
 	vdt_publish(0, 3);
@@ -587,9 +587,8 @@ Test(vdev_console, transmit_chain_in_order)
 Test(vdev_console, receive_without_buffers)
 {
 	vdt_con_up();
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"abc", 3),
-		     0);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"abc", 3), 0);
 	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 0);
 	cr_assert_eq(vdt.dev.con.rx_bytes, 0);
 }
@@ -599,9 +598,8 @@ Test(vdev_console, receive_fills_posted_buffer)
 	vdt_con_up();
 	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
 	vdt_publish(VDT_CON_RX, 0);
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"abc", 3),
-		     3);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"abc", 3), 3);
 	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 1);
 	cr_assert_eq(vdt_used_id(VDT_CON_RX, 0), 0);
 	cr_assert_eq(vdt_used_len(VDT_CON_RX, 0), 3);
@@ -609,9 +607,8 @@ Test(vdev_console, receive_fills_posted_buffer)
 	cr_assert_eq(vdt.dev.con.rx_bytes, 3);
 	cr_assert_geq(vdt_raises(), 1);
 	/* The buffer is used up: no room now. */
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"d", 1),
-		     0);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"d", 1), 0);
 }
 
 Test(vdev_console, receive_spreads_over_buffers_and_stops_when_full)
@@ -649,9 +646,8 @@ Test(vdev_console, receiveq_kick_asks_backend_for_input)
 	vdt_kick(VDT_CON_RX);
 	cr_assert(vdt_poll(vdt_rx_space_at_least, base + 1, VDT_WAIT_NS),
 		  "receiveq kick did not reach rx_space");
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"xy", 2),
-		     2);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"xy", 2), 2);
 }
 
 Test(vdev_console, receive_when_not_active)
@@ -660,18 +656,16 @@ Test(vdev_console, receive_when_not_active)
 	vdt_queues();
 	vdt_desc(VDT_CON_RX, 0, VDT_BUF, 8, VIRTQ_DESC_F_WRITE, 0);
 	vdt_publish(VDT_CON_RX, 0);
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"ab", 2),
-		     0);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"ab", 2), 0);
 	vdt_set_status(0);
 	/* And after a reset. */
 	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
 	vdt_set_status(0);
 	cr_assert_not(vdt.dev.con.active);
 	cr_assert_not(vdt.dev.con.vdev.running);
-	cr_assert_eq(virtio_console_receive(&vdt.dev.con,
-					    (const uint8_t *)"ab", 2),
-		     0);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"ab", 2), 0);
 	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 0);
 }
 
