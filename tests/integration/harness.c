@@ -103,6 +103,10 @@ void vm_run_actions(const char *const *argv, const struct vm_action *actions,
 			continue;
 		if (n <= 0)
 			break;
+		/* Guests may send binary data: keep the output one C string. */
+		for (size_t i = len; i < len + (size_t)n; i++)
+			if (r->output[i] == '\0')
+				r->output[i] = ' ';
 		len += (size_t)n;
 		r->output[len] = '\0';
 		if (r->t_userspace < 0 && strstr(r->output, "VIREO-USERSPACE"))
