@@ -12,12 +12,28 @@
 
 #define BOOT_TIMEOUT 240
 
+/*
+ * On PVM hosts an SMP guest's user processes intermittently die of SIGSEGV
+ * (seen under QEMU too: guest-images/README.md), which ends the self-check
+ * early. Such a run is retried, loudly; a vireo bug that fails every time
+ * still fails the test.
+ */
+#define SMP_ATTEMPTS 3
+
+static bool self_check_completed(const struct vm_result *r)
+{
+	return !r->timed_out && r->status == 0 &&
+	       strstr(r->output, "VIREO-CHECK-END pass=") &&
+	       strstr(r->output, " fail=0");
+}
+
 static void boot_and_check(const char *kernel, const char *cpus,
 			   const char *mem, const char *extra_flag,
 			   struct vm_result *r)
 {
+	int attempts = strcmp(cpus, "1") ? SMP_ATTEMPTS : 1;
 	const char *argv[16];
-	int n = 0;
+	int n = 0, i;
 
 	require_guest();
 	argv[n++] = "run";
@@ -34,7 +50,14 @@ static void boot_and_check(const char *kernel, const char *cpus,
 	if (extra_flag)
 		argv[n++] = extra_flag;
 	argv[n] = NULL;
-	vm_run(argv, BOOT_TIMEOUT, r);
+	for (i = 1;; i++) {
+		vm_run(argv, BOOT_TIMEOUT, r);
+		if (self_check_completed(r) || i == attempts)
+			break;
+		cr_log_warn("attempt %d of %d: SMP guest self-check did not complete (known PVM guest issue); retrying. Output tail:\n%s",
+			    i, attempts, output_tail(r));
+		vm_result_free(r);
+	}
 	cr_log_info("%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
 		    kernel, cpus, mem, r->t_userspace, r->t_total);
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));
@@ -42,6 +65,8 @@ static void boot_and_check(const char *kernel, const char *cpus,
 		  "guest never reached userspace:\n%s", output_tail(r));
 	cr_assert(strstr(r->output, "VIREO-CHECK-END"),
 		  "self-check did not finish:\n%s", output_tail(r));
+	cr_assert(strstr(strstr(r->output, "VIREO-CHECK-END"), " fail=0"),
+		  "self-check failed:\n%s", output_tail(r));
 	/* The self-check ends with a reset through the i8042: status 0. */
 	cr_assert_eq(r->status, 0, "exit status %d:\n%s", r->status,
 		     output_tail(r));
