@@ -13,13 +13,14 @@ struct host_quirk {
 
 /*
  * PVM runs guest kernel code through KVM's instruction emulator after
- * every trap; the emulator lacks CMPXCHG16B, the XSAVE family and runs
- * SMAP's CLAC/STAC and POPCNT alternatives badly, so Linux must not use
- * them (see guest-images/README.md for each failure).
+ * every trap. The emulator lacks CMPXCHG16B and the XSAVE family, and
+ * Linux's SMAP (CLAC/STAC) and POPCNT alternatives fail there; with
+ * FSGSBASE, FS base changes bypass what PVM tracks. Linux must not use
+ * any of them (guest-images/README.md lists each failure).
  */
 static const struct host_quirk host_quirks[] = {
 	{ "kvm_pvm", "PVM (software virtualization)",
-	  "noxsave clearcpuid=cx16,popcnt,smap" },
+	  "noxsave nofsgsbase clearcpuid=cx16,popcnt,smap" },
 };
 
 const char *host_quirks_guest_params(const char **host_name)
