@@ -81,14 +81,19 @@ static long mem_total_kb(const struct vm_result *r)
 	return atol(buf);
 }
 
-static void expect_cpus(const struct vm_result *r, const char *online)
+static void expect_cpus(const struct vm_result *r, const char *online,
+			const char *list)
 {
 	char buf[64];
 
 	cr_assert(check_value(r, "cpus", "online", buf, sizeof(buf)),
 		  "no cpus line:\n%s", output_tail(r));
-	cr_assert_str_eq(buf, online, "guest reports CPUs online %s:\n%s",
+	cr_assert_str_eq(buf, online, "guest reports %s CPUs online:\n%s",
 			 buf, output_tail(r));
+	cr_assert(check_value(r, "cpus", "list", buf, sizeof(buf)),
+		  "no cpu list:\n%s", output_tail(r));
+	cr_assert_str_eq(buf, list, "guest reports CPUs %s online:\n%s", buf,
+			 output_tail(r));
 }
 
 Test(boot, elf_1cpu_256m, .timeout = BOOT_TIMEOUT + 30)
@@ -97,7 +102,7 @@ Test(boot, elf_1cpu_256m, .timeout = BOOT_TIMEOUT + 30)
 	long kb;
 
 	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", NULL, &r);
-	expect_cpus(&r, "0");
+	expect_cpus(&r, "1", "0");
 	kb = mem_total_kb(&r);
 	/* MemTotal excludes the kernel image and reserved ranges. */
 	cr_assert(kb > 200 * 1024 && kb <= 256 * 1024, "MemTotal %ld kB", kb);
@@ -110,7 +115,7 @@ Test(boot, elf_2cpu_1g, .timeout = BOOT_TIMEOUT + 30)
 	long kb;
 
 	boot_and_check(GUEST_OUT "/micro/vmlinux", "2", "1G", NULL, &r);
-	expect_cpus(&r, "0-1");
+	expect_cpus(&r, "2", "0-1");
 	kb = mem_total_kb(&r);
 	cr_assert(kb > 900 * 1024 && kb <= 1024 * 1024, "MemTotal %ld kB", kb);
 	vm_result_free(&r);
@@ -121,7 +126,7 @@ Test(boot, bzimage_2cpu_256m, .timeout = BOOT_TIMEOUT + 30)
 	struct vm_result r;
 
 	boot_and_check(GUEST_OUT "/micro/bzImage", "2", "256M", NULL, &r);
-	expect_cpus(&r, "0-1");
+	expect_cpus(&r, "2", "0-1");
 	vm_result_free(&r);
 }
 
@@ -130,6 +135,6 @@ Test(boot, pvh_entry_1cpu, .timeout = BOOT_TIMEOUT + 30)
 	struct vm_result r;
 
 	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "--pvh", &r);
-	expect_cpus(&r, "0");
+	expect_cpus(&r, "1", "0");
 	vm_result_free(&r);
 }
