@@ -71,6 +71,15 @@ static int opt_pvh(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_guest_decompress(struct vm_config *cfg, const char *arg,
+				struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->guest_decompress = true;
+	return 0;
+}
+
 static int opt_stats(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)arg;
@@ -149,6 +158,9 @@ static const struct cli_option run_options[] = {
 	  opt_no_host_quirks },
 	{ "--pvh", NULL, "enter an ELF vmlinux through its PVH entry point",
 	  opt_pvh },
+	{ "--guest-decompress", NULL,
+	  "bzImage: run the kernel's own decompressor in the guest",
+	  opt_guest_decompress },
 	{ "--stats", NULL,
 	  "print vCPU exit counts when the guest ends (and on SIGUSR2)",
 	  opt_stats },

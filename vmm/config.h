@@ -28,6 +28,7 @@ struct vm_config {
 	bool rng;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
+	bool guest_decompress; /* bzImage: no host-side payload extraction */
 	bool stats;
 	bool verbose;
 };

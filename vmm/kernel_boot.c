@@ -3,10 +3,12 @@
 #include "vmm/layout.h"
 #include "vmm/machine.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/file.h"
+#include "util/log.h"
 
 #define MAX_KERNEL_FILE (256u << 20)
 #define MAX_INITRD_FILE (2048u << 20)
@@ -64,7 +66,8 @@ static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
 		sregs.efer = 0;
 		regs.rip = ki->pvh_entry;
 		regs.rbx = LAYOUT_PVH_START_INFO;
-	} else if (ki->format == KERNEL_FORMAT_BZIMAGE && getenv("VIREO_BZ32")) {
+	} else if (ki->format == KERNEL_FORMAT_BZIMAGE &&
+		   !ki->host_decompressed && getenv("VIREO_BZ32")) {
 		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE32);
 		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
 		sregs.cr4 = 0;
@@ -113,6 +116,9 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 {
 	struct boot_e820_entry e820[16];
 	struct boot_tables t = { .e820 = e820 };
+	struct kernel_load_opts opts = {
+		.guest_decompress = m->cfg->guest_decompress,
+	};
 	struct kernel_info ki;
 	void *image;
 	size_t size;
@@ -121,10 +127,13 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (file_read_all(m->cfg->kernel_path, "kernel", MAX_KERNEL_FILE,
 			  &image, &size, e) < 0)
 		return -1;
-	ret = kernel_load(&m->mem, image, size, &ki, e);
+	ret = kernel_load(&m->mem, image, size, &opts, &ki, e);
 	free(image);
 	if (ret < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
+	if (ki.host_decompressed)
+		log_debug("bzImage payload decompressed on the host, entry 0x%" PRIx64,
+			  ki.entry64);
 	if (m->cfg->pvh_entry && !ki.pvh_entry)
 		return err_set(e, "kernel '%s' has no PVH entry note",
 			       m->cfg->kernel_path);

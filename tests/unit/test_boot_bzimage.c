@@ -84,7 +84,7 @@ static void bzt_fini(struct bzt_ctx *c)
 
 static int bzt_load(struct bzt_ctx *c)
 {
-	return kernel_load(&c->m, c->img, c->size, &c->ki, &c->e);
+	return kernel_load(&c->m, c->img, c->size, NULL, &c->ki, &c->e);
 }
 
 static bool bzt_untouched(const struct bzt_ctx *c, uint64_t gpa, size_t len)

@@ -124,7 +124,7 @@ static void elft_fini(struct elft_ctx *c)
 
 static int elft_load(struct elft_ctx *c)
 {
-	return kernel_load(&c->m, c->img, c->size, &c->ki, &c->e);
+	return kernel_load(&c->m, c->img, c->size, NULL, &c->ki, &c->e);
 }
 
 static Elf64_Phdr elft_ph(const struct elft_ctx *c, unsigned int i)

@@ -9,6 +9,7 @@
  * unit-tested against a fake guest memory.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,6 +53,16 @@ struct kernel_info {
 	 * the image). ELF: zero except for fields vireo fills with defaults.
 	 */
 	struct setup_header hdr;
+	/*
+	 * bzImage whose payload vireo decompressed itself and loaded as the
+	 * ELF vmlinux inside: entry64 is startup_64, not the decompressor.
+	 */
+	bool host_decompressed;
+};
+
+struct kernel_load_opts {
+	/* bzImage: always run the kernel's own (in-guest) decompressor. */
+	bool guest_decompress;
 };
 
 /*
@@ -62,8 +73,14 @@ struct kernel_info {
  * fails with a one-line message and writes nothing outside the kernel's
  * range.
  */
+/*
+ * A bzImage with a gzip, xz or uncompressed ELF payload is extracted on the
+ * host and loaded as that ELF (unless opts->guest_decompress); other
+ * payloads enter the kernel's decompressor. opts may be NULL (defaults).
+ */
 int kernel_load(const struct guest_mem *m, const void *image, size_t size,
-		struct kernel_info *ki, struct err *e);
+		const struct kernel_load_opts *opts, struct kernel_info *ki,
+		struct err *e);
 
 /*
  * Places the initrd page-aligned as high as possible below both

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
  * bzImage loader, Linux x86 boot protocol (Documentation/x86/boot.rst).
- * vireo enters the protected-mode kernel at its 64-bit entry (load + 0x200)
- * and never runs the real-mode setup code, so only the setup header is
- * taken from the setup sectors.
+ * vireo never runs the real-mode setup code, so only the setup header is
+ * taken from the setup sectors. When the payload (the compressed ELF
+ * vmlinux) is in a format vireo can decompress, it is extracted on the
+ * host and loaded as an ELF, entered at startup_64: the in-guest
+ * decompressor runs at low identity-mapped addresses, which some KVM
+ * implementations (PVM) can only emulate, instruction by instruction.
+ * Otherwise vireo enters the protected-mode kernel's own decompressor at
+ * its 64-bit entry (load + 0x200).
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/boot/boot.h"
@@ -100,8 +106,52 @@ static int bz_load_addr(const struct setup_header *hdr, uint64_t *load,
 	return 0;
 }
 
+/*
+ * Loads the extracted vmlinux through the ELF loader. The zero page still
+ * gets the bzImage's own header (version, limits, xloadflags), and the
+ * kernel's range extends to init_size from its start, as a decompressing
+ * boot would have claimed: the initrd stays clear of it either way.
+ */
+static int bz_load_extracted(const struct guest_mem *m,
+			     const struct bz_payload *pl,
+			     struct kernel_info *out, struct err *e)
+{
+	struct setup_header *hdr = &out->hdr;
+	struct kernel_info elf;
+	uint64_t end;
+
+	if (!elf_is_image(pl->data, pl->size))
+		return err_set(e,
+			       "bzImage payload (%s, %zu bytes decompressed) is not an ELF vmlinux",
+			       pl->format, pl->size);
+	if (elf_load(m, pl->data, pl->size, &elf, e))
+		return err_prefix(e, "bzImage payload (%s)", pl->format);
+
+	end = elf.load_start + hdr->init_size;
+	if (end > elf.load_end) {
+		if (end > LAYOUT_MMIO_HOLE_END ||
+		    !guest_mem_range_ok(m, elf.load_start,
+					end - elf.load_start))
+			return err_set(e,
+				       "guest RAM too small for the kernel: it needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				       elf.load_start, end);
+		elf.load_end = end;
+	}
+
+	hdr->code32_start = (uint32_t)elf.load_start;
+	hdr->type_of_loader = 0xff;
+	out->entry64 = elf.entry64;
+	out->pvh_entry = elf.pvh_entry;
+	out->load_start = elf.load_start;
+	out->load_end = elf.load_end;
+	out->initrd_addr_max = hdr->initrd_addr_max;
+	out->cmdline_size = hdr->cmdline_size;
+	out->host_decompressed = true;
+	return 0;
+}
+
 int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
-		 struct kernel_info *ki, struct err *e)
+		 bool guest_decompress, struct kernel_info *ki, struct err *e)
 {
 	const uint8_t *p = image;
 	struct kernel_info out = { .format = KERNEL_FORMAT_BZIMAGE };
@@ -156,6 +206,22 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 		return err_set(e,
 			       "guest RAM too small for the kernel: it needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
 			       load, end);
+
+	if (!guest_decompress) {
+		struct bz_payload pl;
+		int ret = bz_payload_extract(p, size, hdr, &pl, e);
+
+		if (ret < 0)
+			return -1;
+		if (ret == BZ_PAYLOAD_OK) {
+			ret = bz_load_extracted(m, &pl, &out, e);
+			free(pl.data);
+			if (ret)
+				return -1;
+			*ki = out;
+			return 0;
+		}
+	}
 
 	if (guest_mem_write(m, load, p + setup_size, kernel_size))
 		return err_set(e, "bzImage kernel could not be written to guest RAM");

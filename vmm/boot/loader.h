@@ -18,7 +18,35 @@ int elf_load(const struct guest_mem *m, const void *image, size_t size,
 	     struct kernel_info *ki, struct err *e);
 
 bool bzimage_is_image(const void *image, size_t size);
+/* guest_decompress: never extract the payload on the host. */
 int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
-		 struct kernel_info *ki, struct err *e);
+		 bool guest_decompress, struct kernel_info *ki, struct err *e);
+
+/* Cap on a decompressed bzImage payload. */
+#define BZ_PAYLOAD_MAX (512u << 20)
+
+enum {
+	BZ_PAYLOAD_OK = 0,
+	/* No payload, or a format vireo cannot decompress: not an error. */
+	BZ_PAYLOAD_UNSUPPORTED = 1,
+};
+
+struct bz_payload {
+	void *data; /* malloc'd; the caller frees it */
+	size_t size;
+	const char *format; /* "gzip", "xz", "ELF", "lz4", "unknown", ... */
+};
+
+/*
+ * Locates the payload of a bzImage whose setup header hdr has been read
+ * and validated, and decompresses it (gzip, xz) or copies it (ELF) into
+ * out->data. Returns BZ_PAYLOAD_OK, BZ_PAYLOAD_UNSUPPORTED (out->format
+ * says what was found, out->data is NULL), or -1 with a one-line message
+ * when the payload lies outside the file or its stream is corrupt,
+ * truncated or larger than BZ_PAYLOAD_MAX.
+ */
+int bz_payload_extract(const void *image, size_t size,
+		       const struct setup_header *hdr, struct bz_payload *out,
+		       struct err *e);
 
 #endif

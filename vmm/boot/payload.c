@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Host-side extraction of a bzImage's payload (boot protocol 2.08+:
+ * payload_offset/payload_length), the compressed ELF vmlinux that the
+ * in-guest decompressor would otherwise unpack. The payload is untrusted:
+ * bounds are checked before it is read, the output is capped, and a
+ * corrupt or truncated stream ends in a one-line error.
+ */
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ZLIB_CONST
+#include <lzma.h>
+#include <zlib.h>
+
+#include "vmm/boot/loader.h"
+
+#define BZ_SECTOR 512
+#define BZ_DEFAULT_SETUP_SECTS 4
+#define PL_MIN_VERSION 0x0208 /* payload_offset/payload_length */
+#define PL_MIN_BUF (64u << 10)
+/* A decompressed x86-64 vmlinux is tens of MiB; a trailing size is a hint. */
+#define PL_HINT_RATIO 16
+
+struct pl_magic {
+	const char *name;
+	const uint8_t *bytes;
+	size_t len;
+	bool supported;
+};
+
+static const struct pl_magic pl_magics[] = {
+	{ "gzip", (const uint8_t *)"\x1f\x8b", 2, true },
+	{ "xz", (const uint8_t *)"\xfd\x37\x7a\x58\x5a\x00", 6, true },
+	{ "ELF", (const uint8_t *)"\x7f\x45\x4c\x46", 4, true },
+	{ "lz4", (const uint8_t *)"\x02\x21\x4c\x18", 4, false },
+	{ "zstd", (const uint8_t *)"\x28\xb5\x2f\xfd", 4, false },
+	{ "bzip2", (const uint8_t *)"\x42\x5a\x68", 3, false },
+	{ "lzma", (const uint8_t *)"\x5d\x00\x00", 3, false },
+	{ "lzo", (const uint8_t *)"\x89\x4c\x5a\x4f", 4, false },
+};
+
+static const struct pl_magic *pl_detect(const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pl_magics) / sizeof(pl_magics[0]); i++)
+		if (len >= pl_magics[i].len &&
+		    memcmp(p, pl_magics[i].bytes, pl_magics[i].len) == 0)
+			return &pl_magics[i];
+	return NULL;
+}
+
+/*
+ * The kernel's build appends the uncompressed size as 32-bit LE to most
+ * formats, and gzip ends with it anyway; only trusted as a first guess.
+ */
+static size_t pl_first_cap(const uint8_t *in, size_t len)
+{
+	uint32_t tail = 0;
+	size_t cap;
+
+	if (len >= sizeof(tail))
+		memcpy(&tail, in + len - sizeof(tail), sizeof(tail));
+	if (tail && len <= BZ_PAYLOAD_MAX / PL_HINT_RATIO &&
+	    tail <= len * PL_HINT_RATIO)
+		cap = tail;
+	else
+		cap = len <= BZ_PAYLOAD_MAX / 4 ? len * 4 : BZ_PAYLOAD_MAX;
+	if (cap < PL_MIN_BUF)
+		cap = PL_MIN_BUF;
+	return cap;
+}
+
+/* Makes room after *used bytes; fails past BZ_PAYLOAD_MAX. */
+static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt,
+		   struct err *e)
+{
+	size_t ncap = *cap >= BZ_PAYLOAD_MAX / 2 ? BZ_PAYLOAD_MAX : *cap * 2;
+	uint8_t *nbuf;
+
+	if (*cap >= BZ_PAYLOAD_MAX)
+		return err_set(e,
+			       "bzImage payload (%s) decompresses to more than %u MiB",
+			       fmt, (unsigned int)(BZ_PAYLOAD_MAX >> 20));
+	nbuf = realloc(*buf, ncap);
+	if (!nbuf)
+		return err_set(e,
+			       "out of memory decompressing the bzImage payload (%zu bytes)",
+			       ncap);
+	*buf = nbuf;
+	*cap = ncap;
+	return 0;
+}
+
+static int pl_gunzip(const uint8_t *in, size_t len, struct bz_payload *out,
+		     struct err *e)
+{
+	z_stream zs;
+	size_t cap = pl_first_cap(in, len), used = 0;
+	uint8_t *buf;
+	int ret;
+
+	/* avail_in/avail_out are uInt; kernel files are far smaller. */
+	if (len > UINT_MAX || BZ_PAYLOAD_MAX > UINT_MAX)
+		return err_set(e, "bzImage payload (gzip) is too large");
+	buf = malloc(cap);
+	if (!buf)
+		return err_set(e, "out of memory decompressing the bzImage payload");
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		free(buf);
+		return err_set(e, "cannot initialise zlib");
+	}
+	zs.next_in = in;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		if (used == cap && pl_grow(&buf, &cap, "gzip", e))
+			goto fail;
+		zs.next_out = buf + used;
+		zs.avail_out = (uInt)(cap - used);
+		ret = inflate(&zs, Z_NO_FLUSH);
+		used = cap - zs.avail_out;
+		if (ret == Z_STREAM_END)
+			break;
+		if (ret == Z_OK || (ret == Z_BUF_ERROR && !zs.avail_out))
+			continue;
+		if (ret == Z_BUF_ERROR)
+			err_set(e,
+				"bzImage payload (gzip) is truncated: the stream ends after %zu of %zu bytes without its trailer",
+				len - zs.avail_in, len);
+		else if (ret == Z_MEM_ERROR)
+			err_set(e,
+				"out of memory decompressing the bzImage payload");
+		else
+			err_set(e,
+				"bzImage payload (gzip) is corrupt at byte %zu: %s",
+				len - zs.avail_in,
+				zs.msg ? zs.msg : "invalid data");
+		goto fail;
+	}
+	inflateEnd(&zs);
+	out->data = buf;
+	out->size = used;
+	return 0;
+fail:
+	inflateEnd(&zs);
+	free(buf);
+	return -1;
+}
+
+static const char *pl_lzma_strerror(lzma_ret ret)
+{
+	switch (ret) {
+	case LZMA_MEM_ERROR:
+		return "out of memory";
+	case LZMA_MEMLIMIT_ERROR:
+		return "memory limit reached";
+	case LZMA_FORMAT_ERROR:
+		return "not an xz stream";
+	case LZMA_OPTIONS_ERROR:
+		return "unsupported compression options";
+	case LZMA_DATA_ERROR:
+		return "invalid data";
+	case LZMA_UNSUPPORTED_CHECK:
+		return "unsupported integrity check";
+	default:
+		return "decoder error";
+	}
+}
+
+static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
+		   struct err *e)
+{
+	lzma_stream xs = LZMA_STREAM_INIT;
+	size_t cap = pl_first_cap(in, len), used = 0;
+	uint8_t *buf;
+	lzma_ret ret;
+
+	buf = malloc(cap);
+	if (!buf)
+		return err_set(e, "out of memory decompressing the bzImage payload");
+	/*
+	 * Not LZMA_CONCATENATED: the kernel build appends a 4-byte size
+	 * after the stream, which the decoder must not read as padding.
+	 */
+	if (lzma_stream_decoder(&xs, UINT64_MAX, 0) != LZMA_OK) {
+		free(buf);
+		return err_set(e, "cannot initialise liblzma");
+	}
+	xs.next_in = in;
+	xs.avail_in = len;
+	for (;;) {
+		if (used == cap && pl_grow(&buf, &cap, "xz", e))
+			goto fail;
+		xs.next_out = buf + used;
+		xs.avail_out = cap - used;
+		ret = lzma_code(&xs, LZMA_FINISH);
+		used = cap - xs.avail_out;
+		if (ret == LZMA_STREAM_END)
+			break;
+		if (ret == LZMA_OK || (ret == LZMA_BUF_ERROR && !xs.avail_out))
+			continue;
+		if (ret == LZMA_BUF_ERROR)
+			err_set(e,
+				"bzImage payload (xz) is truncated: the stream ends after %zu of %zu bytes without its footer",
+				len - xs.avail_in, len);
+		else
+			err_set(e,
+				"bzImage payload (xz) is corrupt at byte %zu: %s",
+				len - xs.avail_in, pl_lzma_strerror(ret));
+		goto fail;
+	}
+	lzma_end(&xs);
+	out->data = buf;
+	out->size = used;
+	return 0;
+fail:
+	lzma_end(&xs);
+	free(buf);
+	return -1;
+}
+
+int bz_payload_extract(const void *image, size_t size,
+		       const struct setup_header *hdr, struct bz_payload *out,
+		       struct err *e)
+{
+	const uint8_t *p = image, *in;
+	const struct pl_magic *mg;
+	unsigned int setup_sects;
+	uint64_t start;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->format = "none";
+	/* Older protocols, or a header that stops short: nothing to find. */
+	if (hdr->version < PL_MIN_VERSION || hdr->payload_length == 0)
+		return BZ_PAYLOAD_UNSUPPORTED;
+
+	setup_sects = hdr->setup_sects ? hdr->setup_sects :
+					 BZ_DEFAULT_SETUP_SECTS;
+	start = (uint64_t)(setup_sects + 1) * BZ_SECTOR + hdr->payload_offset;
+	if (start > size || hdr->payload_length > size - start)
+		return err_set(e,
+			       "bzImage payload [0x%" PRIx64 ", 0x%" PRIx64 ") (payload_offset 0x%x, payload_length 0x%x) extends past the end of the %zu-byte file",
+			       start, start + hdr->payload_length,
+			       hdr->payload_offset, hdr->payload_length, size);
+	in = p + start;
+
+	mg = pl_detect(in, hdr->payload_length);
+	if (!mg) {
+		out->format = "unknown";
+		return BZ_PAYLOAD_UNSUPPORTED;
+	}
+	out->format = mg->name;
+	if (!mg->supported)
+		return BZ_PAYLOAD_UNSUPPORTED;
+
+	if (!strcmp(mg->name, "gzip"))
+		ret = pl_gunzip(in, hdr->payload_length, out, e);
+	else if (!strcmp(mg->name, "xz"))
+		ret = pl_unxz(in, hdr->payload_length, out, e);
+	else {
+		out->data = malloc(hdr->payload_length);
+		if (!out->data)
+			return err_set(e,
+				       "out of memory copying the bzImage payload");
+		memcpy(out->data, in, hdr->payload_length);
+		out->size = hdr->payload_length;
+		ret = 0;
+	}
+	return ret ? -1 : BZ_PAYLOAD_OK;
+}
