@@ -74,9 +74,8 @@ static size_t pl_first_cap(const uint8_t *in, size_t len)
 	return cap;
 }
 
-/* Makes room after *used bytes; fails past BZ_PAYLOAD_MAX. */
-static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt,
-		   struct err *e)
+/* Doubles the output buffer; fails past BZ_PAYLOAD_MAX. */
+static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt, struct err *e)
 {
 	size_t ncap = *cap >= BZ_PAYLOAD_MAX / 2 ? BZ_PAYLOAD_MAX : *cap * 2;
 	uint8_t *nbuf;
