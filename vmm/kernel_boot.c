@@ -66,14 +66,6 @@ static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
 		sregs.efer = 0;
 		regs.rip = ki->pvh_entry;
 		regs.rbx = LAYOUT_PVH_START_INFO;
-	} else if (ki->format == KERNEL_FORMAT_BZIMAGE &&
-		   !ki->host_decompressed && getenv("VIREO_BZ32")) {
-		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE32);
-		sregs.cr0 = X86_CR0_PE | X86_CR0_ET;
-		sregs.cr4 = 0;
-		sregs.efer = 0;
-		regs.rip = ki->entry64 - 0x200;
-		regs.rsi = LAYOUT_ZERO_PAGE;
 	} else {
 		/* 64-bit boot protocol: long mode, identity paging, RSI = zero page. */
 		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE64);
