@@ -7,20 +7,30 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int file_check_readable(const char *path, const char *what, struct err *e)
+/* Opens path read-only and insists on a regular file; returns the fd. */
+static int file_open_regular(const char *path, const char *what,
+			     struct stat *st, struct err *e)
 {
-	struct stat st;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return err_errno(e, errno, "cannot open %s file '%s'", what,
 				 path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
 		close(fd);
 		return err_set(e, "%s file '%s' is not a regular file", what,
 			       path);
 	}
+	return fd;
+}
+
+int file_check_readable(const char *path, const char *what, struct err *e)
+{
+	struct stat st;
+	int fd = file_open_regular(path, what, &st, e);
+
+	if (fd < 0)
+		return -1;
 	close(fd);
 	return 0;
 }
@@ -33,15 +43,9 @@ int file_read_all(const char *path, const char *what, size_t max,
 	char *buf;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = file_open_regular(path, what, &st, e);
 	if (fd < 0)
-		return err_errno(e, errno, "cannot open %s file '%s'", what,
-				 path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return err_set(e, "%s file '%s' is not a regular file", what,
-			       path);
-	}
+		return -1;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		return err_set(e, "%s file '%s' is too large (%lld bytes, limit %zu)",

@@ -10,8 +10,10 @@
 #define CONSOLE_CFG_EMERG_WR 8
 #define CONSOLE_CFG_SIZE 12
 
-static void console_tx(struct virtio_console *c, const struct virtq_chain *ch)
+static uint32_t console_tx(struct virtio_device *d,
+			   const struct virtq_chain *ch)
 {
+	struct virtio_console *c = d->priv;
 	unsigned int i;
 
 	for (i = 0; i < ch->nr_out; i++) {
@@ -19,34 +21,17 @@ static void console_tx(struct virtio_console *c, const struct virtq_chain *ch)
 			    ch->iov[i].iov_len);
 		c->tx_bytes += ch->iov[i].iov_len;
 	}
+	return 0; /* the device wrote nothing into the chain */
 }
 
 static void console_queue_kick(struct virtio_device *d, unsigned int q)
 {
 	struct virtio_console *c = d->priv;
-	struct virtq *vq = &d->queues[q].vq;
-	struct virtq_chain chain;
-	enum virtq_pop_result r;
-	bool pushed = false;
 
-	if (q == CONSOLE_RX_QUEUE) {
+	if (q == CONSOLE_RX_QUEUE)
 		c->be.rx_space(c->be.opaque);
-		return;
-	}
-	do {
-		virtq_disable_kicks(vq);
-		while ((r = virtq_pop_chain(vq, &chain)) == VIRTQ_POP_OK) {
-			console_tx(c, &chain);
-			virtq_push_used(vq, chain.head, 0);
-			pushed = true;
-		}
-		if (r == VIRTQ_POP_BROKEN) {
-			virtio_device_broken(d, q);
-			return;
-		}
-	} while (virtq_enable_kicks(vq));
-	if (pushed)
-		virtio_device_notify(d, q);
+	else
+		virtio_device_serve_queue(d, q, console_tx);
 }
 
 size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,

@@ -36,30 +36,18 @@ static size_t rng_fill(const struct virtq_chain *c)
 	return done;
 }
 
-static void rng_queue_kick(struct virtio_device *d, unsigned int q)
+static uint32_t rng_serve(struct virtio_device *d, const struct virtq_chain *c)
 {
 	struct virtio_rng *rng = d->priv;
-	struct virtq *vq = &d->queues[q].vq;
-	struct virtq_chain chain;
-	enum virtq_pop_result r;
-	bool pushed = false;
+	size_t n = rng_fill(c);
 
-	do {
-		virtq_disable_kicks(vq);
-		while ((r = virtq_pop_chain(vq, &chain)) == VIRTQ_POP_OK) {
-			size_t n = rng_fill(&chain);
+	rng->bytes_served += n;
+	return (uint32_t)n;
+}
 
-			rng->bytes_served += n;
-			virtq_push_used(vq, chain.head, (uint32_t)n);
-			pushed = true;
-		}
-		if (r == VIRTQ_POP_BROKEN) {
-			virtio_device_broken(d, q);
-			return;
-		}
-	} while (virtq_enable_kicks(vq));
-	if (pushed)
-		virtio_device_notify(d, q);
+static void rng_queue_kick(struct virtio_device *d, unsigned int q)
+{
+	virtio_device_serve_queue(d, q, rng_serve);
 }
 
 static uint64_t rng_features(void *dev)

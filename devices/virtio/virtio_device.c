@@ -156,6 +156,30 @@ void virtio_device_stop(struct virtio_device *d)
 	d->t = NULL;
 }
 
+void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
+			       uint32_t (*serve)(struct virtio_device *d,
+						 const struct virtq_chain *c))
+{
+	struct virtq *vq = &d->queues[q].vq;
+	struct virtq_chain chain;
+	enum virtq_pop_result r;
+	bool pushed = false;
+
+	do {
+		virtq_disable_kicks(vq);
+		while ((r = virtq_pop_chain(vq, &chain)) == VIRTQ_POP_OK) {
+			virtq_push_used(vq, chain.head, serve(d, &chain));
+			pushed = true;
+		}
+		if (r == VIRTQ_POP_BROKEN) {
+			virtio_device_broken(d, q);
+			return;
+		}
+	} while (virtq_enable_kicks(vq));
+	if (pushed)
+		virtio_device_notify(d, q);
+}
+
 void virtio_device_notify(struct virtio_device *d, unsigned int q)
 {
 	if (virtq_needs_interrupt(&d->queues[q].vq))

@@ -55,6 +55,16 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t);
 /* From the device's reset op: stop the thread, forget the queues. */
 void virtio_device_stop(struct virtio_device *d);
 
+/*
+ * Serves every chain the driver made available on q (kicks off while
+ * draining, re-checked after) with serve(), which returns the number of
+ * bytes it wrote into the chain; then interrupts the guest if it wants
+ * one. A broken chain marks the device NEEDS_RESET. I/O thread only.
+ */
+void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
+			       uint32_t (*serve)(struct virtio_device *d,
+						 const struct virtq_chain *c));
+
 /* After pushing used buffers on q: interrupt the guest if it wants one. */
 void virtio_device_notify(struct virtio_device *d, unsigned int q);
 /* The driver broke the protocol on q: NEEDS_RESET, queue stays dead. */
