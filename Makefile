@@ -88,8 +88,8 @@ unit-test: $(PLAIN)/unit-tests $(ASAN)/unit-tests
 	$(ASAN)/unit-tests
 
 integration-test: $(PLAIN)/vireo $(ASAN)/vireo $(PLAIN)/integration-tests
-	VIREO=$(PLAIN)/vireo $(PLAIN)/integration-tests -j1
-	VIREO=$(ASAN)/vireo $(PLAIN)/integration-tests -j1 --filter 'boot/*'
+	VIREO=$(PLAIN)/vireo $(PLAIN)/integration-tests -j1 --verbose
+	VIREO=$(ASAN)/vireo $(PLAIN)/integration-tests -j1 --verbose --filter 'boot/*'
 
 test: deps all guest
 	$(MAKE) unit-test
