@@ -54,7 +54,7 @@ static void boot_and_check(const char *kernel, const char *cpus,
 		vm_run(argv, BOOT_TIMEOUT, r);
 		if (self_check_completed(r) || i == attempts)
 			break;
-		cr_log_warn("attempt %d of %d: SMP guest self-check did not complete (known PVM guest issue); retrying. Output tail:\n%s",
+		cr_log_info("RETRY attempt %d of %d: SMP guest self-check did not complete (known PVM guest issue); retrying. Output tail:\n%s",
 			    i, attempts, output_tail(r));
 		vm_result_free(r);
 	}
