@@ -40,6 +40,16 @@ struct vcpu_thread {
 	struct vcpu_stats stats;
 };
 
+#define VM_MAX_VIRTIO_DEVICES 32
+
+/* One virtio device and the transport it is plugged into. */
+struct virtio_slot {
+	const struct virtio_dev_ops *ops;
+	void *dev;
+	void (*free_dev)(void *dev); /* destroys and frees dev */
+	struct virtio_pci *pci; /* when on PCI */
+};
+
 struct guest_ram {
 	void *host;
 	uint64_t size; /* total */
@@ -62,11 +72,10 @@ struct machine {
 	struct pci_bus pci;
 	bool pci_ready;
 
-	/* virtio devices and their transports (NULL/unused when absent) */
-	struct virtio_console *vcon;
-	struct virtio_pci *vcon_pci;
-	struct virtio_rng *rng;
-	struct virtio_pci *rng_pci;
+	/* virtio devices, each with its transport, in creation order */
+	struct virtio_slot vdevs[VM_MAX_VIRTIO_DEVICES];
+	unsigned int nr_vdevs;
+	struct virtio_console *vcon; /* also in vdevs; stdin goes here */
 
 	struct uart_8250 uart;
 	struct i8042 kbc;
@@ -104,6 +113,10 @@ int legacy_devices_create(struct machine *m, struct err *e);
 void legacy_devices_destroy(struct machine *m);
 int kernel_boot_setup(struct machine *m, struct err *e);
 int virtio_devices_create(struct machine *m, struct err *e);
+/* Takes ownership of dev (free_dev on failure too) and plugs it in. */
+int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
+			void *dev, void (*free_dev)(void *dev),
+			enum vm_transport transport, struct err *e);
 void virtio_devices_destroy(struct machine *m);
 int vcpus_create(struct machine *m, struct err *e);
 int vcpus_start(struct machine *m, struct err *e);

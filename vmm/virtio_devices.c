@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Builds the virtio devices the configuration asks for and plugs each into
+ * its transport. Every device goes through virtio_devices_plug(), so adding
+ * a device type is one block in virtio_devices_create() and adding a
+ * transport is one case in plug_transport().
+ */
 #include "vmm/layout.h"
 #include "vmm/machine.h"
 
@@ -18,85 +24,117 @@ static void vcon_rx_space(void *opaque)
 	stdio_console_kick(&m->console);
 }
 
-static struct virtio_pci *plug_pci(struct machine *m,
-				   const struct virtio_dev_ops *ops, void *dev,
-				   struct err *e)
+static int plug_transport(struct machine *m, struct virtio_slot *s,
+			  enum vm_transport transport, struct err *e)
 {
-	struct virtio_pci *vp = calloc(1, sizeof(*vp));
-
-	if (!vp) {
-		err_set(e, "out of memory");
-		return NULL;
+	switch (transport) {
+	case VM_TRANSPORT_PCI:
+	case VM_TRANSPORT_PCI_TRANSITIONAL:
+		s->pci = calloc(1, sizeof(*s->pci));
+		if (!s->pci)
+			return err_set(e, "out of memory");
+		return virtio_pci_create(s->pci, &m->pci, &m->vm, &m->router,
+					 s->ops, s->dev,
+					 transport ==
+						 VM_TRANSPORT_PCI_TRANSITIONAL,
+					 e);
 	}
-	if (virtio_pci_create(vp, &m->pci, &m->vm, &m->router, ops, dev,
-			      m->cfg->transport ==
-				      VM_TRANSPORT_PCI_TRANSITIONAL,
-			      e) < 0) {
-		virtio_pci_destroy(vp);
-		free(vp);
-		return NULL;
-	}
-	return vp;
+	return err_set(e, "%s: unknown transport", s->ops->name);
 }
 
-int virtio_devices_create(struct machine *m, struct err *e)
+int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
+			void *dev, void (*free_dev)(void *dev),
+			enum vm_transport transport, struct err *e)
+{
+	struct virtio_slot *s;
+
+	if (m->nr_vdevs == VM_MAX_VIRTIO_DEVICES) {
+		free_dev(dev);
+		return err_set(e, "too many virtio devices (at most %d)",
+			       VM_MAX_VIRTIO_DEVICES);
+	}
+	s = &m->vdevs[m->nr_vdevs++];
+	*s = (struct virtio_slot){ .ops = ops, .dev = dev, .free_dev = free_dev };
+	return plug_transport(m, s, transport, e);
+}
+
+static void free_console(void *dev)
+{
+	virtio_console_destroy(dev);
+	free(dev);
+}
+
+static void free_rng(void *dev)
+{
+	virtio_rng_destroy(dev);
+	free(dev);
+}
+
+static int create_console(struct machine *m, struct err *e)
 {
 	const struct virtio_console_backend be = {
 		.write = vcon_write,
 		.rx_space = vcon_rx_space,
 		.opaque = m,
 	};
+	struct virtio_console *vcon = calloc(1, sizeof(*vcon));
 
+	if (!vcon)
+		return err_set(e, "out of memory");
+	if (virtio_console_init(vcon, &m->mem, &be, e) < 0) {
+		free(vcon);
+		return -1;
+	}
+	m->vcon = vcon;
+	return virtio_devices_plug(m, &virtio_console_ops, vcon, free_console,
+				   m->cfg->transport, e);
+}
+
+static int create_rng(struct machine *m, struct err *e)
+{
+	struct virtio_rng *rng = calloc(1, sizeof(*rng));
+
+	if (!rng)
+		return err_set(e, "out of memory");
+	if (virtio_rng_init(rng, &m->mem, e) < 0) {
+		free(rng);
+		return -1;
+	}
+	return virtio_devices_plug(m, &virtio_rng_ops, rng, free_rng,
+				   m->cfg->transport, e);
+}
+
+int virtio_devices_create(struct machine *m, struct err *e)
+{
 	if (pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_MMIO32_START,
 			 LAYOUT_MMIO32_END, e) < 0)
 		return -1;
 	m->pci_ready = true;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO) {
-		m->vcon = calloc(1, sizeof(*m->vcon));
-		if (!m->vcon)
-			return err_set(e, "out of memory");
-		if (virtio_console_init(m->vcon, &m->mem, &be, e) < 0)
-			return -1;
-		m->vcon_pci = plug_pci(m, &virtio_console_ops, m->vcon, e);
-		if (!m->vcon_pci)
-			return -1;
-	}
-	if (m->cfg->rng) {
-		m->rng = calloc(1, sizeof(*m->rng));
-		if (!m->rng)
-			return err_set(e, "out of memory");
-		if (virtio_rng_init(m->rng, &m->mem, e) < 0)
-			return -1;
-		m->rng_pci = plug_pci(m, &virtio_rng_ops, m->rng, e);
-		if (!m->rng_pci)
-			return -1;
-	}
+	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
+	    create_console(m, e) < 0)
+		return -1;
+	if (m->cfg->rng && create_rng(m, e) < 0)
+		return -1;
 	return 0;
 }
 
 void virtio_devices_destroy(struct machine *m)
 {
+	unsigned int i;
+
 	/* Transport first: it resets the device, which stops its thread. */
-	if (m->vcon_pci) {
-		virtio_pci_destroy(m->vcon_pci);
-		free(m->vcon_pci);
-		m->vcon_pci = NULL;
+	for (i = m->nr_vdevs; i-- > 0;) {
+		struct virtio_slot *s = &m->vdevs[i];
+
+		if (s->pci) {
+			virtio_pci_destroy(s->pci);
+			free(s->pci);
+		}
+		s->free_dev(s->dev);
+		*s = (struct virtio_slot){ 0 };
 	}
-	if (m->vcon) {
-		virtio_console_destroy(m->vcon);
-		free(m->vcon);
-		m->vcon = NULL;
-	}
-	if (m->rng_pci) {
-		virtio_pci_destroy(m->rng_pci);
-		free(m->rng_pci);
-		m->rng_pci = NULL;
-	}
-	if (m->rng) {
-		virtio_rng_destroy(m->rng);
-		free(m->rng);
-		m->rng = NULL;
-	}
+	m->nr_vdevs = 0;
+	m->vcon = NULL;
 	if (m->pci_ready)
 		pci_bus_destroy(&m->pci);
 	m->pci_ready = false;
