@@ -135,6 +135,49 @@ static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+/*
+ * --disk PATH[,ro][,serial=ID]: the path is everything before the first
+ * comma, so paths with commas are not supported.
+ */
+static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_disk_config *d;
+	const char *p = strchr(arg, ','), *next;
+	size_t len = p ? (size_t)(p - arg) : strlen(arg);
+
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return err_set(e, "--disk: at most %d disks", VM_MAX_DISKS);
+	d = &cfg->disks[cfg->nr_disks];
+	*d = (struct vm_disk_config){ 0 };
+	if (len == 0)
+		return err_set(e, "--disk '%s': expected PATH[,ro][,serial=ID]",
+			       arg);
+	if (len >= sizeof(d->path))
+		return err_set(e, "--disk: path too long");
+	memcpy(d->path, arg, len);
+	for (; p; p = next) {
+		const char *opt = p + 1;
+		size_t olen;
+
+		next = strchr(opt, ',');
+		olen = next ? (size_t)(next - opt) : strlen(opt);
+		if (olen == 2 && !strncmp(opt, "ro", 2)) {
+			d->read_only = true;
+		} else if (olen >= 7 && !strncmp(opt, "serial=", 7)) {
+			if (olen - 7 > VM_DISK_SERIAL_MAX)
+				return err_set(e, "--disk '%s': serial longer than %d bytes",
+					       arg, VM_DISK_SERIAL_MAX);
+			memcpy(d->serial, opt + 7, olen - 7);
+			d->has_serial = true;
+		} else {
+			return err_set(e, "--disk '%s': unknown option '%.*s' (expected ro or serial=ID)",
+				       arg, (int)olen, opt);
+		}
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
 /* `vireo run` options; new devices add a row here. */
 static const struct cli_option run_options[] = {
 	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
@@ -150,6 +193,9 @@ static const struct cli_option run_options[] = {
 	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
 	  opt_console },
 	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
+	{ "--disk", "PATH[,ro][,serial=ID]",
+	  "add a virtio-blk disk (raw image or block device; repeatable: vda, vdb, ...)",
+	  opt_disk },
 	{ "--transport", "pci|pci-transitional",
 	  "virtio transport: modern PCI (default) or with the legacy interface too",
 	  opt_transport },
@@ -279,6 +325,9 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 	if (cfg->initrd_path &&
 	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
 		return -1;
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		if (file_check_readable(cfg->disks[i].path, "disk", e) < 0)
+			return -1;
 	if (sysinfo(&si) == 0) {
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 
