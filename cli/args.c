@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "cli/args.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/sysinfo.h>
 
 #include "util/file.h"
@@ -316,6 +319,26 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 	return 0;
 }
 
+/* Raw images or block devices, readable (and writable unless ro). */
+static int disk_check(const struct vm_disk_config *d, struct err *e)
+{
+	struct stat st;
+
+	if (stat(d->path, &st) < 0) {
+		if (errno == ENOENT)
+			return err_set(e, "disk '%s' not found", d->path);
+		return err_errno(e, errno, "disk '%s'", d->path);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return err_set(e, "disk '%s' is not a regular file or block device",
+			       d->path);
+	if (access(d->path, d->read_only ? R_OK : R_OK | W_OK) < 0)
+		return err_errno(e, errno, "disk '%s' is not %s", d->path,
+				 d->read_only ? "readable" :
+						"readable and writable (add ,ro?)");
+	return 0;
+}
+
 int cli_validate(const struct vm_config *cfg, struct err *e)
 {
 	struct sysinfo si;
@@ -326,7 +349,7 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
 		return -1;
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
-		if (file_check_readable(cfg->disks[i].path, "disk", e) < 0)
+		if (disk_check(&cfg->disks[i], e) < 0)
 			return -1;
 	if (sysinfo(&si) == 0) {
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
