@@ -100,6 +100,7 @@ test: deps all guest
 
 bench: deps all guest
 	tests/bench/boot-bench
+	tests/bench/blk-bench
 
 # --- fuzzing ----------------------------------------------------------------
 # libFuzzer target for the virtqueue; `make fuzz FUZZ_SECONDS=600` to go longer.

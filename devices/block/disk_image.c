@@ -92,6 +92,12 @@ fail:
 
 void disk_image_close(struct disk_image *img)
 {
+	/*
+	 * What the guest wrote but never flushed still reaches stable
+	 * storage when vireo ends normally.
+	 */
+	if (img->fd >= 0 && !img->read_only)
+		fdatasync(img->fd);
 	if (img->fd >= 0)
 		close(img->fd);
 	img->fd = -1;
