@@ -23,15 +23,17 @@ static bool self_check_completed(const struct vm_result *r)
 	       strstr(r->output, " fail=0");
 }
 
+/* extra: more vireo arguments (NULL-terminated) or NULL. */
 static void boot_and_check(const char *kernel, const char *cpus,
-			   const char *mem, const char *extra_flag,
-			   struct vm_result *r)
+			   const char *mem, const char *checks,
+			   const char *const *extra, struct vm_result *r)
 {
 	unsigned int attempts = strcmp(cpus, "1") ? SMP_ATTEMPTS : 1;
 	/* A guest whose reset itself crashed would idle until the timeout. */
 	const struct vm_action stuck = { .when = "VIREO-RESET-FAILED",
 					 .signal = SIGKILL };
-	const char *argv[16];
+	const char *argv[24];
+	char check_arg[64];
 	int n = 0;
 
 	require_guest();
@@ -45,9 +47,10 @@ static void boot_and_check(const char *kernel, const char *cpus,
 	argv[n++] = "--memory";
 	argv[n++] = mem;
 	argv[n++] = "--cmdline";
-	argv[n++] = guest_cmdline("vireo.check=cpus,mem");
-	if (extra_flag)
-		argv[n++] = extra_flag;
+	snprintf(check_arg, sizeof(check_arg), "vireo.check=%s", checks);
+	argv[n++] = guest_cmdline(check_arg);
+	while (extra && *extra && n < 23)
+		argv[n++] = *extra++;
 	argv[n] = NULL;
 	vm_run_attempts(argv, &stuck, 1, BOOT_TIMEOUT, attempts,
 			self_check_completed, r);
@@ -94,7 +97,8 @@ Test(boot, elf_1cpu_256m, .timeout = BOOT_TIMEOUT + 30)
 	struct vm_result r;
 	long kb;
 
-	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", NULL, &r);
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "cpus,mem", NULL,
+		       &r);
 	expect_cpus(&r, "1", "0");
 	kb = mem_total_kb(&r);
 	/* MemTotal excludes the kernel image and reserved ranges. */
@@ -107,7 +111,8 @@ Test(boot, elf_2cpu_1g, .timeout = SMP_TEST_TIMEOUT)
 	struct vm_result r;
 	long kb;
 
-	boot_and_check(GUEST_OUT "/micro/vmlinux", "2", "1G", NULL, &r);
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "2", "1G", "cpus,mem", NULL,
+		       &r);
 	expect_cpus(&r, "2", "0-1");
 	kb = mem_total_kb(&r);
 	cr_assert(kb > 900 * 1024 && kb <= 1024 * 1024, "MemTotal %ld kB", kb);
@@ -118,8 +123,19 @@ Test(boot, bzimage_2cpu_256m, .timeout = SMP_TEST_TIMEOUT)
 {
 	struct vm_result r;
 
-	boot_and_check(GUEST_OUT "/micro/bzImage", "2", "256M", NULL, &r);
+	/* A disk too: virtio-blk has one request queue per vCPU. */
+	static const char *const disk[] = {
+		"--disk", GUEST_OUT "/tools.ext4,ro,serial=vireo-tools", NULL
+	};
+	char buf[32];
+
+	boot_and_check(GUEST_OUT "/micro/bzImage", "2", "256M", "cpus,mem,blk",
+		       disk, &r);
 	expect_cpus(&r, "2", "0-1");
+	cr_assert_str_eq(check_value(&r, "blk", "mq", buf, sizeof(buf)) ?: "",
+			 "2", "blk-mq hardware queues:\n%s", output_tail(&r));
+	cr_assert_str_eq(check_value(&r, "blk", "serial", buf, sizeof(buf)) ?: "",
+			 "vireo-tools", "serial:\n%s", output_tail(&r));
 	vm_result_free(&r);
 }
 
@@ -127,7 +143,10 @@ Test(boot, pvh_entry_1cpu, .timeout = BOOT_TIMEOUT + 30)
 {
 	struct vm_result r;
 
-	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "--pvh", &r);
+	static const char *const pvh[] = { "--pvh", NULL };
+
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "cpus,mem", pvh,
+		       &r);
 	expect_cpus(&r, "1", "0");
 	vm_result_free(&r);
 }

@@ -20,7 +20,7 @@
 
 #define BLKFS_TIMEOUT 420
 #define TOOLS_IMG GUEST_OUT "/tools.ext4"
-#define DATA_SIZE (256LL << 20)
+#define DATA_SIZE (128LL << 20)
 
 /* FNV-1a over the whole file: did a byte of it change? */
 static uint64_t file_hash(const char *path)
@@ -56,10 +56,24 @@ static bool verify_phase_done(const struct vm_result *r)
 	return r->status == 0 && strstr(r->output, "VIREO-CHECK-END");
 }
 
+/*
+ * MiB the guest writes: 16, except on PVM hosts, where this guest's block
+ * I/O crawls (~50 KiB/s through the page cache, the same under QEMU:
+ * guest-images/README.md), so 2. VIREO_BLK_TEST_MIB overrides.
+ */
+static unsigned int blkfs_mib(void)
+{
+	const char *env = getenv("VIREO_BLK_TEST_MIB");
+
+	if (env && atoi(env) > 0)
+		return (unsigned int)atoi(env);
+	return access("/sys/module/kvm_pvm", F_OK) == 0 ? 2 : 16;
+}
+
 static void run_phase(const char *data_disk, const char *phase,
 		      const char *cpus, struct vm_result *r)
 {
-	char cmd[64];
+	char cmd[96];
 	const char *argv[] = { "run",	   "--kernel", GUEST_OUT "/micro/vmlinux",
 			       "--initrd", GUEST_OUT "/initramfs.cpio",
 			       "--cpus",   cpus,       "--memory",
@@ -73,7 +87,8 @@ static void run_phase(const char *data_disk, const char *phase,
 	};
 	bool write = !strcmp(phase, "write");
 
-	snprintf(cmd, sizeof(cmd), "vireo.check=blkfs vireo.blkfs=%s", phase);
+	snprintf(cmd, sizeof(cmd), "vireo.check=blkfs vireo.blkfs=%s vireo.blkfs_mib=%u",
+		 phase, blkfs_mib());
 	argv[14] = guest_cmdline(cmd);
 	vm_run_attempts(argv, write ? actions : actions + 1, write ? 2 : 1,
 			BLKFS_TIMEOUT, strcmp(cpus, "1") ? SMP_ATTEMPTS : 1,
@@ -98,7 +113,8 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
      .timeout = (SMP_ATTEMPTS + 1) * BLKFS_TIMEOUT + 60)
 {
 	char dir[] = "/tmp/vireo-blk-XXXXXX", img[64], disk[96], buf[128];
-	char big[72], fsynced[72];
+	char big[72], fsynced[72], bytes[32];
+	unsigned int mib = blkfs_mib();
 	struct vm_result r;
 	uint64_t tools_before;
 	long long after_write, after_trim;
@@ -116,21 +132,22 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
 	snprintf(disk, sizeof(disk), "%s,serial=vireo-data", img);
 	tools_before = file_hash(TOOLS_IMG);
 
-	/* Boot 1, 2 vCPUs: one request queue each. */
-	run_phase(disk, "write", "2", &r);
+	/* Multi-queue is checked by the SMP boot test (boot/elf_2cpu_1g). */
+	run_phase(disk, "write", "1", &r);
 	cr_assert(write_phase_done(&r), "no fsync marker:\n%s", output_tail(&r));
 	cr_assert_eq(r.status, 128 + SIGKILL, "status %d", r.status);
 	expect_check(&r, "serial", "vireo-data");
-	expect_check(&r, "mq", "2");
-	expect_check(&r, "big_bytes", "16777216");
+	cr_log_info("guest file: %u MiB", mib);
+	snprintf(bytes, sizeof(bytes), "%u", mib << 20);
+	expect_check(&r, "big_bytes", bytes);
 	cr_assert(check_value(&r, "blkfs", "big_sha256", big, sizeof(big)));
 	cr_assert(check_value(&r, "blkfs", "fsynced_sha256", fsynced,
 			      sizeof(fsynced)));
 	cr_assert_neq(strcmp(big, "none"), 0);
 	vm_result_free(&r);
 	after_write = allocated_bytes(img);
-	cr_assert_gt(after_write, 16LL << 20, "image holds %lld bytes",
-		     after_write);
+	cr_assert_gt(after_write, (long long)mib << 20,
+		     "image holds %lld bytes", after_write);
 
 	/* Boot 2: everything fsynced before the SIGKILL is there. */
 	run_phase(img, "verify", "1", &r);
@@ -146,7 +163,7 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
 	after_trim = allocated_bytes(img);
 	cr_log_info("data image allocated: %lld KiB after write, %lld KiB after rm + fstrim",
 		    after_write >> 10, after_trim >> 10);
-	cr_assert_lt(after_trim, after_write - (12LL << 20),
+	cr_assert_lt(after_trim, after_write - ((long long)mib << 20) * 3 / 4,
 		     "fstrim freed too little: %lld -> %lld bytes", after_write,
 		     after_trim);
 	cr_assert_eq(file_hash(TOOLS_IMG), tools_before,

@@ -2,7 +2,7 @@
 # start of each scratch disk: those named in vireo.scratch=vdX[,vdY] or
 # whose virtio serial starts with "scratch". Never writes to other disks.
 check_blk() {
-	local d name sectors serial t0 rc=0 scratch
+	local d name sectors serial t0 rc=0 scratch q nq
 	if [ ! -b /dev/vda ]; then
 		echo "VIREO-CHECK blk devices=0"
 		return 0
@@ -11,7 +11,8 @@ check_blk() {
 		name=${d##*/}
 		read -r sectors < "$d/size"
 		serial=; [ -r "$d/serial" ] && read -r serial < "$d/serial"
-		echo "VIREO-CHECK blk dev=$name size_kb=$((sectors / 2)) serial=${serial:-none}"
+		nq=0; for q in "$d"/mq/*; do [ -d "$q" ] && nq=$((nq + 1)); done
+		echo "VIREO-CHECK blk dev=$name size_kb=$((sectors / 2)) serial=${serial:-none} mq=$nq"
 	done
 	vireo_ms; t0=$VIREO_MS
 	# O_DIRECT: the page-cache copy would run in emulated kernel code.

@@ -1,7 +1,8 @@
 # blkfs: an ext4 filesystem on a virtio-blk disk, across boots. Needs the
 # tools disk (mkfs.ext4) and a data disk /dev/vda it may wipe. Phase from
 # vireo.blkfs=:
-#   write   mkfs.ext4 /dev/vda, write a 16 MiB file, sync, print its
+#   write   mkfs.ext4 /dev/vda, write a vireo.blkfs_mib= MiB file
+#           (default 16), sync, print its
 #           sha256; write a small file with fsync (dd conv=fsync), print
 #           its sha256 and VIREO-BLKFS-FSYNCED, then wait to be killed.
 #   verify  mount /dev/vda, print both files' sha256; try to write the
@@ -27,16 +28,20 @@ check_blkfs() {
 	case $VIREO_BLKFS in
 	write)
 		vireo_ms; t0=$VIREO_MS
-		/tools/bin/mkfs.ext4 -F -q -L vireo-data /dev/vda ||
+		# Inode tables written now (no lazy-init thread racing the test),
+		# the fresh journal left unzeroed: this guest is slow.
+		/tools/bin/mkfs.ext4 -F -q -L vireo-data \
+			-E nodiscard,lazy_itable_init=0,lazy_journal_init=1 /dev/vda ||
 			{ echo "VIREO-CHECK blkfs result=fail reason=mkfs"; return 1; }
 		mount -t ext4 /dev/vda /mnt/data ||
 			{ echo "VIREO-CHECK blkfs result=fail reason=mount"; return 1; }
 		vireo_ms; echo "VIREO-CHECK blkfs mkfs_mount_ms=$((VIREO_MS - t0))"
-		# 16 MiB that never repeats: 4 KiB fresh randomness, then the
+		# Data that never repeats: 4 KiB fresh randomness, then the
 		# tools disk's libraries (urandom is slow in this guest).
 		vireo_ms; t0=$VIREO_MS
 		dd if=/dev/urandom of=/tmp/blkfs.rnd bs=4k count=1 2>/dev/null
-		cat /tmp/blkfs.rnd /tools/lib/* | head -c 16777216 > /mnt/data/big
+		cat /tmp/blkfs.rnd /tools/lib/* |
+			head -c $(( ${VIREO_BLKFS_MIB:-16} * 1048576 )) > /mnt/data/big
 		sync
 		vireo_ms; echo "VIREO-CHECK blkfs write_ms=$((VIREO_MS - t0))"
 		blkfs_sha /mnt/data/big
