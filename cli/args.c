@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/sysinfo.h>
 
+#include "devices/virtio/net.h"
 #include "util/file.h"
 #include "util/size.h"
 
@@ -46,11 +47,12 @@ static int opt_cpus(struct vm_config *cfg, const char *arg, struct err *e)
 static int opt_memory(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	if (size_parse(arg, &cfg->mem_size) < 0)
-		return err_set(e, "--memory '%s': expected a size such as 512M or 2G",
-			       arg);
+		return err_set(
+		    e, "--memory '%s': expected a size such as 512M or 2G",
+		    arg);
 	if (cfg->mem_size < VM_CONFIG_MIN_MEM)
-		return err_set(e, "--memory '%s': at least %llu MiB needed", arg,
-			       VM_CONFIG_MIN_MEM >> 20);
+		return err_set(e, "--memory '%s': at least %llu MiB needed",
+			       arg, VM_CONFIG_MIN_MEM >> 20);
 	return 0;
 }
 
@@ -110,20 +112,21 @@ static int opt_console(struct vm_config *cfg, const char *arg, struct err *e)
 	else if (!strcmp(arg, "virtio"))
 		cfg->console = VM_CONSOLE_VIRTIO;
 	else
-		return err_set(e, "--console '%s': expected serial or virtio", arg);
+		return err_set(e, "--console '%s': expected serial or virtio",
+			       arg);
 	return 0;
 }
 
-static int opt_transport(struct vm_config *cfg, const char *arg,
-			 struct err *e)
+static int opt_transport(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	if (!strcmp(arg, "pci"))
 		cfg->transport = VM_TRANSPORT_PCI;
 	else if (!strcmp(arg, "pci-transitional"))
 		cfg->transport = VM_TRANSPORT_PCI_TRANSITIONAL;
 	else
-		return err_set(e, "--transport '%s': expected pci or pci-transitional",
-			       arg);
+		return err_set(
+		    e, "--transport '%s': expected pci or pci-transitional",
+		    arg);
 	return 0;
 }
 
@@ -132,6 +135,52 @@ static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
 	(void)arg;
 	(void)e;
 	cfg->rng = true;
+	return 0;
+}
+
+/* --net tap=NAME[,mac=MAC] */
+static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_net_config *net;
+	const char *p = arg;
+
+	if (cfg->nr_nets == VM_MAX_NETS)
+		return err_set(e, "--net: at most %d network devices",
+			       VM_MAX_NETS);
+	net = &cfg->nets[cfg->nr_nets];
+	*net = (struct vm_net_config){ 0 };
+	while (*p) {
+		const char *end = strchrnul(p, ',');
+		size_t len = (size_t)(end - p);
+
+		if (len > 4 && !strncmp(p, "tap=", 4)) {
+			if (len - 4 >= sizeof(net->tap))
+				return err_set(e,
+					       "--net '%s': tap name longer "
+					       "than %zu characters",
+					       arg, sizeof(net->tap) - 1);
+			memcpy(net->tap, p + 4, len - 4);
+			net->tap[len - 4] = 0;
+		} else if (len > 4 && !strncmp(p, "mac=", 4)) {
+			char mac[32];
+
+			snprintf(mac, sizeof(mac), "%.*s", (int)(len - 4),
+				 p + 4);
+			if (virtio_net_parse_mac(mac, net->mac, e) < 0)
+				return err_prefix(e, "--net '%s'", arg);
+			net->mac_set = true;
+		} else {
+			return err_set(
+			    e, "--net '%s': expected tap=NAME[,mac=MAC]", arg);
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!net->tap[0])
+		return err_set(e, "--net '%s': expected tap=NAME[,mac=MAC]",
+			       arg);
+	if (!net->mac_set)
+		virtio_net_mac_from_name(net->tap, net->mac);
+	cfg->nr_nets++;
 	return 0;
 }
 
@@ -149,9 +198,15 @@ static const struct cli_option run_options[] = {
 	{ "--console", "serial|virtio",
 	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
 	  opt_console },
-	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
+	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()",
+	  opt_rng },
+	{ "--net", "tap=NAME[,mac=MAC]",
+	  "add a virtio-net device on tap NAME (created if missing); "
+	  "repeatable",
+	  opt_net },
 	{ "--transport", "pci|pci-transitional",
-	  "virtio transport: modern PCI (default) or with the legacy interface too",
+	  "virtio transport: modern PCI (default) or with the legacy interface "
+	  "too",
 	  opt_transport },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
@@ -174,10 +229,9 @@ void cli_print_help(FILE *out)
 {
 	size_t i;
 
-	fprintf(out,
-		"usage: vireo run --kernel PATH [options]\n"
-		"       vireo --help | --version\n\n"
-		"Run a Linux guest on KVM.\n\noptions for run:\n");
+	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
+		     "       vireo --help | --version\n\n"
+		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
 		char left[48];
 
@@ -186,12 +240,14 @@ void cli_print_help(FILE *out)
 			 run_options[i].metavar ? run_options[i].metavar : "");
 		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
 	}
-	fprintf(out,
-		"\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a terminal,\n"
-		"Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
-		"Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
-		"running, 2 bad input or the VM could not start, 3 guest crashed,\n"
-		"128+N stopped by signal N.\n");
+	fprintf(
+	    out,
+	    "\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a "
+	    "terminal,\n"
+	    "Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
+	    "Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
+	    "running, 2 bad input or the VM could not start, 3 guest crashed,\n"
+	    "128+N stopped by signal N.\n");
 }
 
 static const struct cli_option *cli_find(const char *name, size_t len)
@@ -248,8 +304,8 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 		eq = strchr(arg, '=');
 		opt = cli_find(arg, eq ? (size_t)(eq - arg) : strlen(arg));
 		if (!opt)
-			return err_set(e, "unknown option '%s' (try 'vireo --help')",
-				       arg);
+			return err_set(
+			    e, "unknown option '%s' (try 'vireo --help')", arg);
 		if (!opt->metavar) {
 			if (eq)
 				return err_set(e, "option %s takes no value",
@@ -283,9 +339,12 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 
 		if (cfg->mem_size > host)
-			return err_set(e, "--memory %llu MiB is more than this host has (%llu MiB)",
-				       (unsigned long long)(cfg->mem_size >> 20),
-				       (unsigned long long)(host >> 20));
+			return err_set(
+			    e,
+			    "--memory %llu MiB is more than this host has "
+			    "(%llu MiB)",
+			    (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(host >> 20));
 	}
 	return 0;
 }

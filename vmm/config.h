@@ -8,12 +8,22 @@
 /* What the user asked for; filled by cli/, validated again by vmm/. */
 enum vm_console {
 	VM_CONSOLE_SERIAL, /* stdio on the 8250 (ttyS0) */
-	VM_CONSOLE_VIRTIO, /* stdio on virtio-console (hvc0); 8250 output only */
+	VM_CONSOLE_VIRTIO, /* stdio on virtio-console (hvc0); 8250 output only
+			    */
 };
 
 enum vm_transport {
 	VM_TRANSPORT_PCI, /* virtio-pci, modern only */
 	VM_TRANSPORT_PCI_TRANSITIONAL, /* modern + legacy I/O BAR */
+};
+
+#define VM_MAX_NETS 8
+
+/* --net tap=NAME[,mac=MAC] */
+struct vm_net_config {
+	char tap[16]; /* IFNAMSIZ */
+	uint8_t mac[6];
+	bool mac_set; /* else derived from the tap name */
 };
 
 struct vm_config {
@@ -26,6 +36,8 @@ struct vm_config {
 	enum vm_console console;
 	enum vm_transport transport;
 	bool rng;
+	struct vm_net_config nets[VM_MAX_NETS];
+	unsigned int nr_nets;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

@@ -33,11 +33,9 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 		s->pci = calloc(1, sizeof(*s->pci));
 		if (!s->pci)
 			return err_set(e, "out of memory");
-		return virtio_pci_create(s->pci, &m->pci, &m->vm, &m->router,
-					 s->ops, s->dev,
-					 transport ==
-						 VM_TRANSPORT_PCI_TRANSITIONAL,
-					 e);
+		return virtio_pci_create(
+		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev,
+		    transport == VM_TRANSPORT_PCI_TRANSITIONAL, e);
 	}
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
@@ -54,7 +52,9 @@ int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
 			       VM_MAX_VIRTIO_DEVICES);
 	}
 	s = &m->vdevs[m->nr_vdevs++];
-	*s = (struct virtio_slot){ .ops = ops, .dev = dev, .free_dev = free_dev };
+	*s = (struct virtio_slot){ .ops = ops,
+				   .dev = dev,
+				   .free_dev = free_dev };
 	return plug_transport(m, s, transport, e);
 }
 
@@ -104,17 +104,56 @@ static int create_rng(struct machine *m, struct err *e)
 				   m->cfg->transport, e);
 }
 
+/* A virtio-net device and the tap it owns. */
+struct net_dev {
+	struct virtio_net net;
+	struct net_tap tap;
+};
+
+static void free_net(void *dev)
+{
+	struct net_dev *nd = dev;
+
+	virtio_net_destroy(&nd->net);
+	net_tap_close(&nd->tap);
+	free(nd);
+}
+
+static int create_net(struct machine *m, const struct vm_net_config *nc,
+		      struct err *e)
+{
+	struct net_dev *nd = calloc(1, sizeof(*nd));
+	struct virtio_net_backend be;
+
+	if (!nd)
+		return err_set(e, "out of memory");
+	if (net_tap_open(&nd->tap, nc->tap, e) < 0) {
+		free(nd);
+		return err_prefix(e, "--net");
+	}
+	be = net_tap_backend(&nd->tap);
+	if (virtio_net_init(&nd->net, &m->mem, &be, nc->mac, e) < 0) {
+		net_tap_close(&nd->tap);
+		free(nd);
+		return -1;
+	}
+	return virtio_devices_plug(m, &virtio_net_ops, nd, free_net,
+				   m->cfg->transport, e);
+}
+
 int virtio_devices_create(struct machine *m, struct err *e)
 {
 	if (pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_MMIO32_START,
 			 LAYOUT_MMIO32_END, e) < 0)
 		return -1;
 	m->pci_ready = true;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
-	    create_console(m, e) < 0)
+	if (m->cfg->console == VM_CONSOLE_VIRTIO && create_console(m, e) < 0)
 		return -1;
 	if (m->cfg->rng && create_rng(m, e) < 0)
 		return -1;
+	for (unsigned int i = 0; i < m->cfg->nr_nets; i++)
+		if (create_net(m, &m->cfg->nets[i], e) < 0)
+			return -1;
 	return 0;
 }
 

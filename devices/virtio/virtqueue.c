@@ -172,8 +172,7 @@ int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
 	return 0;
 }
 
-static enum virtq_pop_result virtq_break(struct virtq *q,
-					 struct virtq_chain *c)
+static enum virtq_pop_result virtq_break(struct virtq *q, struct virtq_chain *c)
 {
 	q->broken = true;
 	c->nr_out = c->nr_in = 0;
@@ -304,6 +303,36 @@ int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
 	return 0;
 }
 
+int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	if (!q->used_host || n > q->size)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (el[i].head >= q->size)
+			return -1;
+	for (i = 0; i < n; i++) {
+		uint16_t slot = (uint16_t)(q->used_idx + i) & (q->size - 1);
+
+		ring_store32(q->used_host + USED_ELEM_ID(slot), el[i].head);
+		ring_store32(q->used_host + USED_ELEM_LEN(slot), el[i].len);
+	}
+	/* Every element before the one idx store that publishes them all. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	q->used_idx = (uint16_t)(q->used_idx + n);
+	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	if ((uint16_t)(q->used_idx - q->signalled_used) >= 0x8000)
+		q->signalled_used_valid = false;
+	return 0;
+}
+
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+	q->last_avail_idx = (uint16_t)(q->last_avail_idx - n);
+}
+
 /*
  * True when event_idx lies in [old, new) modulo 2^16, i.e. the driver asked
  * to hear about the entry at index event_idx and one of the entries just
@@ -327,7 +356,7 @@ bool virtq_needs_interrupt(struct virtq *q)
 			 VIRTQ_AVAIL_F_NO_INTERRUPT);
 	} else {
 		uint16_t used_event =
-			ring_load16(q->avail_host + AVAIL_USED_EVENT(q->size));
+		    ring_load16(q->avail_host + AVAIL_USED_EVENT(q->size));
 
 		need = !q->signalled_used_valid ||
 		       need_event(used_event, q->used_idx, q->signalled_used);
@@ -344,8 +373,7 @@ void virtq_disable_kicks(struct virtq *q)
 	if (!q->used_host)
 		return;
 	if (!q->event_idx) {
-		ring_store16(q->used_host + USED_FLAGS,
-			     VIRTQ_USED_F_NO_NOTIFY);
+		ring_store16(q->used_host + USED_FLAGS, VIRTQ_USED_F_NO_NOTIFY);
 	} else {
 		/*
 		 * The driver kicks when the avail idx it publishes passes
@@ -394,8 +422,8 @@ static unsigned int iov_seek(const struct iovec *iov, unsigned int nr,
 	return i;
 }
 
-size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
-			void *dst, size_t len)
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,
+			size_t len)
 {
 	uint8_t *d = dst;
 	size_t done = 0, skip;

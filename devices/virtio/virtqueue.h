@@ -51,7 +51,8 @@ struct virtq {
 enum virtq_pop_result {
 	VIRTQ_POP_EMPTY = 0,
 	VIRTQ_POP_OK = 1,
-	VIRTQ_POP_BROKEN = -1, /* queue is now broken; device must NEEDS_RESET */
+	VIRTQ_POP_BROKEN =
+	    -1, /* queue is now broken; device must NEEDS_RESET */
 };
 
 struct virtq_chain {
@@ -81,6 +82,24 @@ enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c);
 int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len);
 
 /*
+ * Returns n chains at once, published by a single used->idx store, so the
+ * driver never sees part of a group (virtio-net's merged RX buffers: the
+ * driver reads num_buffers entries as soon as it sees the first).
+ */
+struct virtq_used_elem {
+	uint16_t head;
+	uint32_t len;
+};
+int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
+			  unsigned int n);
+
+/*
+ * Gives back the last n chains popped and not pushed: the next pops return
+ * them again (a device that took more buffers than it ended up needing).
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
+
+/*
  * After pushing one or more chains: whether the driver wants an interrupt
  * now (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX).
  * Updates the signalled state when it returns true.
@@ -99,8 +118,8 @@ bool virtq_enable_kicks(struct virtq *q);
 bool virtq_has_avail(struct virtq *q);
 
 /* Copy helpers over a chain's iovecs (offset into the out or in side). */
-size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
-			void *dst, size_t len);
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,
+			size_t len);
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len);
 
