@@ -33,9 +33,11 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 		s->pci = calloc(1, sizeof(*s->pci));
 		if (!s->pci)
 			return err_set(e, "out of memory");
-		return virtio_pci_create(
-		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev,
-		    transport == VM_TRANSPORT_PCI_TRANSITIONAL, e);
+		return virtio_pci_create(s->pci, &m->pci, &m->vm, &m->router,
+					 s->ops, s->dev,
+					 transport ==
+						 VM_TRANSPORT_PCI_TRANSITIONAL,
+					 e);
 	}
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
@@ -52,9 +54,7 @@ int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
 			       VM_MAX_VIRTIO_DEVICES);
 	}
 	s = &m->vdevs[m->nr_vdevs++];
-	*s = (struct virtio_slot){ .ops = ops,
-				   .dev = dev,
-				   .free_dev = free_dev };
+	*s = (struct virtio_slot){ .ops = ops, .dev = dev, .free_dev = free_dev };
 	return plug_transport(m, s, transport, e);
 }
 
@@ -147,7 +147,8 @@ int virtio_devices_create(struct machine *m, struct err *e)
 			 LAYOUT_MMIO32_END, e) < 0)
 		return -1;
 	m->pci_ready = true;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO && create_console(m, e) < 0)
+	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
+	    create_console(m, e) < 0)
 		return -1;
 	if (m->cfg->rng && create_rng(m, e) < 0)
 		return -1;
