@@ -267,6 +267,9 @@ static uint32_t net_tx_serve(struct virtio_device *d,
 		w = writev(n->be.fd, c->iov, (int)c->nr_out);
 	while (w < 0 && errno == EINTR);
 	if (w < 0) {
+		/* EBADFD: the tap was deleted under us. */
+		if ((errno == EBADFD || errno == EIO) && !n->rx_dead)
+			net_rx_dead(n, errno);
 		n->stats.tx_dropped++;
 		return 0;
 	}
