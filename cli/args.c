@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "cli/args.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <sys/sysinfo.h>
 
 #include "devices/virtio/net.h"
@@ -136,6 +139,49 @@ static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+/*
+ * --disk PATH[,ro][,serial=ID]: the path is everything before the first
+ * comma, so paths with commas are not supported.
+ */
+static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_disk_config *d;
+	const char *p = strchr(arg, ','), *next;
+	size_t len = p ? (size_t)(p - arg) : strlen(arg);
+
+	if (cfg->nr_disks == VM_MAX_DISKS)
+		return err_set(e, "--disk: at most %d disks", VM_MAX_DISKS);
+	d = &cfg->disks[cfg->nr_disks];
+	*d = (struct vm_disk_config){ 0 };
+	if (len == 0)
+		return err_set(e, "--disk '%s': expected PATH[,ro][,serial=ID]",
+			       arg);
+	if (len >= sizeof(d->path))
+		return err_set(e, "--disk: path too long");
+	memcpy(d->path, arg, len);
+	for (; p; p = next) {
+		const char *opt = p + 1;
+		size_t olen;
+
+		next = strchr(opt, ',');
+		olen = next ? (size_t)(next - opt) : strlen(opt);
+		if (olen == 2 && !strncmp(opt, "ro", 2)) {
+			d->read_only = true;
+		} else if (olen >= 7 && !strncmp(opt, "serial=", 7)) {
+			if (olen - 7 > VM_DISK_SERIAL_MAX)
+				return err_set(e, "--disk '%s': serial longer than %d bytes",
+					       arg, VM_DISK_SERIAL_MAX);
+			memcpy(d->serial, opt + 7, olen - 7);
+			d->has_serial = true;
+		} else {
+			return err_set(e, "--disk '%s': unknown option '%.*s' (expected ro or serial=ID)",
+				       arg, (int)olen, opt);
+		}
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
 /* --net tap=NAME[,mac=MAC] */
 static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 {
@@ -195,6 +241,9 @@ static const struct cli_option run_options[] = {
 	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
 	  opt_console },
 	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
+	{ "--disk", "PATH[,ro][,serial=ID]",
+	  "add a virtio-blk disk (raw image or block device; repeatable: vda, vdb, ...)",
+	  opt_disk },
 	{ "--net", "tap=NAME[,mac=MAC]",
 	  "add a virtio-net device on tap NAME (created if missing); repeatable",
 	  opt_net },
@@ -318,6 +367,26 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 	return 0;
 }
 
+/* Raw images or block devices, readable (and writable unless ro). */
+static int disk_check(const struct vm_disk_config *d, struct err *e)
+{
+	struct stat st;
+
+	if (stat(d->path, &st) < 0) {
+		if (errno == ENOENT)
+			return err_set(e, "disk '%s' not found", d->path);
+		return err_errno(e, errno, "disk '%s'", d->path);
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return err_set(e, "disk '%s' is not a regular file or block device",
+			       d->path);
+	if (access(d->path, d->read_only ? R_OK : R_OK | W_OK) < 0)
+		return err_errno(e, errno, "disk '%s' is not %s", d->path,
+				 d->read_only ? "readable" :
+						"readable and writable (add ,ro?)");
+	return 0;
+}
+
 int cli_validate(const struct vm_config *cfg, struct err *e)
 {
 	struct sysinfo si;
@@ -327,6 +396,9 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 	if (cfg->initrd_path &&
 	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
 		return -1;
+	for (unsigned int i = 0; i < cfg->nr_disks; i++)
+		if (disk_check(&cfg->disks[i], e) < 0)
+			return -1;
 	if (sysinfo(&si) == 0) {
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 

@@ -16,6 +16,17 @@ enum vm_transport {
 	VM_TRANSPORT_PCI_TRANSITIONAL, /* modern + legacy I/O BAR */
 };
 
+#define VM_MAX_DISKS 16
+#define VM_DISK_PATH_MAX 4096
+#define VM_DISK_SERIAL_MAX 20 /* virtio-blk GET_ID bytes */
+
+struct vm_disk_config {
+	char path[VM_DISK_PATH_MAX];
+	bool read_only;
+	bool has_serial;
+	char serial[VM_DISK_SERIAL_MAX + 1];
+};
+
 #define VM_MAX_NETS 8
 
 /* --net tap=NAME[,mac=MAC] */
@@ -35,6 +46,8 @@ struct vm_config {
 	enum vm_console console;
 	enum vm_transport transport;
 	bool rng;
+	struct vm_disk_config disks[VM_MAX_DISKS]; /* vda, vdb, ... */
+	unsigned int nr_disks;
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
 	bool host_quirks;

@@ -15,6 +15,7 @@
 #include "bus/bus.h"
 #include "bus/pci/pci.h"
 #include "bus/pci/virtio_pci.h"
+#include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/net_tap.h"

@@ -104,6 +104,37 @@ static int create_rng(struct machine *m, struct err *e)
 				   m->cfg->transport, e);
 }
 
+static void free_blk(void *dev)
+{
+	virtio_blk_destroy(dev);
+	free(dev);
+}
+
+static int create_disk(struct machine *m, const struct vm_disk_config *dc,
+		       struct err *e)
+{
+	const struct virtio_blk_params p = {
+		.path = dc->path,
+		.read_only = dc->read_only,
+		.serial = dc->has_serial ? dc->serial : NULL,
+		/* One request queue per vCPU, as many as a device may have. */
+		.nr_queues = m->cfg->nr_cpus < VIRTIO_MAX_QUEUES ?
+				     m->cfg->nr_cpus :
+				     VIRTIO_MAX_QUEUES,
+		.use_uring = true,
+	};
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return err_set(e, "out of memory");
+	if (virtio_blk_init(b, &m->mem, &p, e) < 0) {
+		free_blk(b);
+		return -1;
+	}
+	return virtio_devices_plug(m, &b->ops, b, free_blk, m->cfg->transport,
+				   e);
+}
+
 /* A virtio-net device and the tap it owns. */
 struct net_dev {
 	struct virtio_net net;
@@ -143,6 +174,8 @@ static int create_net(struct machine *m, const struct vm_net_config *nc,
 
 int virtio_devices_create(struct machine *m, struct err *e)
 {
+	unsigned int i;
+
 	if (pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_MMIO32_START,
 			 LAYOUT_MMIO32_END, e) < 0)
 		return -1;
@@ -152,7 +185,10 @@ int virtio_devices_create(struct machine *m, struct err *e)
 		return -1;
 	if (m->cfg->rng && create_rng(m, e) < 0)
 		return -1;
-	for (unsigned int i = 0; i < m->cfg->nr_nets; i++)
+	for (i = 0; i < m->cfg->nr_disks; i++)
+		if (create_disk(m, &m->cfg->disks[i], e) < 0)
+			return -1;
+	for (i = 0; i < m->cfg->nr_nets; i++)
 		if (create_net(m, &m->cfg->nets[i], e) < 0)
 			return -1;
 	return 0;

@@ -187,18 +187,38 @@ const char *check_value(const struct vm_result *r, const char *name,
 
 	snprintf(prefix, sizeof(prefix), "VIREO-CHECK %s ", name);
 	snprintf(k, sizeof(k), " %s=", key);
-	line = strstr(r->output, prefix);
-	if (!line)
-		return NULL;
-	end = strchr(line, '\n');
-	if (!end)
-		end = line + strlen(line);
-	p = strstr(line, k);
-	if (!p || p > end)
-		return NULL;
-	p += strlen(k);
-	snprintf(buf, size, "%.*s", (int)strcspn(p, " \r\n"), p);
-	return buf;
+	for (line = strstr(r->output, prefix); line;
+	     line = strstr(end, prefix)) {
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		p = strstr(line, k);
+		if (p && p < end) {
+			p += strlen(k);
+			snprintf(buf, size, "%.*s", (int)strcspn(p, " \r\n"),
+				 p);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+/* Runs up to attempts times until ok() holds; each retry is logged. */
+void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
+		     unsigned int nr, unsigned int timeout_s,
+		     unsigned int attempts,
+		     bool (*ok)(const struct vm_result *r), struct vm_result *r)
+{
+	unsigned int i;
+
+	for (i = 1;; i++) {
+		vm_run_actions(argv, actions, nr, timeout_s, r);
+		if (ok(r) || i >= attempts)
+			return;
+		cr_log_info("RETRY attempt %u of %u: SMP guest did not complete (known PVM guest issue); retrying. Output tail:\n%s",
+			    i, attempts, output_tail(r));
+		vm_result_free(r);
+	}
 }
 
 const char *output_tail(const struct vm_result *r)

@@ -13,13 +13,6 @@
 
 #define BOOT_TIMEOUT 240
 
-/*
- * On PVM hosts an SMP guest's user processes intermittently die of SIGSEGV
- * (seen under QEMU too: guest-images/README.md), which ends the self-check
- * early. Such a run is retried, loudly; a vireo bug that fails every time
- * still fails the test.
- */
-#define SMP_ATTEMPTS 3
 /* Criterion's limit for an SMP test covers every attempt. */
 #define SMP_TEST_TIMEOUT (SMP_ATTEMPTS * BOOT_TIMEOUT + 30)
 
@@ -34,9 +27,12 @@ static void boot_and_check(const char *kernel, const char *cpus,
 			   const char *mem, const char *extra_flag,
 			   struct vm_result *r)
 {
-	int attempts = strcmp(cpus, "1") ? SMP_ATTEMPTS : 1;
+	unsigned int attempts = strcmp(cpus, "1") ? SMP_ATTEMPTS : 1;
+	/* A guest whose reset itself crashed would idle until the timeout. */
+	const struct vm_action stuck = { .when = "VIREO-RESET-FAILED",
+					 .signal = SIGKILL };
 	const char *argv[16];
-	int n = 0, i;
+	int n = 0;
 
 	require_guest();
 	argv[n++] = "run";
@@ -53,18 +49,8 @@ static void boot_and_check(const char *kernel, const char *cpus,
 	if (extra_flag)
 		argv[n++] = extra_flag;
 	argv[n] = NULL;
-	for (i = 1;; i++) {
-		/* A guest whose reset itself crashed would idle until the timeout. */
-		const struct vm_action stuck = { .when = "VIREO-RESET-FAILED",
-						 .signal = SIGKILL };
-
-		vm_run_actions(argv, &stuck, 1, BOOT_TIMEOUT, r);
-		if (self_check_completed(r) || i == attempts)
-			break;
-		cr_log_info("RETRY attempt %d of %d: SMP guest self-check did not complete (known PVM guest issue); retrying. Output tail:\n%s",
-			    i, attempts, output_tail(r));
-		vm_result_free(r);
-	}
+	vm_run_attempts(argv, &stuck, 1, BOOT_TIMEOUT, attempts,
+			self_check_completed, r);
 	cr_log_info("%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
 		    kernel, cpus, mem, r->t_userspace, r->t_total);
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));

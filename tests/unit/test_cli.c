@@ -371,3 +371,52 @@ Test(cli_validate, path_with_newline_stays_one_line)
 	clt.cfg.kernel_path = "/nonexistent/a\nb";
 	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "kernel");
 }
+
+Test(cli_args, disks_in_order_with_options)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--disk", "a.img",
+				"--disk=b.img,ro,serial=SER-1", "--disk",
+				"c.img,serial=12345678901234567890"));
+	cr_assert_eq(clt.cfg.nr_disks, 3);
+	cr_assert_str_eq(clt.cfg.disks[0].path, "a.img");
+	cr_assert_not(clt.cfg.disks[0].read_only);
+	cr_assert_not(clt.cfg.disks[0].has_serial);
+	cr_assert_str_eq(clt.cfg.disks[1].path, "b.img");
+	cr_assert(clt.cfg.disks[1].read_only);
+	cr_assert_str_eq(clt.cfg.disks[1].serial, "SER-1");
+	cr_assert_str_eq(clt.cfg.disks[2].serial, "12345678901234567890");
+}
+
+Test(cli_args, bad_disk_specs)
+{
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk", ",ro"),
+			 "expected PATH");
+	clt_setup();
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+				   "a.img,rw"),
+			 "unknown option 'rw'");
+	clt_setup();
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+				   "a.img,serial=123456789012345678901"),
+			 "serial longer than 20");
+}
+
+Test(cli_args, disk_validation)
+{
+	char path[] = "/tmp/vireo-cli-disk-XXXXXX";
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk", path));
+	cr_assert_eq(cli_validate(&clt.cfg, &clt.e), 0, "%s", clt.e.msg);
+	clt_setup();
+	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk",
+				"/nonexistent.img"));
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not found");
+	clt_setup();
+	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk", "/tmp"));
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
+			 "not a regular file or block device");
+	unlink(path);
+}

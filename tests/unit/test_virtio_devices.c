@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/rng.h"
 
@@ -43,8 +47,10 @@ static struct {
 	union {
 		struct virtio_rng rng;
 		struct virtio_console con;
+		struct virtio_blk blk;
 	} dev;
-	enum { VDT_NONE, VDT_RNG, VDT_CON } kind;
+	enum { VDT_NONE, VDT_RNG, VDT_CON, VDT_BLK } kind;
+	char img_path[64];
 	/* Console backend, called from the I/O thread. */
 	pthread_mutex_t be_lock;
 	uint8_t out[256];
@@ -290,7 +296,9 @@ static void vdt_reset(void)
 
 static struct virtio_device *vdt_vdev(void)
 {
-	return vdt.kind == VDT_RNG ? &vdt.dev.rng.vdev : &vdt.dev.con.vdev;
+	return vdt.kind == VDT_RNG ? &vdt.dev.rng.vdev :
+	       vdt.kind == VDT_BLK ? &vdt.dev.blk.vdev :
+				     &vdt.dev.con.vdev;
 }
 
 static void vdt_teardown(void)
@@ -305,6 +313,10 @@ static void vdt_teardown(void)
 		virtio_rng_destroy(&vdt.dev.rng);
 	else if (vdt.kind == VDT_CON)
 		virtio_console_destroy(&vdt.dev.con);
+	else if (vdt.kind == VDT_BLK)
+		virtio_blk_destroy(&vdt.dev.blk);
+	if (vdt.img_path[0])
+		unlink(vdt.img_path);
 	if (vdt.t_init) {
 		for (q = 0; q < vdt.nr_queues; q++)
 			close(vdt.t.queues[q].kick_fd);
@@ -699,4 +711,377 @@ Test(vdev_console, reset_stops_transmit)
 	vdt_kick(VDT_CON_TX);
 	vdt_assert_used_stays(VDT_CON_TX, 1);
 	cr_assert_eq(vdt.out_len, 1);
+}
+
+/* --- virtio-blk ------------------------------------------------------------ */
+
+#define BLK_IMG_SECTORS 2048 /* 1 MiB image */
+#define BLK_HDR VDT_BUF
+#define BLK_DATA (VDT_BUF + 0x1000)
+#define BLK_STATUS (VDT_BUF + 0x100)
+#define BLK_F_RO 5
+#define BLK_F_FLUSH 9
+#define BLK_F_MQ 12
+#define BLK_F_DISCARD 13
+#define BLK_F_WRITE_ZEROES 14
+
+static void vdt_blk_open(bool read_only, bool use_uring, const char *serial)
+{
+	struct virtio_blk_params p = {
+		.path = vdt.img_path, .read_only = read_only,
+		.serial = serial, .nr_queues = 2, .use_uring = use_uring,
+	};
+	struct err e;
+
+	cr_assert_eq(virtio_blk_init(&vdt.dev.blk, &vdt.mem, &p, &e), 0, "%s",
+		     e.msg);
+	vdt.kind = VDT_BLK;
+	vdt_transport(&vdt.dev.blk.ops, &vdt.dev.blk);
+}
+
+/* A 1 MiB image whose sector n is filled with the byte n & 0xff. */
+static void vdt_blk_image(void)
+{
+	uint8_t sec[512];
+	int fd;
+
+	strcpy(vdt.img_path, "/tmp/vireo-blk-test-XXXXXX");
+	fd = mkstemp(vdt.img_path);
+	cr_assert_geq(fd, 0);
+	for (unsigned int n = 0; n < BLK_IMG_SECTORS; n++) {
+		memset(sec, n & 0xff, sizeof(sec));
+		cr_assert_eq(write(fd, sec, sizeof(sec)), (ssize_t)sizeof(sec));
+	}
+	close(fd);
+}
+
+static void vdt_blk_setup(void)
+{
+	vdt_setup();
+	vdt_blk_image();
+	vdt_blk_open(false, true, "vireo-serial-1");
+}
+
+static void vdt_blk_sync_setup(void)
+{
+	vdt_setup();
+	vdt_blk_image();
+	vdt_blk_open(false, false, NULL);
+}
+
+static void vdt_blk_ro_setup(void)
+{
+	vdt_setup();
+	vdt_blk_image();
+	vdt_blk_open(true, true, NULL);
+}
+
+TestSuite(vdev_blk, .init = vdt_blk_setup, .fini = vdt_teardown, .timeout = 10);
+TestSuite(vdev_blk_sync, .init = vdt_blk_sync_setup, .fini = vdt_teardown,
+	  .timeout = 10);
+TestSuite(vdev_blk_ro, .init = vdt_blk_ro_setup, .fini = vdt_teardown,
+	  .timeout = 10);
+
+static void vdt_blk_hdr(uint64_t gpa, uint32_t type, uint64_t sector)
+{
+	uint32_t t = htole32(type), z = 0;
+	uint64_t s = htole64(sector);
+	uint8_t *h = vdt_host(gpa, 16);
+
+	memcpy(h, &t, 4);
+	memcpy(h + 4, &z, 4);
+	memcpy(h + 8, &s, 8);
+}
+
+/*
+ * The usual three-descriptor request at head 3*slot: header, data (len
+ * bytes; device-writable for reads) and status. Returns the status GPA.
+ */
+static uint64_t vdt_blk_req(unsigned int q, unsigned int slot, uint32_t type,
+			    uint64_t sector, uint32_t len, bool data_in)
+{
+	uint16_t d = (uint16_t)(3 * slot);
+	uint64_t hdr = BLK_HDR + 32 * slot, st = BLK_STATUS + slot;
+	uint64_t data = BLK_DATA + 0x2000ULL * slot;
+
+	vdt_blk_hdr(hdr, type, sector);
+	*vdt_host(st, 1) = 0xee;
+	if (len) {
+		vdt_desc(q, d, hdr, 16, VIRTQ_DESC_F_NEXT, d + 1);
+		vdt_desc(q, d + 1, data, len,
+			 VIRTQ_DESC_F_NEXT | (data_in ? VIRTQ_DESC_F_WRITE : 0),
+			 d + 2);
+		vdt_desc(q, d + 2, st, 1, VIRTQ_DESC_F_WRITE, 0);
+	} else {
+		vdt_desc(q, d, hdr, 16, VIRTQ_DESC_F_NEXT, d + 2);
+		vdt_desc(q, d + 2, st, 1, VIRTQ_DESC_F_WRITE, 0);
+	}
+	vdt_publish(q, d);
+	return st;
+}
+
+static uint8_t vdt_blk_do(unsigned int q, uint32_t type, uint64_t sector,
+			  uint32_t len, bool data_in)
+{
+	uint16_t before = vdt_used_idx(q);
+	uint64_t st = vdt_blk_req(q, 0, type, sector, len, data_in);
+
+	vdt_kick(q);
+	vdt_wait_used(q, (uint16_t)(before + 1));
+	return *vdt_host(st, 1);
+}
+
+static void vdt_blk_file_read(uint64_t off, void *buf, size_t len)
+{
+	int fd = open(vdt.img_path, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, buf, len, (off_t)off), (ssize_t)len);
+	close(fd);
+}
+
+static void vdt_blk_up(void)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(BLK_F_FLUSH) |
+	       (vdt.dev.blk.img.read_only ? VDT_F(BLK_F_RO) : 0));
+}
+
+Test(vdev_blk, config_and_features)
+{
+	uint64_t cap;
+	uint32_t seg_max;
+	uint16_t nq;
+	uint64_t f = vdt.dev.blk.ops.features(&vdt.dev.blk);
+
+	cr_assert(f & VDT_F(BLK_F_FLUSH));
+	cr_assert(f & VDT_F(BLK_F_MQ), "two queues but no F_MQ");
+	cr_assert(f & VDT_F(BLK_F_DISCARD));
+	cr_assert(f & VDT_F(BLK_F_WRITE_ZEROES));
+	cr_assert_not(f & VDT_F(BLK_F_RO));
+	cr_assert_eq(vdt.dev.blk.ops.config_size(&vdt.dev.blk), 72);
+	vdt.dev.blk.ops.config_read(&vdt.dev.blk, 0, &cap, 8);
+	vdt.dev.blk.ops.config_read(&vdt.dev.blk, 12, &seg_max, 4);
+	vdt.dev.blk.ops.config_read(&vdt.dev.blk, 34, &nq, 2);
+	cr_assert_eq(le64toh(cap), BLK_IMG_SECTORS);
+	cr_assert_gt(le32toh(seg_max), 0);
+	cr_assert_eq(le16toh(nq), 2);
+}
+
+static void vdt_blk_read_sector_5(void)
+{
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 0, 5, 1024, true), 0);
+	cr_assert_eq(vdt_used_len(0, 0), 1025);
+	cr_assert_eq(vdt_host(BLK_DATA, 1024)[0], 5);
+	cr_assert_eq(vdt_host(BLK_DATA, 1024)[1023], 6);
+}
+
+Test(vdev_blk, read_lands_in_guest_memory)
+{
+	vdt_blk_read_sector_5();
+}
+
+Test(vdev_blk_sync, read_lands_in_guest_memory)
+{
+	vdt_blk_read_sector_5();
+}
+
+static void vdt_blk_write_flush(void)
+{
+	uint8_t back[512];
+
+	vdt_blk_up();
+	memset(vdt_host(BLK_DATA, 512), 0xab, 512);
+	cr_assert_eq(vdt_blk_do(0, 1, 7, 512, false), 0);
+	cr_assert_eq(vdt_used_len(0, 0), 1);
+	cr_assert_eq(vdt_blk_do(0, 4, 0, 0, false), 0, "flush failed");
+	vdt_blk_file_read(7 * 512, back, sizeof(back));
+	cr_assert_eq(back[0], 0xab);
+	cr_assert_eq(back[511], 0xab);
+	cr_assert_eq(vdt.dev.blk.stats.flushes, 1);
+}
+
+Test(vdev_blk, write_and_flush_reach_the_image)
+{
+	vdt_blk_write_flush();
+}
+
+Test(vdev_blk_sync, write_and_flush_reach_the_image)
+{
+	vdt_blk_write_flush();
+}
+
+Test(vdev_blk, many_requests_in_flight_on_two_queues)
+{
+	unsigned int q, i;
+
+	vdt_blk_up();
+	for (q = 0; q < 2; q++)
+		for (i = 0; i < 4; i++)
+			vdt_blk_req(q, i, 0, 100 + 4 * q + i, 512, true);
+	vdt_kick(0);
+	vdt_kick(1);
+	vdt_wait_used(0, 4);
+	vdt_wait_used(1, 4);
+	for (q = 0; q < 2; q++)
+		for (i = 0; i < 4; i++) {
+			cr_assert_eq(*vdt_host(BLK_STATUS + i, 1), 0);
+		}
+	cr_assert_eq(vdt.dev.blk.stats.reads, 8);
+}
+
+Test(vdev_blk, sector_past_the_end_is_an_io_error)
+{
+	uint8_t back[512];
+
+	vdt_blk_up();
+	memset(vdt_host(BLK_DATA, 1024), 0x5a, 1024);
+	/* The last sector plus one more: nothing may be written. */
+	cr_assert_eq(vdt_blk_do(0, 1, BLK_IMG_SECTORS - 1, 1024, false), 1);
+	cr_assert_eq(vdt_blk_do(0, 0, UINT64_MAX / 256, 512, true), 1);
+	vdt_blk_file_read((BLK_IMG_SECTORS - 1) * 512ULL, back, 512);
+	cr_assert_eq(back[0], (BLK_IMG_SECTORS - 1) & 0xff);
+	cr_assert_eq(vdt_status(), VDT_STATUS_UP);
+}
+
+Test(vdev_blk, zero_length_and_unaligned_data_are_io_errors)
+{
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 0, 0, 0, true), 1);
+	cr_assert_eq(vdt_blk_do(0, 0, 0, 100, true), 1);
+}
+
+Test(vdev_blk, unknown_type_is_unsupported)
+{
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 77, 0, 0, false), 2);
+	cr_assert_eq(vdt.dev.blk.stats.unsupported, 1);
+}
+
+Test(vdev_blk, short_header_is_an_io_error)
+{
+	vdt_blk_up();
+	vdt_blk_hdr(BLK_HDR, 0, 0);
+	vdt_desc(0, 0, BLK_HDR, 8, VIRTQ_DESC_F_NEXT, 1);
+	vdt_desc(0, 1, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	*vdt_host(BLK_STATUS, 1) = 0xee;
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(*vdt_host(BLK_STATUS, 1), 1);
+}
+
+Test(vdev_blk, status_not_writable_needs_reset)
+{
+	vdt_blk_up();
+	vdt_blk_hdr(BLK_HDR, 0, 0);
+	vdt_desc(0, 0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vdt_desc(0, 1, BLK_STATUS, 1, 0, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	cr_assert(vdt_poll(vdt_needs_reset, 0, VDT_WAIT_NS),
+		  "request without a status byte accepted");
+	cr_assert_eq(vdt_used_idx(0), 0);
+}
+
+Test(vdev_blk, get_id_returns_the_serial)
+{
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 8, 0, 20, true), 0);
+	cr_assert_eq(vdt_used_len(0, 0), 21);
+	cr_assert_eq(memcmp(vdt_host(BLK_DATA, 20), "vireo-serial-1\0", 15), 0);
+}
+
+Test(vdev_blk_sync, get_id_without_serial_is_unsupported)
+{
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 8, 0, 20, true), 2);
+}
+
+static void vdt_blk_range(uint64_t sector, uint32_t n, uint32_t flags)
+{
+	uint8_t *r = vdt_host(BLK_DATA, 16);
+	uint64_t s = htole64(sector);
+	uint32_t ns = htole32(n), f = htole32(flags);
+
+	memcpy(r, &s, 8);
+	memcpy(r + 8, &ns, 4);
+	memcpy(r + 12, &f, 4);
+}
+
+Test(vdev_blk, discard_punches_a_hole)
+{
+	struct stat before, after;
+	uint8_t back[512];
+
+	vdt_blk_up();
+	cr_assert_eq(stat(vdt.img_path, &before), 0);
+	vdt_blk_range(0, BLK_IMG_SECTORS, 0);
+	cr_assert_eq(vdt_blk_do(0, 11, 0, 16, false), 0);
+	cr_assert_eq(stat(vdt.img_path, &after), 0);
+	cr_assert_lt(after.st_blocks, before.st_blocks, "blocks %ld -> %ld",
+		     (long)before.st_blocks, (long)after.st_blocks);
+	cr_assert_eq(after.st_size, before.st_size, "discard changed the size");
+	vdt_blk_file_read(512, back, sizeof(back));
+	cr_assert_eq(back[0], 0);
+	/* The unmap flag is reserved for discard. */
+	vdt_blk_range(0, 8, 1);
+	cr_assert_eq(vdt_blk_do(0, 11, 0, 16, false), 2);
+}
+
+Test(vdev_blk, write_zeroes_and_range_checks)
+{
+	uint8_t back[512];
+
+	vdt_blk_up();
+	vdt_blk_range(8, 2, 0);
+	cr_assert_eq(vdt_blk_do(0, 13, 0, 16, false), 0);
+	vdt_blk_file_read(9 * 512, back, sizeof(back));
+	cr_assert_eq(back[0], 0);
+	vdt_blk_file_read(10 * 512, back, sizeof(back));
+	cr_assert_eq(back[0], 10, "zeroed past the range");
+	vdt_blk_range(BLK_IMG_SECTORS - 1, 2, 0);
+	cr_assert_eq(vdt_blk_do(0, 13, 0, 16, false), 1);
+}
+
+Test(vdev_blk_ro, writes_fail_and_the_image_is_unchanged)
+{
+	uint8_t back[512];
+	uint64_t f = vdt.dev.blk.ops.features(&vdt.dev.blk);
+
+	cr_assert(f & VDT_F(BLK_F_RO));
+	cr_assert_not(f & VDT_F(BLK_F_DISCARD));
+	vdt_blk_up();
+	memset(vdt_host(BLK_DATA, 512), 0xab, 512);
+	cr_assert_eq(vdt_blk_do(0, 1, 3, 512, false), 1);
+	vdt_blk_range(0, 8, 0);
+	cr_assert_eq(vdt_blk_do(0, 11, 0, 16, false), 1);
+	cr_assert_eq(vdt_blk_do(0, 0, 3, 512, true), 0, "reads must work");
+	cr_assert_eq(vdt_host(BLK_DATA, 1)[0], 3);
+	vdt_blk_file_read(3 * 512, back, sizeof(back));
+	cr_assert_eq(back[0], 3);
+}
+
+Test(vdev_blk, second_writer_is_locked_out)
+{
+	struct disk_image img;
+	struct err e;
+
+	cr_assert_eq(disk_image_open(&img, vdt.img_path, false, &e), -1);
+	cr_assert(strstr(e.msg, "in use"), "%s", e.msg);
+	cr_assert_eq(disk_image_open(&img, vdt.img_path, true, &e), -1);
+	cr_assert_eq(disk_image_open(&img, "/nonexistent/x.img", true, &e), -1);
+	cr_assert(strstr(e.msg, "not found"), "%s", e.msg);
+}
+
+Test(vdev_blk, reset_with_requests_in_flight)
+{
+	vdt_blk_up();
+	for (unsigned int i = 0; i < 4; i++)
+		vdt_blk_req(0, i, 0, i, 1024, true);
+	vdt_kick(0);
+	vdt_reset();
+	cr_assert_not(vdt.dev.blk.vdev.running);
+	vdt_blk_up();
+	cr_assert_eq(vdt_blk_do(0, 0, 5, 512, true), 0);
 }

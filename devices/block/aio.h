@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_DEVICES_BLOCK_AIO_H
+#define VIREO_DEVICES_BLOCK_AIO_H
+
+/*
+ * Asynchronous file I/O for block devices: io_uring (through liburing)
+ * when the host allows it, otherwise each operation runs synchronously on
+ * the caller's thread (the device's own I/O thread, never the VMM's event
+ * loop). Completions are announced on an eventfd the owner polls, and
+ * delivered by aio_reap() on the owner's thread with the operation's tag
+ * and its result (bytes, or -errno).
+ *
+ * Not thread-safe: one owner thread at a time.
+ */
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "util/err.h"
+
+struct aio {
+	bool uring; /* false: synchronous fallback */
+	struct io_uring ring;
+	int efd; /* readable when completions are waiting */
+	unsigned int inflight; /* submitted or queued, not yet reaped */
+	unsigned int unsubmitted;
+	void (*complete)(void *opaque, void *tag, int res);
+	void *opaque;
+	/* Synchronous mode: results waiting for aio_reap(). */
+	struct aio_done {
+		void *tag;
+		int res;
+	} *done;
+	unsigned int nr_done, depth;
+};
+
+/*
+ * depth: most operations in flight at once. use_uring false forces the
+ * synchronous mode (also chosen when io_uring is unavailable).
+ */
+int aio_init(struct aio *a, unsigned int depth, bool use_uring,
+	     void (*complete)(void *opaque, void *tag, int res), void *opaque,
+	     struct err *e);
+void aio_destroy(struct aio *a);
+
+/*
+ * Queue one operation. The iovec array must stay valid until completion.
+ * Returns 0, or -EBUSY when depth operations are already in flight.
+ */
+int aio_readv(struct aio *a, int fd, const struct iovec *iov,
+	      unsigned int niov, uint64_t off, void *tag);
+int aio_writev(struct aio *a, int fd, const struct iovec *iov,
+	       unsigned int niov, uint64_t off, void *tag);
+int aio_fdatasync(struct aio *a, int fd, void *tag);
+int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off,
+		  uint64_t len, void *tag);
+
+/* Hands queued operations to the kernel. */
+void aio_submit(struct aio *a);
+/* Delivers every finished operation to complete(). */
+void aio_reap(struct aio *a);
+/* Waits for everything in flight and delivers it (reset, teardown). */
+void aio_drain(struct aio *a);
+
+#endif
