@@ -103,6 +103,10 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 	uint64_t cap = 0;
 	enum virtq_pop_result r;
 
+	/* rx_used[] holds one ring; do not trust a transport to cap sizes. */
+	if (max > VNET_QUEUE_SIZE)
+		max = VNET_QUEUE_SIZE;
+
 	while (nr < max && cap < n->rx_need) {
 		struct virtq_chain *c = &n->chain;
 		unsigned int k;
