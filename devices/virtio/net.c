@@ -447,6 +447,17 @@ static int net_activate(void *dev, struct virtio_transport *t)
 			F(VNET_F_GUEST_UFO) | F(VNET_F_GUEST_USO4) |
 			F(VNET_F_GUEST_USO6));
 
+	/*
+	 * The header is 12 bytes with VERSION_1 or MRG_RXBUF, 10 for a legacy
+	 * driver without MRG_RXBUF; the back end is set up for 12 (Linux
+	 * always takes MRG_RXBUF), so such a driver gets NEEDS_RESET.
+	 */
+	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VNET_F_MRG_RXBUF)))) {
+		log_info(
+		    "%s: a legacy driver without MRG_RXBUF is not supported",
+		    n->vdev.name);
+		return -1;
+	}
 	if (n->be.set_offloads && n->be.set_offloads(n->be.opaque, f) < 0) {
 		log_info("%s: back end refused the negotiated offloads",
 			 n->vdev.name);

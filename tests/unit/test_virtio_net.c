@@ -530,3 +530,16 @@ Test(net_dev, control_queue_commands)
 	virtio_net_ops.config_read(nt.net, 0, cfg, 6);
 	cr_assert_eq(cfg[5], 0x42, "MAC_ADDR_SET not applied");
 }
+
+Test(net_dev, legacy_driver_without_mrg_rxbuf_is_refused)
+{
+	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE);
+	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	nt.t.driver_features = NT_F(VNET_F_MAC);
+	nt.t.legacy = true;
+	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+		      VIRTIO_STATUS_DRIVER_OK);
+	cr_assert(nt.t.status & VIRTIO_STATUS_NEEDS_RESET, "status %#x",
+		  nt.t.status);
+	cr_assert_not(nt.net->vdev.running);
+}
