@@ -101,6 +101,7 @@ test: deps all guest
 bench: deps all guest
 	tests/bench/boot-bench
 	tests/bench/blk-bench
+	tests/bench/net-bench
 
 # --- fuzzing ----------------------------------------------------------------
 # libFuzzer target for the virtqueue; `make fuzz FUZZ_SECONDS=600` to go longer.

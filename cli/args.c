@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <sys/sysinfo.h>
 
+#include "devices/virtio/net.h"
 #include "util/file.h"
 #include "util/size.h"
 
@@ -181,6 +182,50 @@ static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+/* --net tap=NAME[,mac=MAC] */
+static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_net_config *net;
+	const char *p = arg;
+
+	if (cfg->nr_nets == VM_MAX_NETS)
+		return err_set(e, "--net: at most %d network devices",
+			       VM_MAX_NETS);
+	net = &cfg->nets[cfg->nr_nets];
+	*net = (struct vm_net_config){ 0 };
+	while (*p) {
+		const char *end = strchrnul(p, ',');
+		size_t len = (size_t)(end - p);
+
+		if (len > 4 && !strncmp(p, "tap=", 4)) {
+			if (len - 4 >= sizeof(net->tap))
+				return err_set(e, "--net '%s': tap name longer than %zu characters",
+					       arg, sizeof(net->tap) - 1);
+			memcpy(net->tap, p + 4, len - 4);
+			net->tap[len - 4] = 0;
+		} else if (len > 4 && !strncmp(p, "mac=", 4)) {
+			char mac[32];
+
+			snprintf(mac, sizeof(mac), "%.*s", (int)(len - 4),
+				 p + 4);
+			if (virtio_net_parse_mac(mac, net->mac, e) < 0)
+				return err_prefix(e, "--net '%s'", arg);
+			net->mac_set = true;
+		} else {
+			return err_set(e, "--net '%s': expected tap=NAME[,mac=MAC]",
+				       arg);
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (!net->tap[0])
+		return err_set(e, "--net '%s': expected tap=NAME[,mac=MAC]",
+			       arg);
+	if (!net->mac_set)
+		virtio_net_mac_from_name(net->tap, net->mac);
+	cfg->nr_nets++;
+	return 0;
+}
+
 /* `vireo run` options; new devices add a row here. */
 static const struct cli_option run_options[] = {
 	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
@@ -199,6 +244,9 @@ static const struct cli_option run_options[] = {
 	{ "--disk", "PATH[,ro][,serial=ID]",
 	  "add a virtio-blk disk (raw image or block device; repeatable: vda, vdb, ...)",
 	  opt_disk },
+	{ "--net", "tap=NAME[,mac=MAC]",
+	  "add a virtio-net device on tap NAME (created if missing); repeatable",
+	  opt_net },
 	{ "--transport", "pci|pci-transitional",
 	  "virtio transport: modern PCI (default) or with the legacy interface too",
 	  opt_transport },

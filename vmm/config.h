@@ -27,6 +27,15 @@ struct vm_disk_config {
 	char serial[VM_DISK_SERIAL_MAX + 1];
 };
 
+#define VM_MAX_NETS 8
+
+/* --net tap=NAME[,mac=MAC] */
+struct vm_net_config {
+	char tap[16]; /* IFNAMSIZ */
+	uint8_t mac[6];
+	bool mac_set; /* else derived from the tap name */
+};
+
 struct vm_config {
 	const char *kvm_path;
 	const char *kernel_path;
@@ -39,6 +48,8 @@ struct vm_config {
 	bool rng;
 	struct vm_disk_config disks[VM_MAX_DISKS]; /* vda, vdb, ... */
 	unsigned int nr_disks;
+	struct vm_net_config nets[VM_MAX_NETS];
+	unsigned int nr_nets;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

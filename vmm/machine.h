@@ -17,6 +17,8 @@
 #include "bus/pci/virtio_pci.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/net_tap.h"
 #include "devices/virtio/rng.h"
 #include "kvm/irq_router.h"
 #include "devices/legacy/reset.h"

@@ -135,6 +135,43 @@ static int create_disk(struct machine *m, const struct vm_disk_config *dc,
 				   e);
 }
 
+/* A virtio-net device and the tap it owns. */
+struct net_dev {
+	struct virtio_net net;
+	struct net_tap tap;
+};
+
+static void free_net(void *dev)
+{
+	struct net_dev *nd = dev;
+
+	virtio_net_destroy(&nd->net);
+	net_tap_close(&nd->tap);
+	free(nd);
+}
+
+static int create_net(struct machine *m, const struct vm_net_config *nc,
+		      struct err *e)
+{
+	struct net_dev *nd = calloc(1, sizeof(*nd));
+	struct virtio_net_backend be;
+
+	if (!nd)
+		return err_set(e, "out of memory");
+	if (net_tap_open(&nd->tap, nc->tap, e) < 0) {
+		free(nd);
+		return err_prefix(e, "--net");
+	}
+	be = net_tap_backend(&nd->tap);
+	if (virtio_net_init(&nd->net, &m->mem, &be, nc->mac, e) < 0) {
+		net_tap_close(&nd->tap);
+		free(nd);
+		return -1;
+	}
+	return virtio_devices_plug(m, &virtio_net_ops, nd, free_net,
+				   m->cfg->transport, e);
+}
+
 int virtio_devices_create(struct machine *m, struct err *e)
 {
 	unsigned int i;
@@ -150,6 +187,9 @@ int virtio_devices_create(struct machine *m, struct err *e)
 		return -1;
 	for (i = 0; i < m->cfg->nr_disks; i++)
 		if (create_disk(m, &m->cfg->disks[i], e) < 0)
+			return -1;
+	for (i = 0; i < m->cfg->nr_nets; i++)
+		if (create_net(m, &m->cfg->nets[i], e) < 0)
 			return -1;
 	return 0;
 }

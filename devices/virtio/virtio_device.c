@@ -180,6 +180,17 @@ void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
 		virtio_device_notify(d, q);
 }
 
+int virtio_device_watch(struct virtio_device *d, struct event_source *src,
+			uint32_t events, struct err *e)
+{
+	return event_loop_add(&d->loop, src, events, e);
+}
+
+void virtio_device_unwatch(struct virtio_device *d, struct event_source *src)
+{
+	event_loop_del(&d->loop, src);
+}
+
 void virtio_device_notify(struct virtio_device *d, unsigned int q)
 {
 	if (virtq_needs_interrupt(&d->queues[q].vq))

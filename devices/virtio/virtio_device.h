@@ -65,6 +65,16 @@ void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
 			       uint32_t (*serve)(struct virtio_device *d,
 						 const struct virtq_chain *c));
 
+/*
+ * A device's own fd (a back end such as a tap) on the I/O thread's loop:
+ * src->ready runs on the I/O thread while watched. Call from the I/O thread,
+ * or while it is stopped; a device may unwatch an fd to stop polling it
+ * (e.g. no guest buffers to fill) and watch it again later.
+ */
+int virtio_device_watch(struct virtio_device *d, struct event_source *src,
+			uint32_t events, struct err *e);
+void virtio_device_unwatch(struct virtio_device *d, struct event_source *src);
+
 /* After pushing used buffers on q: interrupt the guest if it wants one. */
 void virtio_device_notify(struct virtio_device *d, unsigned int q);
 /* The driver broke the protocol on q: NEEDS_RESET, queue stays dead. */

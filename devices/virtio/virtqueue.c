@@ -304,6 +304,36 @@ int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
 	return 0;
 }
 
+int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
+			  unsigned int n)
+{
+	unsigned int i;
+
+	if (!q->used_host || n > q->size)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (el[i].head >= q->size)
+			return -1;
+	for (i = 0; i < n; i++) {
+		uint16_t slot = (uint16_t)(q->used_idx + i) & (q->size - 1);
+
+		ring_store32(q->used_host + USED_ELEM_ID(slot), el[i].head);
+		ring_store32(q->used_host + USED_ELEM_LEN(slot), el[i].len);
+	}
+	/* Every element before the one idx store that publishes them all. */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	q->used_idx = (uint16_t)(q->used_idx + n);
+	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	if ((uint16_t)(q->used_idx - q->signalled_used) >= 0x8000)
+		q->signalled_used_valid = false;
+	return 0;
+}
+
+void virtq_unpop(struct virtq *q, uint16_t n)
+{
+	q->last_avail_idx = (uint16_t)(q->last_avail_idx - n);
+}
+
 /*
  * True when event_idx lies in [old, new) modulo 2^16, i.e. the driver asked
  * to hear about the entry at index event_idx and one of the entries just

@@ -81,6 +81,24 @@ enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c);
 int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len);
 
 /*
+ * Returns n chains at once, published by a single used->idx store, so the
+ * driver never sees part of a group (virtio-net's merged RX buffers: the
+ * driver reads num_buffers entries as soon as it sees the first).
+ */
+struct virtq_used_elem {
+	uint16_t head;
+	uint32_t len;
+};
+int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
+			  unsigned int n);
+
+/*
+ * Gives back the last n chains popped and not pushed: the next pops return
+ * them again (a device that took more buffers than it ended up needing).
+ */
+void virtq_unpop(struct virtq *q, uint16_t n);
+
+/*
  * After pushing one or more chains: whether the driver wants an interrupt
  * now (VIRTQ_AVAIL_F_NO_INTERRUPT, or used_event with EVENT_IDX).
  * Updates the signalled state when it returns true.

@@ -121,6 +121,8 @@ void vm_run_actions(const char *const *argv, const struct vm_action *actions,
 				      strlen(actions[next].when);
 			if (actions[next].signal)
 				kill(pid, actions[next].signal);
+			if (actions[next].call)
+				actions[next].call();
 			if (actions[next].input &&
 			    write(inpipe[1], actions[next].input,
 				  strlen(actions[next].input)) < 0)

@@ -29,6 +29,7 @@ struct vm_action {
 	const char *when;
 	int signal;
 	const char *input;
+	void (*call)(void); /* run in the test process */
 };
 
 /* Runs with stdin on a pipe the actions type into. */

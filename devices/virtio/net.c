@@ -1,0 +1,585 @@
+// SPDX-License-Identifier: MIT
+/*
+ * virtio-net device: RX, TX and control queue, on the I/O thread.
+ *
+ * RX: while the guest has buffers the back-end fd is watched; each ready
+ * frame is read with one readv() straight into guest buffers. With
+ * MRG_RXBUF the frame may span several chains: enough chains for the
+ * largest frame the negotiated offloads allow are popped, their writable
+ * iovecs concatenated, the frame read once, num_buffers written into the
+ * header, the chains used returned in one batch and the rest un-popped.
+ * When the guest has too few buffers the fd is unwatched and RX kicks are
+ * turned on: the next kick (the driver refilled) watches it again. No
+ * polling without buffers, no copy through a bounce buffer.
+ *
+ * TX: every chain's readable part (header + frame) goes out with one
+ * writev(). Chains with writable parts, shorter than the header or longer
+ * than the largest frame are dropped and counted.
+ */
+#include "devices/virtio/net.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define VNET_CFG_SIZE 10 /* mac[6], status, max_virtqueue_pairs */
+/* Largest frames: MTU 1500, or 64 KiB of GSO, plus Ethernet and VLAN. */
+#define VNET_MAX_FRAME (1500 + 14 + 4)
+#define VNET_MAX_GSO_FRAME (65535 + 14 + 4)
+/* Frames read per wakeup before other queues get a turn. */
+#define VNET_RX_BURST 64
+
+#define VNET_CTRL_RX 0
+#define VNET_CTRL_MAC 1
+#define VNET_CTRL_MAC_TABLE_SET 0
+#define VNET_CTRL_MAC_ADDR_SET 1
+#define VNET_CTRL_VLAN 2
+#define VNET_CTRL_ANNOUNCE 3
+#define VNET_CTRL_ANNOUNCE_ACK 0
+#define VNET_CTRL_RX_NOBCAST 5
+#define VNET_OK 0
+#define VNET_ERR 1
+
+#define F(bit) (1ull << (bit))
+
+static bool net_has(struct virtio_net *n, unsigned int bit)
+{
+	return virtio_transport_has_feature(n->vdev.t, bit);
+}
+
+/* --- RX ------------------------------------------------------------------ */
+
+static void net_rx_unwatch(struct virtio_net *n)
+{
+	if (n->rx_watched)
+		virtio_device_unwatch(&n->vdev, &n->rx_src);
+	n->rx_watched = false;
+}
+
+static void net_rx_watch(struct virtio_net *n)
+{
+	if (n->rx_watched || n->rx_dead)
+		return;
+	if (virtio_device_watch(&n->vdev, &n->rx_src, EPOLLIN, NULL) == 0)
+		n->rx_watched = true;
+}
+
+static void net_set_link(struct virtio_net *n, bool up)
+{
+	pthread_mutex_lock(&n->cfg_lock);
+	if (up)
+		n->status |= VNET_S_LINK_UP;
+	else
+		n->status &= (uint16_t)~VNET_S_LINK_UP;
+	pthread_mutex_unlock(&n->cfg_lock);
+	if (n->vdev.t)
+		virtio_transport_notify_config(n->vdev.t);
+}
+
+/* The back end is gone (tap deleted, peer closed): stop reading for good. */
+static void net_rx_dead(struct virtio_net *n, int err)
+{
+	log_info("%s: back end failed (%s): link down", n->vdev.name,
+		 err ? strerror(err) : "end of file");
+	net_rx_unwatch(n);
+	n->rx_dead = true;
+	net_set_link(n, false);
+}
+
+/*
+ * Pops chains until their writable bytes can hold rx_need (one chain
+ * without MRG_RXBUF). Returns the number popped, 0 when the guest has not
+ * enough buffers (all given back), -1 when the queue is broken.
+ */
+static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
+			 unsigned int *nr_iov)
+{
+	unsigned int nr = 0, iov = 0, max = n->mrg_rxbuf ? vq->size : 1;
+	uint64_t cap = 0;
+	enum virtq_pop_result r;
+
+	/* rx_used[] holds one ring; do not trust a transport to cap sizes. */
+	if (max > VNET_QUEUE_SIZE)
+		max = VNET_QUEUE_SIZE;
+
+	while (nr < max && cap < n->rx_need) {
+		struct virtq_chain *c = &n->chain;
+		unsigned int k;
+
+		if (iov == VNET_RX_MAX_IOV)
+			break;
+		r = virtq_pop_chain(vq, c);
+		if (r == VIRTQ_POP_BROKEN)
+			return -1;
+		if (r == VIRTQ_POP_EMPTY) {
+			/* A ring full of our chains is all there will ever be.
+			 */
+			if (nr && nr == vq->size)
+				break;
+			virtq_unpop(vq, (uint16_t)nr);
+			return 0;
+		}
+		/* The first buffer must hold the whole header. */
+		if (c->in_len < (nr ? 1 : VNET_HDR_LEN) ||
+		    iov + c->nr_in > VNET_RX_MAX_IOV) {
+			if (nr) {
+				/* Not ours to judge mid-frame: keep it. */
+				virtq_unpop(vq, 1);
+				break;
+			}
+			virtq_push_used(vq, c->head, 0);
+			n->stats.rx_bad_buffers++;
+			continue;
+		}
+		for (k = 0; k < c->nr_in; k++)
+			n->rx_iov[iov++] = c->iov[c->nr_out + k];
+		n->rx_used[nr].head = c->head;
+		n->rx_cap[nr] =
+		    (uint32_t)(c->in_len > UINT32_MAX ? UINT32_MAX : c->in_len);
+		cap += c->in_len;
+		nr++;
+	}
+	*nr_iov = iov;
+	return (int)nr;
+}
+
+/* Writes num_buffers into the header at the start of rx_iov. */
+static void net_rx_set_num_buffers(struct virtio_net *n, uint16_t nb)
+{
+	uint8_t le[2] = { (uint8_t)nb, (uint8_t)(nb >> 8) };
+	size_t off = VNET_HDR_NUM_BUFFERS, i = 0, k;
+
+	for (k = 0; k < 2; k++) {
+		while (off >= n->rx_iov[i].iov_len) {
+			off -= n->rx_iov[i].iov_len;
+			i++;
+		}
+		((uint8_t *)n->rx_iov[i].iov_base)[off++] = le[k];
+	}
+}
+
+enum net_rx_result { NET_RX_MORE, NET_RX_IDLE, NET_RX_NO_BUFFERS };
+
+static enum net_rx_result net_rx_one(struct virtio_net *n, bool *pushed)
+{
+	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
+	unsigned int nr_iov = 0, used = 0;
+	uint64_t cap = 0;
+	ssize_t got;
+	size_t left;
+	int nr, i;
+
+	nr = net_rx_gather(n, vq, &nr_iov);
+	if (nr < 0) {
+		virtio_device_broken(&n->vdev, VNET_RX_QUEUE);
+		net_rx_unwatch(n);
+		return NET_RX_IDLE;
+	}
+	if (nr == 0)
+		return NET_RX_NO_BUFFERS;
+	for (i = 0; i < nr; i++)
+		cap += n->rx_cap[i];
+	do
+		got = readv(n->be.fd, n->rx_iov, (int)nr_iov);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		int err = got < 0 ? errno : 0;
+
+		virtq_unpop(vq, (uint16_t)nr);
+		if (got < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+			return NET_RX_IDLE;
+		net_rx_dead(n, err);
+		return NET_RX_IDLE;
+	}
+	/* A tap reports a frame's full length even when it cut it short. */
+	if ((size_t)got < VNET_HDR_LEN || (uint64_t)got > cap) {
+		virtq_unpop(vq, (uint16_t)nr);
+		n->stats.rx_dropped++;
+		return NET_RX_MORE;
+	}
+	for (left = (size_t)got; left; used++) {
+		uint32_t len =
+		    left < n->rx_cap[used] ? (uint32_t)left : n->rx_cap[used];
+
+		n->rx_used[used].len = len;
+		left -= len;
+	}
+	net_rx_set_num_buffers(n, (uint16_t)used);
+	virtq_unpop(vq, (uint16_t)(nr - (int)used));
+	virtq_push_used_batch(vq, n->rx_used, used);
+	*pushed = true;
+	n->stats.rx_frames++;
+	n->stats.rx_bytes += (uint64_t)got - VNET_HDR_LEN;
+	return NET_RX_MORE;
+}
+
+/* Back-end fd readable: fill guest buffers until it or they run out. */
+static void net_rx(struct virtio_net *n)
+{
+	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
+	enum net_rx_result r = NET_RX_MORE;
+	bool pushed = false;
+	unsigned int i;
+
+	for (i = 0; i < VNET_RX_BURST && r == NET_RX_MORE; i++) {
+		r = net_rx_one(n, &pushed);
+		if (r != NET_RX_NO_BUFFERS)
+			continue;
+		/*
+		 * Out of buffers: stop polling the fd until the driver adds
+		 * some and kicks; re-check after turning kicks on.
+		 */
+		net_rx_unwatch(n);
+		n->stats.rx_stalls++;
+		if (virtq_enable_kicks(vq))
+			r = NET_RX_MORE;
+		else
+			break;
+		net_rx_watch(n);
+	}
+	if (pushed)
+		virtio_device_notify(&n->vdev, VNET_RX_QUEUE);
+}
+
+static void net_rx_ready(struct event_source *src, uint32_t events)
+{
+	struct virtio_net *n = src->opaque;
+
+	(void)events;
+	net_rx(n);
+}
+
+/* --- TX ------------------------------------------------------------------ */
+
+static uint32_t net_tx_serve(struct virtio_device *d,
+			     const struct virtq_chain *c)
+{
+	struct virtio_net *n = d->priv;
+	ssize_t w;
+
+	if (c->nr_in || c->out_len < VNET_HDR_LEN ||
+	    c->out_len > VNET_HDR_LEN + VNET_MAX_GSO_FRAME) {
+		n->stats.tx_dropped++;
+		return 0;
+	}
+	do
+		w = writev(n->be.fd, c->iov, (int)c->nr_out);
+	while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		/* EBADFD: the tap was deleted under us. */
+		if ((errno == EBADFD || errno == EIO) && !n->rx_dead)
+			net_rx_dead(n, errno);
+		n->stats.tx_dropped++;
+		return 0;
+	}
+	n->stats.tx_frames++;
+	n->stats.tx_bytes += c->out_len - VNET_HDR_LEN;
+	return 0;
+}
+
+/* --- control queue (5.1.6.5) --------------------------------------------- */
+
+static uint32_t le32_at(const struct virtq_chain *c, uint64_t off, bool *ok)
+{
+	uint8_t b[4];
+
+	if (virtq_chain_read(c, off, b, 4) != 4) {
+		*ok = false;
+		return 0;
+	}
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+/* MAC table set: two tables, each le32 entries then 6-byte addresses. */
+static bool net_ctrl_mac_table(const struct virtq_chain *c, uint64_t len)
+{
+	bool ok = true;
+	uint64_t uni = le32_at(c, 2, &ok), multi;
+
+	if (!ok || 4 + 6 * uni + 4 > len)
+		return false;
+	multi = le32_at(c, 2 + 4 + 6 * uni, &ok);
+	return ok && 4 + 6 * uni + 4 + 6 * multi == len;
+}
+
+static uint8_t net_ctrl_do(struct virtio_net *n, const struct virtq_chain *c,
+			   uint8_t class, uint8_t cmd, uint64_t len)
+{
+	uint8_t mac[6];
+
+	switch (class) {
+	case VNET_CTRL_RX:
+		/* The tap hands us everything; the guest's stack filters. */
+		return net_has(n, VNET_F_CTRL_RX) &&
+			       cmd <= VNET_CTRL_RX_NOBCAST && len == 1
+			   ? VNET_OK
+			   : VNET_ERR;
+	case VNET_CTRL_MAC:
+		if (cmd == VNET_CTRL_MAC_TABLE_SET)
+			return net_ctrl_mac_table(c, len) ? VNET_OK : VNET_ERR;
+		if (cmd == VNET_CTRL_MAC_ADDR_SET && len == 6 &&
+		    net_has(n, VNET_F_CTRL_MAC_ADDR) &&
+		    virtq_chain_read(c, 2, mac, 6) == 6) {
+			pthread_mutex_lock(&n->cfg_lock);
+			memcpy(n->mac, mac, 6);
+			pthread_mutex_unlock(&n->cfg_lock);
+			return VNET_OK;
+		}
+		return VNET_ERR;
+	case VNET_CTRL_VLAN:
+		return net_has(n, VNET_F_CTRL_VLAN) && cmd <= 1 && len == 2
+			   ? VNET_OK
+			   : VNET_ERR;
+	case VNET_CTRL_ANNOUNCE:
+		if (cmd != VNET_CTRL_ANNOUNCE_ACK || len)
+			return VNET_ERR;
+		pthread_mutex_lock(&n->cfg_lock);
+		n->status &= (uint16_t)~VNET_S_ANNOUNCE;
+		pthread_mutex_unlock(&n->cfg_lock);
+		return VNET_OK;
+	}
+	return VNET_ERR;
+}
+
+static uint32_t net_ctrl_serve(struct virtio_device *d,
+			       const struct virtq_chain *c)
+{
+	struct virtio_net *n = d->priv;
+	uint8_t hdr[2], ack = VNET_ERR;
+
+	if (c->in_len < 1) {
+		n->stats.ctrl_err++;
+		return 0;
+	}
+	if (virtq_chain_read(c, 0, hdr, 2) == 2)
+		ack = net_ctrl_do(n, c, hdr[0], hdr[1], c->out_len - 2);
+	if (ack == VNET_OK)
+		n->stats.ctrl_ok++;
+	else
+		n->stats.ctrl_err++;
+	/* The ack is the last byte the driver gave us to write. */
+	virtq_chain_write(c, c->in_len - 1, &ack, 1);
+	return (uint32_t)c->in_len;
+}
+
+/* --- device ops ---------------------------------------------------------- */
+
+static void net_queue_kick(struct virtio_device *d, unsigned int q)
+{
+	struct virtio_net *n = d->priv;
+
+	switch (q) {
+	case VNET_RX_QUEUE:
+		/* The driver added buffers: kicks off, fd polled again. */
+		virtq_disable_kicks(&d->queues[q].vq);
+		net_rx_watch(n);
+		break;
+	case VNET_TX_QUEUE:
+		virtio_device_serve_queue(d, q, net_tx_serve);
+		break;
+	case VNET_CTRL_QUEUE:
+		virtio_device_serve_queue(d, q, net_ctrl_serve);
+		break;
+	}
+}
+
+static uint64_t net_features(void *dev)
+{
+	struct virtio_net *n = dev;
+
+	return F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_EVENT_IDX) |
+	       F(VIRTIO_F_RING_INDIRECT_DESC) | F(VNET_F_MAC) |
+	       F(VNET_F_STATUS) | F(VNET_F_MRG_RXBUF) | F(VNET_F_CSUM) |
+	       F(VNET_F_HOST_TSO4) | F(VNET_F_HOST_TSO6) | F(VNET_F_HOST_ECN) |
+	       F(VNET_F_CTRL_VQ) | F(VNET_F_CTRL_RX) | F(VNET_F_CTRL_VLAN) |
+	       F(VNET_F_GUEST_ANNOUNCE) | F(VNET_F_CTRL_MAC_ADDR) |
+	       (n->be.guest_offloads & VNET_GUEST_OFFLOADS);
+}
+
+static uint32_t net_config_size(void *dev)
+{
+	(void)dev;
+	return VNET_CFG_SIZE;
+}
+
+static void net_config_read(void *dev, uint32_t offset, void *data,
+			    unsigned int len)
+{
+	struct virtio_net *n = dev;
+	uint8_t cfg[VNET_CFG_SIZE];
+
+	if (offset > VNET_CFG_SIZE || len > VNET_CFG_SIZE - offset)
+		return;
+	pthread_mutex_lock(&n->cfg_lock);
+	memcpy(cfg, n->mac, 6);
+	cfg[6] = (uint8_t)n->status;
+	cfg[7] = (uint8_t)(n->status >> 8);
+	pthread_mutex_unlock(&n->cfg_lock);
+	cfg[8] = 1; /* max_virtqueue_pairs (no MQ) */
+	cfg[9] = 0;
+	memcpy(data, cfg + offset, len);
+}
+
+/* Legacy drivers without CTRL_MAC_ADDR set the MAC through config space. */
+static void net_config_write(void *dev, uint32_t offset, const void *data,
+			     unsigned int len)
+{
+	struct virtio_net *n = dev;
+
+	if (offset >= 6 || len > 6 - offset)
+		return;
+	pthread_mutex_lock(&n->cfg_lock);
+	memcpy(n->mac + offset, data, len);
+	pthread_mutex_unlock(&n->cfg_lock);
+}
+
+static int net_activate(void *dev, struct virtio_transport *t)
+{
+	struct virtio_net *n = dev;
+	uint64_t f = t->driver_features;
+	bool gso = f & (F(VNET_F_GUEST_TSO4) | F(VNET_F_GUEST_TSO6) |
+			F(VNET_F_GUEST_UFO) | F(VNET_F_GUEST_USO4) |
+			F(VNET_F_GUEST_USO6));
+
+	/*
+	 * The header is 12 bytes with VERSION_1 or MRG_RXBUF, 10 for a legacy
+	 * driver without MRG_RXBUF; the back end is set up for 12 (Linux
+	 * always takes MRG_RXBUF), so such a driver gets NEEDS_RESET.
+	 */
+	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VNET_F_MRG_RXBUF)))) {
+		log_info(
+		    "%s: a legacy driver without MRG_RXBUF is not supported",
+		    n->vdev.name);
+		return -1;
+	}
+	if (n->be.set_offloads && n->be.set_offloads(n->be.opaque, f) < 0) {
+		log_info("%s: back end refused the negotiated offloads",
+			 n->vdev.name);
+		return -1;
+	}
+	n->mrg_rxbuf = f & F(VNET_F_MRG_RXBUF);
+	n->rx_need = VNET_HDR_LEN + (gso ? VNET_MAX_GSO_FRAME : VNET_MAX_FRAME);
+	n->rx_watched = false;
+	/* The initial kick of every queue (virtio_device_start) arms RX. */
+	return virtio_device_start(&n->vdev, t);
+}
+
+static void net_reset(void *dev)
+{
+	struct virtio_net *n = dev;
+
+	virtio_device_stop(&n->vdev);
+	net_rx_unwatch(n);
+}
+
+const struct virtio_dev_ops virtio_net_ops = {
+	.name = "virtio-net",
+	.device_id = 1,
+	.nr_queues = 3,
+	.queue_max_size = VNET_QUEUE_SIZE,
+	.features = net_features,
+	.config_size = net_config_size,
+	.config_read = net_config_read,
+	.config_write = net_config_write,
+	.activate = net_activate,
+	.reset = net_reset,
+};
+
+int virtio_net_init(struct virtio_net *n, const struct guest_mem *mem,
+		    const struct virtio_net_backend *be, const uint8_t mac[6],
+		    struct err *e)
+{
+	memset(n, 0, sizeof(*n));
+	n->be = *be;
+	memcpy(n->mac, mac, 6);
+	n->status = VNET_S_LINK_UP;
+	pthread_mutex_init(&n->cfg_lock, NULL);
+	n->rx_src = (struct event_source){
+		.fd = be->fd,
+		.ready = net_rx_ready,
+		.opaque = n,
+	};
+	return virtio_device_init(&n->vdev, "virtio-net", mem, 3,
+				  net_queue_kick, n, e);
+}
+
+void virtio_net_destroy(struct virtio_net *n)
+{
+	net_reset(n);
+	virtio_device_destroy(&n->vdev);
+	pthread_mutex_destroy(&n->cfg_lock);
+	log_debug("virtio-net: rx %llu frames %llu bytes (%llu dropped, %llu "
+		  "stalls), tx %llu frames %llu bytes (%llu dropped)",
+		  (unsigned long long)n->stats.rx_frames,
+		  (unsigned long long)n->stats.rx_bytes,
+		  (unsigned long long)n->stats.rx_dropped,
+		  (unsigned long long)n->stats.rx_stalls,
+		  (unsigned long long)n->stats.tx_frames,
+		  (unsigned long long)n->stats.tx_bytes,
+		  (unsigned long long)n->stats.tx_dropped);
+}
+
+/* --- MAC addresses ------------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int virtio_net_parse_mac(const char *s, uint8_t mac[6], struct err *e)
+{
+	const char *p = s;
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+
+		if (lo < 0)
+			goto bad;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+		if (i < 5) {
+			if (*p != ':' && *p != '-')
+				goto bad;
+			p++;
+		}
+	}
+	if (*p)
+		goto bad;
+	if (mac[0] & 1)
+		return err_set(
+		    e, "mac '%s': a multicast address (first byte odd)", s);
+	return 0;
+bad:
+	return err_set(
+	    e, "mac '%s': expected six hex pairs such as 52:54:00:12:34:56", s);
+}
+
+void virtio_net_mac_from_name(const char *name, uint8_t mac[6])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *name; name++) {
+		h ^= (uint8_t)*name;
+		h *= 16777619u;
+	}
+	/* 0x52: locally administered (bit 1), unicast (bit 0 clear). */
+	mac[0] = 0x52;
+	mac[1] = 0x56;
+	mac[2] = (uint8_t)(h >> 24);
+	mac[3] = (uint8_t)(h >> 16);
+	mac[4] = (uint8_t)(h >> 8);
+	mac[5] = (uint8_t)h;
+}

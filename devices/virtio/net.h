@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_DEVICES_VIRTIO_NET_H
+#define VIREO_DEVICES_VIRTIO_NET_H
+
+/*
+ * virtio-net (virtio 1.2, 5.1): one RX/TX queue pair and a control queue
+ * over a back-end fd that carries one Ethernet frame per read()/write(),
+ * each preceded by a 12-byte struct virtio_net_hdr_v1 (a tap opened with
+ * IFF_VNET_HDR and TUNSETVNETHDRSZ 12, or a socketpair in tests). Frames go
+ * between the fd and guest buffers with one readv()/writev() each, on the
+ * device's I/O thread. The device knows nothing of taps or transports.
+ */
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "bus/virtio_transport.h"
+#include "devices/virtio/virtio_device.h"
+
+/* Feature bits (virtio 1.2, 5.1.3); the UAPI header lacks the USO ones. */
+#define VNET_F_CSUM 0
+#define VNET_F_GUEST_CSUM 1
+#define VNET_F_MAC 5
+#define VNET_F_GUEST_TSO4 7
+#define VNET_F_GUEST_TSO6 8
+#define VNET_F_GUEST_ECN 9
+#define VNET_F_GUEST_UFO 10
+#define VNET_F_HOST_TSO4 11
+#define VNET_F_HOST_TSO6 12
+#define VNET_F_HOST_ECN 13
+#define VNET_F_MRG_RXBUF 15
+#define VNET_F_STATUS 16
+#define VNET_F_CTRL_VQ 17
+#define VNET_F_CTRL_RX 18
+#define VNET_F_CTRL_VLAN 19
+#define VNET_F_GUEST_ANNOUNCE 21
+#define VNET_F_CTRL_MAC_ADDR 23
+#define VNET_F_GUEST_USO4 54
+#define VNET_F_GUEST_USO6 55
+
+/* Offloads towards the guest: only what the back end can deliver. */
+#define VNET_GUEST_OFFLOADS                                                    \
+	((1ull << VNET_F_GUEST_CSUM) | (1ull << VNET_F_GUEST_TSO4) |           \
+	 (1ull << VNET_F_GUEST_TSO6) | (1ull << VNET_F_GUEST_ECN) |            \
+	 (1ull << VNET_F_GUEST_UFO) | (1ull << VNET_F_GUEST_USO4) |            \
+	 (1ull << VNET_F_GUEST_USO6))
+
+/* struct virtio_net_hdr_v1: the header size with VERSION_1 or MRG_RXBUF. */
+#define VNET_HDR_LEN 12
+#define VNET_HDR_NUM_BUFFERS 10 /* offset of le16 num_buffers */
+
+#define VNET_S_LINK_UP 1
+#define VNET_S_ANNOUNCE 2
+
+#define VNET_RX_QUEUE 0
+#define VNET_TX_QUEUE 1
+#define VNET_CTRL_QUEUE 2
+
+struct virtio_net_backend {
+	int fd; /* non-blocking; one frame per read/write */
+	/* VNET_F_GUEST_* bits the back end can deliver to the guest. */
+	uint64_t guest_offloads;
+	/*
+	 * At DRIVER_OK with the negotiated features: turn on the offloads the
+	 * guest accepted (may be NULL). A failure marks the device NEEDS_RESET.
+	 */
+	int (*set_offloads)(void *opaque, uint64_t features);
+	void *opaque;
+};
+
+/* I/O-thread counters; read them once the device is stopped. */
+struct virtio_net_stats {
+	uint64_t rx_frames, rx_bytes;
+	uint64_t
+	    rx_dropped; /* frames read but not delivered (too big, short) */
+	uint64_t rx_bad_buffers; /* guest RX buffers unusable (no room) */
+	uint64_t rx_stalls; /* times RX polling stopped for lack of buffers */
+	uint64_t tx_frames, tx_bytes;
+	uint64_t tx_dropped; /* bad chains or back-end write errors */
+	uint64_t ctrl_ok, ctrl_err;
+};
+
+/* At most this many iovecs for one frame (IOV_MAX). */
+#define VNET_RX_MAX_IOV 1024
+#define VNET_QUEUE_SIZE 256
+
+struct virtio_net {
+	struct virtio_device vdev;
+	struct virtio_net_backend be;
+	pthread_mutex_t cfg_lock; /* mac and status: vCPU vs I/O thread */
+	uint8_t mac[6];
+	uint16_t status;
+	struct virtio_net_stats stats;
+
+	/* I/O thread state, reset at activate. */
+	struct event_source rx_src;
+	bool rx_watched; /* back-end fd on the loop */
+	bool rx_dead; /* back end failed (tap deleted): never polled again */
+	bool mrg_rxbuf;
+	size_t rx_need; /* bytes of guest buffers one frame may need */
+
+	/* RX scratch: the popped chains' writable iovecs, in order. */
+	struct virtq_chain chain;
+	struct iovec rx_iov[VNET_RX_MAX_IOV];
+	struct virtq_used_elem rx_used[VNET_QUEUE_SIZE];
+	uint32_t rx_cap[VNET_QUEUE_SIZE];
+};
+
+extern const struct virtio_dev_ops virtio_net_ops;
+
+int virtio_net_init(struct virtio_net *n, const struct guest_mem *mem,
+		    const struct virtio_net_backend *be, const uint8_t mac[6],
+		    struct err *e);
+void virtio_net_destroy(struct virtio_net *n);
+
+/* "52:54:00:12:34:56" (hex pairs, ':' or '-'): unicast only. */
+int virtio_net_parse_mac(const char *s, uint8_t mac[6], struct err *e);
+/* A stable, locally administered unicast MAC derived from name. */
+void virtio_net_mac_from_name(const char *name, uint8_t mac[6]);
+
+#endif
