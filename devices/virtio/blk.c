@@ -607,7 +607,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 	b->aio_src = (struct event_source){
 		.fd = b->aio.efd, .ready = blk_aio_ready, .opaque = b,
 	};
-	return event_loop_add(&b->vdev.loop, &b->aio_src, EPOLLIN, e);
+	return virtio_device_watch(&b->vdev, &b->aio_src, EPOLLIN, e);
 }
 
 void virtio_blk_destroy(struct virtio_blk *b)
