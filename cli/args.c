@@ -46,11 +46,12 @@ static int opt_cpus(struct vm_config *cfg, const char *arg, struct err *e)
 static int opt_memory(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	if (size_parse(arg, &cfg->mem_size) < 0)
-		return err_set(e, "--memory '%s': expected a size such as 512M or 2G",
-			       arg);
+		return err_set(
+		    e, "--memory '%s': expected a size such as 512M or 2G",
+		    arg);
 	if (cfg->mem_size < VM_CONFIG_MIN_MEM)
-		return err_set(e, "--memory '%s': at least %llu MiB needed", arg,
-			       VM_CONFIG_MIN_MEM >> 20);
+		return err_set(e, "--memory '%s': at least %llu MiB needed",
+			       arg, VM_CONFIG_MIN_MEM >> 20);
 	return 0;
 }
 
@@ -110,20 +111,79 @@ static int opt_console(struct vm_config *cfg, const char *arg, struct err *e)
 	else if (!strcmp(arg, "virtio"))
 		cfg->console = VM_CONSOLE_VIRTIO;
 	else
-		return err_set(e, "--console '%s': expected serial or virtio", arg);
+		return err_set(e, "--console '%s': expected serial or virtio",
+			       arg);
 	return 0;
 }
 
-static int opt_transport(struct vm_config *cfg, const char *arg,
-			 struct err *e)
+#define TRANSPORT_NAMES "pci, pci-transitional, mmio or mmio-legacy"
+
+static int transport_parse(const char *arg, enum vm_transport *t)
 {
-	if (!strcmp(arg, "pci"))
-		cfg->transport = VM_TRANSPORT_PCI;
-	else if (!strcmp(arg, "pci-transitional"))
-		cfg->transport = VM_TRANSPORT_PCI_TRANSITIONAL;
-	else
-		return err_set(e, "--transport '%s': expected pci or pci-transitional",
+	static const struct {
+		const char *name;
+		enum vm_transport t;
+	} names[] = {
+		{ "pci", VM_TRANSPORT_PCI },
+		{ "pci-transitional", VM_TRANSPORT_PCI_TRANSITIONAL },
+		{ "mmio", VM_TRANSPORT_MMIO },
+		{ "mmio-legacy", VM_TRANSPORT_MMIO_LEGACY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arg, names[i].name)) {
+			*t = names[i].t;
+			return 0;
+		}
+	return -1;
+}
+
+static int opt_transport(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (transport_parse(arg, &cfg->transport) < 0)
+		return err_set(e, "--transport '%s': expected " TRANSPORT_NAMES,
 			       arg);
+	return 0;
+}
+
+/* DEV=TRANSPORT; a later one for the same device wins. */
+static int opt_virtio_transport(struct vm_config *cfg, const char *arg,
+				struct err *e)
+{
+	static const char *const devs[] = { "console", "rng", "blk", "net" };
+	const char *eq = strchr(arg, '=');
+	struct vm_transport_override *o;
+	size_t i;
+
+	if (cfg->nr_transport_overrides == VM_MAX_TRANSPORT_OVERRIDES)
+		return err_set(e, "--virtio-transport: at most %d times",
+			       VM_MAX_TRANSPORT_OVERRIDES);
+	o = &cfg->transport_overrides[cfg->nr_transport_overrides];
+	for (i = 0; eq && i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (strlen(devs[i]) == (size_t)(eq - arg) &&
+		    !strncmp(arg, devs[i], (size_t)(eq - arg)))
+			break;
+	if (!eq || i == sizeof(devs) / sizeof(devs[0]))
+		return err_set(
+		    e,
+		    "--virtio-transport '%s': expected DEV=TRANSPORT with DEV "
+		    "console, rng, blk or net",
+		    arg);
+	if (transport_parse(eq + 1, &o->transport) < 0)
+		return err_set(
+		    e, "--virtio-transport '%s': expected " TRANSPORT_NAMES,
+		    arg);
+	o->dev = devs[i];
+	cfg->nr_transport_overrides++;
+	return 0;
+}
+
+static int opt_no_acpi(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->acpi = false;
 	return 0;
 }
 
@@ -149,10 +209,20 @@ static const struct cli_option run_options[] = {
 	{ "--console", "serial|virtio",
 	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
 	  opt_console },
-	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
-	{ "--transport", "pci|pci-transitional",
-	  "virtio transport: modern PCI (default) or with the legacy interface too",
+	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()",
+	  opt_rng },
+	{ "--transport", "pci|pci-transitional|mmio|mmio-legacy",
+	  "virtio transport: modern PCI (default), PCI with the legacy "
+	  "interface too, virtio-mmio v2 or v1 (legacy)",
 	  opt_transport },
+	{ "--virtio-transport", "DEV=T",
+	  "put one device type (console, rng, blk, net) on transport T; "
+	  "repeatable",
+	  opt_virtio_transport },
+	{ "--no-acpi", NULL,
+	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
+	  "line",
+	  opt_no_acpi },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
 	  opt_no_host_quirks },
@@ -174,24 +244,25 @@ void cli_print_help(FILE *out)
 {
 	size_t i;
 
-	fprintf(out,
-		"usage: vireo run --kernel PATH [options]\n"
-		"       vireo --help | --version\n\n"
-		"Run a Linux guest on KVM.\n\noptions for run:\n");
+	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
+		     "       vireo --help | --version\n\n"
+		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
-		char left[48];
+		char left[64];
 
 		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
 			 run_options[i].metavar ? " " : "",
 			 run_options[i].metavar ? run_options[i].metavar : "");
 		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
 	}
-	fprintf(out,
-		"\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a terminal,\n"
-		"Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
-		"Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
-		"running, 2 bad input or the VM could not start, 3 guest crashed,\n"
-		"128+N stopped by signal N.\n");
+	fprintf(
+	    out,
+	    "\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a "
+	    "terminal,\n"
+	    "Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
+	    "Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
+	    "running, 2 bad input or the VM could not start, 3 guest crashed,\n"
+	    "128+N stopped by signal N.\n");
 }
 
 static const struct cli_option *cli_find(const char *name, size_t len)
@@ -213,6 +284,7 @@ static void cli_defaults(struct vm_config *cfg)
 		.nr_cpus = 1,
 		.mem_size = VM_CONFIG_DEFAULT_MEM,
 		.host_quirks = true,
+		.acpi = true,
 	};
 }
 
@@ -248,8 +320,8 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 		eq = strchr(arg, '=');
 		opt = cli_find(arg, eq ? (size_t)(eq - arg) : strlen(arg));
 		if (!opt)
-			return err_set(e, "unknown option '%s' (try 'vireo --help')",
-				       arg);
+			return err_set(
+			    e, "unknown option '%s' (try 'vireo --help')", arg);
 		if (!opt->metavar) {
 			if (eq)
 				return err_set(e, "option %s takes no value",
@@ -283,9 +355,12 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 
 		if (cfg->mem_size > host)
-			return err_set(e, "--memory %llu MiB is more than this host has (%llu MiB)",
-				       (unsigned long long)(cfg->mem_size >> 20),
-				       (unsigned long long)(host >> 20));
+			return err_set(
+			    e,
+			    "--memory %llu MiB is more than this host has "
+			    "(%llu MiB)",
+			    (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(host >> 20));
 	}
 	return 0;
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "vmm/acpi/tables.h"
 #include "vmm/boot/boot.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
@@ -67,7 +68,8 @@ static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
 		regs.rip = ki->pvh_entry;
 		regs.rbx = LAYOUT_PVH_START_INFO;
 	} else {
-		/* 64-bit boot protocol: long mode, identity paging, RSI = zero page. */
+		/* 64-bit boot protocol: long mode, identity paging, RSI = zero
+		 * page. */
 		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE64);
 		sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
 		sregs.cr3 = LAYOUT_PML4;
@@ -94,13 +96,62 @@ static int load_initrd(struct machine *m, const struct kernel_info *ki,
 
 	if (!m->cfg->initrd_path)
 		return 0;
-	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE,
-			  &data, &size, e) < 0)
+	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE, &data,
+			  &size, e) < 0)
 		return -1;
-	ret = initrd_load(&m->mem, ki, data, size, m->ram.low,
-			  &t->initrd_gpa, e);
+	ret =
+	    initrd_load(&m->mem, ki, data, size, m->ram.low, &t->initrd_gpa, e);
 	free(data);
 	t->initrd_size = size;
+	return ret;
+}
+
+/* Describes the machine as built so far to the ACPI table builder. */
+static int acpi_setup(struct machine *m, struct boot_tables *t, struct err *e)
+{
+	struct acpi_mmio_device mmio[ACPI_MAX_MMIO_DEVICES];
+	struct acpi_config c = {
+		.nr_cpus = m->nr_vcpus,
+		.ioapic_id = (uint8_t)m->nr_vcpus, /* as in the MP table */
+		.ioapic_addr = (uint32_t)LAYOUT_IOAPIC_BASE,
+		.lapic_addr = (uint32_t)LAYOUT_LAPIC_BASE,
+		.ecam_base = m->ecam_base,
+		.pci_mem_base = (uint32_t)m->pci_mem_base,
+		.pci_mem_size = (uint32_t)m->pci_mem_size,
+		.pci_io_base = 0xc000,
+		.pci_io_end = 0xffff,
+		.sleep_control_port = LAYOUT_ACPI_SLEEP_CONTROL_PORT,
+		.sleep_status_port = LAYOUT_ACPI_SLEEP_STATUS_PORT,
+		.reset_port = RESET_CONTROL_PORT,
+		.reset_value = 0x06, /* SYS_RESET | RESET_CPU */
+		.mmio = mmio,
+	};
+	struct acpi_blob blob;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < m->nr_vdevs; i++) {
+		const struct virtio_mmio *vm = m->vdevs[i].mmio;
+
+		if (!vm)
+			continue;
+		if (c.nr_mmio == ACPI_MAX_MMIO_DEVICES)
+			return err_set(e,
+				       "too many virtio-mmio devices for ACPI");
+		mmio[c.nr_mmio++] = (struct acpi_mmio_device){
+			.base = vm->base,
+			.size = VIRTIO_MMIO_SIZE,
+			.gsi = vm->gsi,
+		};
+	}
+	if (acpi_tables_build(&c, LAYOUT_ACPI_START, &blob, e) < 0)
+		return -1;
+	if (blob.len > LAYOUT_ACPI_END - LAYOUT_ACPI_START)
+		ret = err_set(e, "ACPI tables too large (%zu bytes)", blob.len);
+	else
+		ret = acpi_tables_write(&m->mem, &blob, e);
+	acpi_blob_free(&blob);
+	t->acpi_rsdp = LAYOUT_ACPI_START;
 	return ret;
 }
 
@@ -124,7 +175,8 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (ret < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
 	if (ki.host_decompressed)
-		log_debug("bzImage payload decompressed on the host, entry 0x%" PRIx64,
+		log_debug("bzImage payload decompressed on the host, entry "
+			  "0x%" PRIx64,
 			  ki.entry64);
 	if (m->cfg->pvh_entry && !ki.pvh_entry)
 		return err_set(e, "kernel '%s' has no PVH entry note",
@@ -132,9 +184,20 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (load_initrd(m, &ki, &t, e) < 0)
 		return -1;
 
-	n = e820_build(m->ram.low, m->ram.high, e820, 16);
+	if (!m->cfg->acpi && virtio_devices_cmdline(m, e) < 0)
+		return -1;
+	n = e820_build(m->ram.low, m->ram.high, e820, 15);
 	if (n < 0)
 		return err_set(e, "cannot build the E820 map");
+	/* The ECAM window, reserved as Linux requires before it uses MCFG. */
+	if (m->cfg->acpi)
+		e820[n++] = (struct boot_e820_entry){
+			.addr = m->ecam_base,
+			.size = PCI_ECAM_BUS_SIZE,
+			.type = 2,
+		};
+	if (m->cfg->acpi && acpi_setup(m, &t, e) < 0)
+		return -1;
 	t.nr_e820 = (unsigned int)n;
 	t.cmdline_gpa = LAYOUT_CMDLINE;
 	t.cmdline_len = (uint32_t)strlen(m->cmdline);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "vmm/machine.h"
+#include "vmm/acpi/tables.h"
+#include "vmm/layout.h"
 
 #include <string.h>
 
@@ -11,6 +13,12 @@ static void machine_reset_requested(void *opaque)
 {
 	machine_request_stop(opaque, VIREO_EXIT_GUEST_DONE,
 			     "guest requested a reset");
+}
+
+static void machine_poweroff_requested(void *opaque)
+{
+	machine_request_stop(opaque, VIREO_EXIT_GUEST_DONE,
+			     "guest powered off (ACPI S5)");
 }
 
 static void uart_tx_to_console(void *opaque, uint8_t byte)
@@ -68,13 +76,22 @@ int legacy_devices_create(struct machine *m, struct err *e)
 
 	if (bus_register(&m->pio, COM1_PORT, UART_8250_NR_PORTS,
 			 &uart_8250_bus_ops, &m->uart, "8250 UART", e) < 0 ||
-	    bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops,
-			 &m->kbc, "i8042", e) < 0 ||
-	    bus_register(&m->pio, RESET_CONTROL_PORT, 1,
-			 &reset_control_bus_ops, &m->rcr, "reset control",
-			 e) < 0 ||
+	    bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops, &m->kbc,
+			 "i8042", e) < 0 ||
+	    bus_register(&m->pio, RESET_CONTROL_PORT, 1, &reset_control_bus_ops,
+			 &m->rcr, "reset control", e) < 0 ||
 	    bus_register(&m->pio, POST_PORT, 1, &sink_bus_ops, NULL,
 			 "POST port", e) < 0)
+		return -1;
+	m->sleep = (struct acpi_sleep){
+		.poweroff = machine_poweroff_requested,
+		.opaque = m,
+		.s5_type = ACPI_S5_SLEEP_TYPE,
+	};
+	if (m->cfg->acpi &&
+	    bus_register(&m->pio, LAYOUT_ACPI_SLEEP_CONTROL_PORT,
+			 ACPI_SLEEP_NR_PORTS, &acpi_sleep_bus_ops, &m->sleep,
+			 "ACPI sleep control", e) < 0)
 		return -1;
 	return stdio_console_init(&m->console, &m->loop, console_input,
 				  console_quit, m, e);
