@@ -175,20 +175,22 @@ Test(virtio_mmio, feature_selects)
 static void negotiate(void)
 {
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-				       VIRTIO_STATUS_DRIVER |
-				       VIRTIO_STATUS_FEATURES_OK);
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_FEATURES_OK);
 }
 
 Test(virtio_mmio, features_ok_needs_version_1)
 {
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
-				       VIRTIO_STATUS_DRIVER |
-				       VIRTIO_STATUS_FEATURES_OK);
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_FEATURES_OK);
 	cr_assert_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, 0);
 	negotiate();
 	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
@@ -222,7 +224,8 @@ Test(virtio_mmio, queue_setup_and_activation)
 	/* A queue past nr_queues has QueueNumMax 0. */
 	wr(VIRTIO_MMIO_QUEUE_SEL, 2);
 	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_NUM_MAX), 0);
-	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(VIRTIO_MMIO_STATUS,
+	   rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
 	cr_assert_eq(f.dev.activates, 1);
 	cr_assert_eq(f.dev.features_at_activate, F_VERSION_1);
 }
@@ -232,7 +235,8 @@ Test(virtio_mmio, status_zero_resets)
 	negotiate();
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
-	wr(VIRTIO_MMIO_STATUS, rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	wr(VIRTIO_MMIO_STATUS,
+	   rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
 	cr_assert_eq(f.dev.activates, 1);
 	wr(VIRTIO_MMIO_STATUS, 0);
 	cr_assert_eq(f.dev.resets, 1);
@@ -307,7 +311,8 @@ Test(virtio_mmio_legacy, version_1_registers, .init = setup_legacy,
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 0);
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), (uint32_t)F_DEV);
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
 	wr(VIRTIO_MMIO_GUEST_PAGE_SIZE, 4096);
 	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
@@ -324,8 +329,9 @@ Test(virtio_mmio_legacy, version_1_registers, .init = setup_legacy,
 	/* Used ring: after avail (6 + 2 * 128 bytes), 4 KiB aligned. */
 	cr_assert_eq(q0->device_gpa, 0x346000);
 	/* No FEATURES_OK in legacy: DRIVER_OK activates. */
-	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-				       VIRTIO_STATUS_DRIVER_OK);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_DRIVER_OK);
 	cr_assert_eq(f.dev.activates, 1);
 	cr_assert_eq(f.dev.features_at_activate, F_DEV);
 	wr(VIRTIO_MMIO_STATUS, 0);
@@ -359,8 +365,7 @@ Test(mmio_space, ranges_aligned_disjoint_and_bounded)
 	cr_assert_eq(b, 0xc0100000);
 	cr_assert_eq(mmio_space_alloc(&s, 0x1000, 0x1000, "z", &c, &e), 0);
 	cr_assert_eq(c, 0xc0200000);
-	cr_assert_eq(mmio_space_alloc(&s, 0x200000, 0x1000, "big", &c, &e),
-		     -1);
+	cr_assert_eq(mmio_space_alloc(&s, 0x200000, 0x1000, "big", &c, &e), -1);
 	cr_assert(strstr(e.msg, "big"), "%s", e.msg);
 	cr_assert_eq(mmio_space_alloc(&s, 0x1000, 3, "odd", &c, &e), -1);
 	cr_assert_eq(s.nr, 3);
