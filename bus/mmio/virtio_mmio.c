@@ -10,23 +10,6 @@
 
 #define LEGACY_DEFAULT_ALIGN 4096
 
-static struct virtio_queue_config *selected_queue(struct virtio_transport *t)
-{
-	if (t->queue_select >= t->ops->nr_queues)
-		return NULL;
-	return &t->queues[t->queue_select];
-}
-
-static void set_lo(uint64_t *v, uint32_t lo)
-{
-	*v = (*v & ~0xffffffffull) | lo;
-}
-
-static void set_hi(uint64_t *v, uint32_t hi)
-{
-	*v = (*v & 0xffffffffull) | ((uint64_t)hi << 32);
-}
-
 static void virtio_mmio_kick(struct virtio_mmio *vm, uint32_t queue)
 {
 	uint64_t one = 1;
@@ -75,7 +58,7 @@ static void legacy_setup_queue(struct virtio_mmio *vm,
 static uint32_t reg_read(struct virtio_mmio *vm, uint32_t off)
 {
 	struct virtio_transport *t = &vm->t;
-	struct virtio_queue_config *qc = selected_queue(t);
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 	uint32_t sel = t->device_feature_select;
 
 	switch (off) {
@@ -141,15 +124,15 @@ static void write_driver_features(struct virtio_transport *t, bool legacy,
 	    t->status & VIRTIO_STATUS_DRIVER_OK)
 		return;
 	if (sel == 0)
-		set_lo(&t->driver_features, v);
+		virtio_set_lo32(&t->driver_features, v);
 	else if (sel == 1 && !legacy)
-		set_hi(&t->driver_features, v);
+		virtio_set_hi32(&t->driver_features, v);
 }
 
 static void queue_write(struct virtio_mmio *vm, uint32_t off, uint32_t v)
 {
 	struct virtio_transport *t = &vm->t;
-	struct virtio_queue_config *qc = selected_queue(t);
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
 	/* Queue setup is frozen once the queue or the device is live. */
 	if (!qc || (t->status & VIRTIO_STATUS_DRIVER_OK))
@@ -181,22 +164,22 @@ static void queue_write(struct virtio_mmio *vm, uint32_t off, uint32_t v)
 		qc->enabled = v == 1;
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_LOW:
-		set_lo(&qc->desc_gpa, v);
+		virtio_set_lo32(&qc->desc_gpa, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DESC_HIGH:
-		set_hi(&qc->desc_gpa, v);
+		virtio_set_hi32(&qc->desc_gpa, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DRIVER_LOW:
-		set_lo(&qc->driver_gpa, v);
+		virtio_set_lo32(&qc->driver_gpa, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DRIVER_HIGH:
-		set_hi(&qc->driver_gpa, v);
+		virtio_set_hi32(&qc->driver_gpa, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DEVICE_LOW:
-		set_lo(&qc->device_gpa, v);
+		virtio_set_lo32(&qc->device_gpa, v);
 		break;
 	case VIRTIO_MMIO_QUEUE_DEVICE_HIGH:
-		set_hi(&qc->device_gpa, v);
+		virtio_set_hi32(&qc->device_gpa, v);
 		break;
 	}
 }
@@ -244,19 +227,6 @@ static void reg_write(struct virtio_mmio *vm, uint32_t off, uint32_t v)
 	queue_write(vm, off, v);
 }
 
-static void config_access(struct virtio_mmio *vm, uint32_t off, void *data,
-			  unsigned int len, bool write)
-{
-	struct virtio_transport *t = &vm->t;
-
-	if (off + len > t->ops->config_size(t->dev))
-		return;
-	if (write && t->ops->config_write)
-		t->ops->config_write(t->dev, off, data, len);
-	else if (!write)
-		t->ops->config_read(t->dev, off, data, len);
-}
-
 static void virtio_mmio_read(void *opaque, uint64_t offset, void *data,
 			     unsigned int len)
 {
@@ -266,7 +236,8 @@ static void virtio_mmio_read(void *opaque, uint64_t offset, void *data,
 	memset(data, 0, len);
 	pthread_mutex_lock(&vm->t.lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
-		config_access(vm, off - VIRTIO_MMIO_CONFIG, data, len, false);
+		virtio_transport_config_access(&vm->t, off - VIRTIO_MMIO_CONFIG,
+					       data, len, false);
 	} else if (len == 4 && !(off & 3)) {
 		/* Registers are 32 bits wide, accessed whole (4.2.2.2). */
 		v = reg_read(vm, off);
@@ -283,8 +254,8 @@ static void virtio_mmio_write(void *opaque, uint64_t offset, const void *data,
 
 	pthread_mutex_lock(&vm->t.lock);
 	if (off >= VIRTIO_MMIO_CONFIG) {
-		config_access(vm, off - VIRTIO_MMIO_CONFIG, (void *)data, len,
-			      true);
+		virtio_transport_config_access(&vm->t, off - VIRTIO_MMIO_CONFIG,
+					       (void *)data, len, true);
 	} else if (len == 4 && !(off & 3)) {
 		memcpy(&v, data, 4);
 		reg_write(vm, off, v);

@@ -106,7 +106,8 @@ static bool has_virtio_driver(const struct vm_result *r, const char *driver)
 {
 	char needle[96];
 
-	snprintf(needle, sizeof(needle), "driver=%s\n", driver);
+	/* hvc0 output ends lines with \r\n. */
+	snprintf(needle, sizeof(needle), "driver=%s", driver);
 	return strstr(r->output, needle) != NULL;
 }
 

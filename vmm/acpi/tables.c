@@ -134,6 +134,16 @@ static void put_gas_io(uint8_t *p, uint16_t port)
 	put_le(p + 4, port, 8);
 }
 
+/* Name(_CRS, ResourceTemplate(){...}) from the descriptors in res. */
+static void name_crs(struct aml *a, struct aml *res)
+{
+	aml_res_end(res);
+	aml_name(a, "_CRS");
+	aml_buffer(a, res->buf, res->len);
+	a->oom |= res->oom;
+	aml_free(res);
+}
+
 static void build_dsdt_body(struct aml *a, const struct acpi_config *c)
 {
 	struct aml res;
@@ -168,11 +178,7 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *c)
 	aml_res_word_io(&res, 0x0d00, 0xffff);
 	aml_res_dword_memory(&res, c->pci_mem_base,
 			     c->pci_mem_base + c->pci_mem_size - 1);
-	aml_res_end(&res);
-	aml_name(a, "_CRS");
-	aml_buffer(a, res.buf, res.len);
-	a->oom |= res.oom;
-	aml_free(&res);
+	name_crs(a, &res);
 	aml_close(a);
 
 	if (c->ecam_base) {
@@ -185,11 +191,7 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *c)
 		aml_init(&res);
 		aml_res_memory32_fixed(&res, (uint32_t)c->ecam_base, 0x100000,
 				       true);
-		aml_res_end(&res);
-		aml_name(a, "_CRS");
-		aml_buffer(a, res.buf, res.len);
-		a->oom |= res.oom;
-		aml_free(&res);
+		name_crs(a, &res);
 		aml_close(a);
 	}
 
@@ -211,11 +213,7 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *c)
 		aml_res_memory32_fixed(&res, (uint32_t)c->mmio[i].base,
 				       (uint32_t)c->mmio[i].size, true);
 		aml_res_interrupt(&res, c->mmio[i].gsi, true, false);
-		aml_res_end(&res);
-		aml_name(a, "_CRS");
-		aml_buffer(a, res.buf, res.len);
-		a->oom |= res.oom;
-		aml_free(&res);
+		name_crs(a, &res);
 		aml_close(a);
 	}
 	aml_close(a);
