@@ -211,9 +211,9 @@ static const struct cli_option run_options[] = {
 	  opt_console },
 	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()",
 	  opt_rng },
-	{ "--transport", "pci|pci-transitional|mmio|mmio-legacy",
-	  "virtio transport: modern PCI (default), PCI with the legacy "
-	  "interface too, virtio-mmio v2 or v1 (legacy)",
+	{ "--transport", "T",
+	  "virtio transport: pci (modern, default), pci-transitional, "
+	  "mmio (v2) or mmio-legacy (v1)",
 	  opt_transport },
 	{ "--virtio-transport", "DEV=T",
 	  "put one device type (console, rng, blk, net) on transport T; "
@@ -248,7 +248,7 @@ void cli_print_help(FILE *out)
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
-		char left[64];
+		char left[48];
 
 		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
 			 run_options[i].metavar ? " " : "",
