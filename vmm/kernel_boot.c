@@ -122,6 +122,9 @@ static int acpi_setup(struct machine *m, struct boot_tables *t, struct err *e)
 		.pci_io_end = 0xffff,
 		.sleep_control_port = LAYOUT_ACPI_SLEEP_CONTROL_PORT,
 		.sleep_status_port = LAYOUT_ACPI_SLEEP_STATUS_PORT,
+		.pm1_evt_port = LAYOUT_ACPI_PM1_EVT_PORT,
+		.pm1_cnt_port = LAYOUT_ACPI_PM1_CNT_PORT,
+		.sci_irq = LAYOUT_ACPI_SCI_IRQ,
 		.reset_port = RESET_CONTROL_PORT,
 		.reset_value = 0x06, /* SYS_RESET | RESET_CPU */
 		.mmio = mmio,

@@ -47,8 +47,11 @@
  * e820). */
 #define LAYOUT_ACPI_START 0xe0000ULL
 #define LAYOUT_ACPI_END 0x100000ULL
-/* ACPI hardware-reduced sleep control/status registers (I/O ports). */
+/* ACPI sleep control/status registers and PM1a blocks (I/O ports). */
 #define LAYOUT_ACPI_SLEEP_CONTROL_PORT 0x600
 #define LAYOUT_ACPI_SLEEP_STATUS_PORT 0x601
+#define LAYOUT_ACPI_PM1_EVT_PORT 0x604
+#define LAYOUT_ACPI_PM1_CNT_PORT 0x608
+#define LAYOUT_ACPI_SCI_IRQ 9
 
 #endif

@@ -283,6 +283,9 @@ static struct acpi_config test_config(unsigned int cpus, bool ecam)
 		.pci_io_end = 0xffff,
 		.sleep_control_port = 0x600,
 		.sleep_status_port = 0x601,
+		.pm1_evt_port = 0x604,
+		.pm1_cnt_port = 0x608,
+		.sci_irq = 9,
 		.reset_port = 0xcf9,
 		.reset_value = 6,
 		.mmio = mmio_devs,
@@ -350,8 +353,8 @@ Test(acpi_tables, every_table_length_and_checksum)
 	}
 	cr_assert_eq(find(&b, "FACP")->length, 276);
 	cr_assert_eq(find(&b, "MCFG")->length, 36 + 8 + 16);
-	/* MADT: header, 8, 2 CPUs x 8, IOAPIC 12, ISO 10, NMI 6. */
-	cr_assert_eq(find(&b, "APIC")->length, 36 + 8 + 16 + 12 + 10 + 6);
+	/* MADT: header, 8, 2 CPUs x 8, IOAPIC 12, 15 ISOs x 10, NMI 6. */
+	cr_assert_eq(find(&b, "APIC")->length, 36 + 8 + 16 + 12 + 150 + 6);
 	acpi_blob_free(&b);
 }
 
@@ -371,9 +374,18 @@ Test(acpi_tables, pointers_chain_rsdp_xsdt_fadt_dsdt)
 	fadt = b.data + find(&b, "FACP")->offset;
 	cr_assert_eq(le64(fadt + 140), GPA + find(&b, "DSDT")->offset);
 	cr_assert_eq(le32(fadt + 40), GPA + find(&b, "DSDT")->offset);
-	/* Hardware-reduced, reset register supported. */
-	cr_assert(le32(fadt + 112) & (1u << 20));
+	/* Not hardware-reduced (legacy PIC kept), reset register supported. */
+	cr_assert_not(le32(fadt + 112) & (1u << 20));
 	cr_assert(le32(fadt + 112) & (1u << 10));
+	/* PM1a event/control blocks, SCI 9, FACS 64-byte aligned. */
+	cr_assert_eq(fadt[46], 9);
+	cr_assert_eq(le32(fadt + 56), 0x604);
+	cr_assert_eq(le32(fadt + 64), 0x608);
+	cr_assert_eq(fadt[88], 4);
+	cr_assert_eq(fadt[89], 2);
+	cr_assert_eq(le32(fadt + 36) % 64, 0);
+	cr_assert_eq(le64(fadt + 132), le32(fadt + 36));
+	cr_assert_eq(memcmp(b.data + le32(fadt + 36) - GPA, "FACS", 4), 0);
 	/* RESET_REG: system I/O 0xcf9, value 6; sleep control/status. */
 	cr_assert_eq(fadt[116], 1);
 	cr_assert_eq(le64(fadt + 120), 0xcf9);
@@ -416,6 +428,18 @@ Test(acpi_tables, madt_lists_every_cpu)
 	cr_assert_eq(madt[44 + 8 * 255], 1); /* IOAPIC */
 	cr_assert_eq(madt[44 + 8 * 255 + 2], 255);
 	cr_assert_eq(le32(madt + 44 + 8 * 255 + 4), 0xfec00000);
+	/* ISA IRQs 0, 1, 3-15 overridden onto the same-numbered pins. */
+	for (i = 0; i < 15; i++) {
+		const uint8_t *e = madt + 44 + 8 * 255 + 12 + 10 * i;
+		unsigned int irq = i < 2 ? i : i + 1;
+
+		cr_assert_eq(e[0], 2);
+		cr_assert_eq(e[1], 10);
+		cr_assert_eq(e[2], 0);
+		cr_assert_eq(e[3], irq);
+		cr_assert_eq(le32(e + 4), irq);
+		cr_assert_eq(e[8] | e[9] << 8, 0);
+	}
 	acpi_blob_free(&b);
 }
 

@@ -15,7 +15,16 @@
 #define DSDT_REVISION 2
 
 /* FADT field offsets (ACPI 6.4, table 5.9). */
+#define FADT_FIRMWARE_CTRL 36
 #define FADT_DSDT 40
+#define FADT_SCI_INT 46
+#define FADT_PM1A_EVT_BLK 56
+#define FADT_PM1A_CNT_BLK 64
+#define FADT_PM1_EVT_LEN 88
+#define FADT_PM1_CNT_LEN 89
+#define FADT_X_FIRMWARE_CTRL 132
+#define FADT_X_PM1A_EVT_BLK 148
+#define FADT_X_PM1A_CNT_BLK 172
 #define FADT_IAPC_BOOT_ARCH 109
 #define FADT_FLAGS 112
 #define FADT_RESET_REG 116
@@ -29,7 +38,6 @@
 #define FADT_F_PWR_BUTTON (1u << 4)
 #define FADT_F_SLP_BUTTON (1u << 5)
 #define FADT_F_RESET_REG_SUP (1u << 10)
-#define FADT_F_HW_REDUCED_ACPI (1u << 20)
 #define IAPC_BOOT_ARCH_8042 (1u << 1)
 #define IAPC_BOOT_ARCH_NO_VGA (1u << 2)
 
@@ -42,6 +50,7 @@
 #define MADT_INT_OVERRIDE 2
 #define MADT_LOCAL_APIC_NMI 4
 #define MADT_ENABLED 1
+#define MADT_ISA_IRQS 16
 /* Local APIC NMI flags: active high, edge. */
 #define MADT_NMI_FLAGS 0x5
 
@@ -125,12 +134,12 @@ static void table_end(struct aml *a, struct acpi_blob *b, size_t off)
 	table_seal(a, b, off, a->len);
 }
 
-static void put_gas_io(uint8_t *p, uint16_t port)
+static void put_gas_io(uint8_t *p, uint16_t port, uint8_t bits, uint8_t access)
 {
 	p[0] = GAS_SYSTEM_IO;
-	p[1] = 8; /* bit width */
+	p[1] = bits;
 	p[2] = 0;
-	p[3] = GAS_ACCESS_BYTE;
+	p[3] = access;
 	put_le(p + 4, port, 8);
 }
 
@@ -220,28 +229,59 @@ static void build_dsdt_body(struct aml *a, const struct acpi_config *c)
 }
 
 static void build_fadt(struct aml *a, struct acpi_blob *b,
-		       const struct acpi_config *c, uint64_t dsdt_gpa)
+		       const struct acpi_config *c, uint64_t dsdt_gpa,
+		       uint64_t facs_gpa)
 {
 	uint8_t f[FADT_SIZE - ACPI_HEADER_SIZE] = { 0 };
 	size_t off = table_begin(a, b, "FACP", FADT_REVISION);
 	const size_t h = ACPI_HEADER_SIZE;
 
 	put_le(f + FADT_DSDT - h, dsdt_gpa, 4);
+	put_le(f + FADT_FIRMWARE_CTRL - h, facs_gpa, 4);
+	put_le(f + FADT_X_FIRMWARE_CTRL - h, facs_gpa, 8);
+	/* PM1 event and control blocks (SMI_CMD 0: always in ACPI mode). */
+	put_le(f + FADT_SCI_INT - h, c->sci_irq, 2);
+	put_le(f + FADT_PM1A_EVT_BLK - h, c->pm1_evt_port, 4);
+	put_le(f + FADT_PM1A_CNT_BLK - h, c->pm1_cnt_port, 4);
+	f[FADT_PM1_EVT_LEN - h] = 4;
+	f[FADT_PM1_CNT_LEN - h] = 2;
+	put_gas_io(f + FADT_X_PM1A_EVT_BLK - h, c->pm1_evt_port, 32, 0);
+	put_gas_io(f + FADT_X_PM1A_CNT_BLK - h, c->pm1_cnt_port, 16, 0);
 	put_le(f + FADT_IAPC_BOOT_ARCH - h,
 	       IAPC_BOOT_ARCH_8042 | IAPC_BOOT_ARCH_NO_VGA, 2);
+	/*
+	 * Not hardware-reduced: a hardware-reduced x86 Linux drops the legacy
+	 * PIC, so it maps no ISA IRQ to a fixed number and the 8250 on IRQ 4
+	 * (ttyS0, found without ACPI) never gets its interrupt. The PM1
+	 * blocks carry S5 instead; the sleep registers stay for reference.
+	 */
 	put_le(f + FADT_FLAGS - h,
-	       FADT_F_HW_REDUCED_ACPI | FADT_F_RESET_REG_SUP |
-		   FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON,
-	       4);
-	put_gas_io(f + FADT_RESET_REG - h, c->reset_port);
+	       FADT_F_RESET_REG_SUP | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON, 4);
+	put_gas_io(f + FADT_RESET_REG - h, c->reset_port, 8, GAS_ACCESS_BYTE);
 	f[FADT_RESET_VALUE - h] = c->reset_value;
 	f[FADT_MINOR - h] = FADT_MINOR_VERSION;
 	put_le(f + FADT_X_DSDT - h, dsdt_gpa, 8);
-	put_gas_io(f + FADT_SLEEP_CONTROL - h, c->sleep_control_port);
-	put_gas_io(f + FADT_SLEEP_STATUS - h, c->sleep_status_port);
+	put_gas_io(f + FADT_SLEEP_CONTROL - h, c->sleep_control_port, 8,
+		   GAS_ACCESS_BYTE);
+	put_gas_io(f + FADT_SLEEP_STATUS - h, c->sleep_status_port, 8,
+		   GAS_ACCESS_BYTE);
 	memcpy(f + FADT_HYPERVISOR_ID - h, "VIREOVMM", 8);
 	aml_bytes(a, f, sizeof(f));
 	table_end(a, b, off);
+}
+
+/* FACS: 64 bytes, 64-byte aligned, no checksum; nothing in it is used. */
+static size_t build_facs(struct aml *a)
+{
+	static const uint8_t zero[64];
+	uint8_t facs[64] = { 'F', 'A', 'C', 'S', 64 };
+	size_t off;
+
+	aml_bytes(a, zero, (64 - (a->len & 63)) & 63);
+	off = a->len;
+	facs[32] = 2; /* version */
+	aml_bytes(a, facs, sizeof(facs));
+	return off;
 }
 
 static void build_madt(struct aml *a, struct acpi_blob *b,
@@ -270,15 +310,25 @@ static void build_madt(struct aml *a, struct acpi_blob *b,
 	put_le(e + 4, c->ioapic_addr, 4);
 	put_le(e + 8, 0, 4); /* GSI base */
 	aml_bytes(a, e, 12);
-	/* ISA IRQ 0 on pin 0, as the MP table routes it (bus defaults). */
-	memset(e, 0, sizeof(e));
-	e[0] = MADT_INT_OVERRIDE;
-	e[1] = 10;
-	e[2] = 0; /* ISA */
-	e[3] = 0; /* IRQ 0 */
-	put_le(e + 4, 0, 4);
-	put_le(e + 8, 0, 2);
-	aml_bytes(a, e, 10);
+	/*
+	 * ISA IRQs on the IOAPIC pins of the same number, as the MP table
+	 * routes them (flags 0: the ISA bus defaults, edge/active high).
+	 * Spelled out because a hardware-reduced guest has no legacy PIC, so
+	 * Linux maps no ISA IRQ by default: without these the 8250's IRQ 4
+	 * is unroutable and ttyS0 never transmits for user space.
+	 */
+	for (i = 0; i < MADT_ISA_IRQS; i++) {
+		if (i == 2)
+			continue; /* the PIC cascade: nothing behind it */
+		memset(e, 0, sizeof(e));
+		e[0] = MADT_INT_OVERRIDE;
+		e[1] = 10;
+		e[2] = 0; /* ISA */
+		e[3] = (uint8_t)i; /* IRQ */
+		put_le(e + 4, i, 4); /* GSI */
+		put_le(e + 8, 0, 2);
+		aml_bytes(a, e, 10);
+	}
 	/* NMI on LINT1 of every local APIC. */
 	memset(e, 0, sizeof(e));
 	e[0] = MADT_LOCAL_APIC_NMI;
@@ -309,7 +359,7 @@ int acpi_tables_build(const struct acpi_config *c, uint64_t gpa,
 {
 	uint8_t rsdp[RSDP_SIZE] = { 0 };
 	struct aml a;
-	size_t xsdt, xsdt_end, dsdt, fadt, madt, mcfg = 0, entries;
+	size_t xsdt, xsdt_end, dsdt, facs, fadt, madt, mcfg = 0, entries;
 	unsigned int nr_entries = c->ecam_base ? 3 : 2;
 
 	memset(out, 0, sizeof(*out));
@@ -336,7 +386,8 @@ int acpi_tables_build(const struct acpi_config *c, uint64_t gpa,
 	dsdt = table_begin(&a, out, "DSDT", DSDT_REVISION);
 	build_dsdt_body(&a, c);
 	table_end(&a, out, dsdt);
-	build_fadt(&a, out, c, gpa + dsdt);
+	facs = build_facs(&a);
+	build_fadt(&a, out, c, gpa + dsdt, gpa + facs);
 	fadt = out->tables[out->nr - 1].offset;
 	build_madt(&a, out, c);
 	madt = out->tables[out->nr - 1].offset;

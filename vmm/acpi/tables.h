@@ -39,6 +39,8 @@ struct acpi_config {
 	uint32_t pci_mem_base, pci_mem_size;
 	uint16_t pci_io_base, pci_io_end; /* inclusive end */
 	uint16_t sleep_control_port, sleep_status_port;
+	uint16_t pm1_evt_port, pm1_cnt_port; /* PM1a event (4), control (2) */
+	uint8_t sci_irq;
 	uint16_t reset_port;
 	uint8_t reset_value;
 	const struct acpi_mmio_device *mmio;
