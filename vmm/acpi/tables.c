@@ -312,10 +312,8 @@ static void build_madt(struct aml *a, struct acpi_blob *b,
 	aml_bytes(a, e, 12);
 	/*
 	 * ISA IRQs on the IOAPIC pins of the same number, as the MP table
-	 * routes them (flags 0: the ISA bus defaults, edge/active high).
-	 * Spelled out because a hardware-reduced guest has no legacy PIC, so
-	 * Linux maps no ISA IRQ by default: without these the 8250's IRQ 4
-	 * is unroutable and ttyS0 never transmits for user space.
+	 * routes them (flags 0: the ISA bus defaults, edge/active high);
+	 * Linux's default, spelled out.
 	 */
 	for (i = 0; i < MADT_ISA_IRQS; i++) {
 		if (i == 2)

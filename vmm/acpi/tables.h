@@ -4,8 +4,9 @@
 
 /*
  * The ACPI tables of a vireo machine, built in a host buffer for a given
- * guest-physical base: RSDP (first, 16-byte aligned), XSDT, FADT
- * (hardware-reduced, sleep control/status and reset registers), DSDT
+ * guest-physical base: RSDP (first, 16-byte aligned), XSDT, FADT (PM1a
+ * blocks, sleep control/status and reset registers; not hardware-reduced,
+ * see tables.c), FACS, DSDT
  * (\_S5, the PCI host bridge, one LNRO0005 device per virtio-mmio device),
  * MADT, and MCFG when there is an ECAM window. Pure code: no KVM, no guest
  * memory; acpi_tables_write() copies the result in.
