@@ -36,9 +36,11 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 		s->pci = calloc(1, sizeof(*s->pci));
 		if (!s->pci)
 			return err_set(e, "out of memory");
-		return virtio_pci_create(
-		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev,
-		    transport == VM_TRANSPORT_PCI_TRANSITIONAL, e);
+		return virtio_pci_create(s->pci, &m->pci, &m->vm, &m->router,
+					 s->ops, s->dev,
+					 transport ==
+						 VM_TRANSPORT_PCI_TRANSITIONAL,
+					 e);
 	case VM_TRANSPORT_MMIO:
 	case VM_TRANSPORT_MMIO_LEGACY: {
 		uint64_t base;
@@ -72,9 +74,7 @@ int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
 			       VM_MAX_VIRTIO_DEVICES);
 	}
 	s = &m->vdevs[m->nr_vdevs++];
-	*s = (struct virtio_slot){ .ops = ops,
-				   .dev = dev,
-				   .free_dev = free_dev };
+	*s = (struct virtio_slot){ .ops = ops, .dev = dev, .free_dev = free_dev };
 	return plug_transport(m, s, transport, e);
 }
 
@@ -141,7 +141,8 @@ int virtio_devices_create(struct machine *m, struct err *e)
 	m->pci_ready = true;
 	if (m->cfg->acpi && pci_bus_enable_ecam(&m->pci, m->ecam_base, e) < 0)
 		return -1;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO && create_console(m, e) < 0)
+	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
+	    create_console(m, e) < 0)
 		return -1;
 	if (m->cfg->rng && create_rng(m, e) < 0)
 		return -1;
