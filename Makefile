@@ -13,7 +13,7 @@ LDLIBS := -pthread -lz -llzma -luring
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
-	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c)) cli/args.c
+	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c)) cli/args.c
 MAIN_SRCS := cli/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integration/*.c))
@@ -55,7 +55,7 @@ $(PLAIN)/integration-tests: $(call objs,$(PLAIN),$(INTEG_SRCS) util/err.c)
 
 # --- packages -------------------------------------------------------------
 # Debian packages vireo builds and tests with; guest-images lists its own.
-PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 \
+PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 acpica-tools \
 	zlib1g-dev liblzma-dev liburing-dev clang libclang-rt-14-dev \
 	$(shell cat guest-images/packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

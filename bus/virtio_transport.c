@@ -127,3 +127,22 @@ uint8_t virtio_transport_read_isr(struct virtio_transport *t)
 {
 	return __atomic_exchange_n(&t->isr, 0, __ATOMIC_SEQ_CST);
 }
+
+struct virtio_queue_config *
+virtio_transport_selected_queue(struct virtio_transport *t)
+{
+	if (t->queue_select >= t->ops->nr_queues)
+		return NULL;
+	return &t->queues[t->queue_select];
+}
+
+void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
+				    void *data, unsigned int len, bool write)
+{
+	if (off + len > t->ops->config_size(t->dev))
+		return;
+	if (write && t->ops->config_write)
+		t->ops->config_write(t->dev, off, data, len);
+	else if (!write)
+		t->ops->config_read(t->dev, off, data, len);
+}

@@ -99,6 +99,24 @@ void virtio_transport_notify_config(struct virtio_transport *t);
 void virtio_transport_set_needs_reset(struct virtio_transport *t);
 bool virtio_transport_has_feature(const struct virtio_transport *t,
 				  unsigned int bit);
+/* Transport register helpers shared by PCI and MMIO (lock held). */
+/* The queue QueueSel points at, or NULL past the device's queues. */
+struct virtio_queue_config *
+virtio_transport_selected_queue(struct virtio_transport *t);
+/* Device config access; out of range reads as zero, writes are dropped. */
+void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
+				    void *data, unsigned int len, bool write);
+/* One 32-bit half of a 64-bit register (queue addresses, features). */
+static inline void virtio_set_lo32(uint64_t *v, uint32_t lo)
+{
+	*v = (*v & ~0xffffffffull) | lo;
+}
+
+static inline void virtio_set_hi32(uint64_t *v, uint32_t hi)
+{
+	*v = (*v & 0xffffffffull) | ((uint64_t)hi << 32);
+}
+
 /* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
 uint8_t virtio_transport_read_isr(struct virtio_transport *t);
 

@@ -118,16 +118,74 @@ static int opt_console(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
-static int opt_transport(struct vm_config *cfg, const char *arg,
-			 struct err *e)
+#define TRANSPORT_NAMES "pci, pci-transitional, mmio or mmio-legacy"
+
+static int transport_parse(const char *arg, enum vm_transport *t)
 {
-	if (!strcmp(arg, "pci"))
-		cfg->transport = VM_TRANSPORT_PCI;
-	else if (!strcmp(arg, "pci-transitional"))
-		cfg->transport = VM_TRANSPORT_PCI_TRANSITIONAL;
-	else
-		return err_set(e, "--transport '%s': expected pci or pci-transitional",
+	static const struct {
+		const char *name;
+		enum vm_transport t;
+	} names[] = {
+		{ "pci", VM_TRANSPORT_PCI },
+		{ "pci-transitional", VM_TRANSPORT_PCI_TRANSITIONAL },
+		{ "mmio", VM_TRANSPORT_MMIO },
+		{ "mmio-legacy", VM_TRANSPORT_MMIO_LEGACY },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arg, names[i].name)) {
+			*t = names[i].t;
+			return 0;
+		}
+	return -1;
+}
+
+static int opt_transport(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (transport_parse(arg, &cfg->transport) < 0)
+		return err_set(e, "--transport '%s': expected " TRANSPORT_NAMES,
 			       arg);
+	return 0;
+}
+
+/* DEV=TRANSPORT; a later one for the same device wins. */
+static int opt_virtio_transport(struct vm_config *cfg, const char *arg,
+				struct err *e)
+{
+	static const char *const devs[] = { "console", "rng", "blk", "net" };
+	const char *eq = strchr(arg, '=');
+	struct vm_transport_override *o;
+	size_t i;
+
+	if (cfg->nr_transport_overrides == VM_MAX_TRANSPORT_OVERRIDES)
+		return err_set(e, "--virtio-transport: at most %d times",
+			       VM_MAX_TRANSPORT_OVERRIDES);
+	o = &cfg->transport_overrides[cfg->nr_transport_overrides];
+	for (i = 0; eq && i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (strlen(devs[i]) == (size_t)(eq - arg) &&
+		    !strncmp(arg, devs[i], (size_t)(eq - arg)))
+			break;
+	if (!eq || i == sizeof(devs) / sizeof(devs[0]))
+		return err_set(
+		    e,
+		    "--virtio-transport '%s': expected DEV=TRANSPORT with DEV "
+		    "console, rng, blk or net",
+		    arg);
+	if (transport_parse(eq + 1, &o->transport) < 0)
+		return err_set(
+		    e, "--virtio-transport '%s': expected " TRANSPORT_NAMES,
+		    arg);
+	o->dev = devs[i];
+	cfg->nr_transport_overrides++;
+	return 0;
+}
+
+static int opt_no_acpi(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->acpi = false;
 	return 0;
 }
 
@@ -247,9 +305,15 @@ static const struct cli_option run_options[] = {
 	{ "--net", "tap=NAME[,mac=MAC]",
 	  "add a virtio-net device on tap NAME (created if missing); repeatable",
 	  opt_net },
-	{ "--transport", "pci|pci-transitional",
-	  "virtio transport: modern PCI (default) or with the legacy interface too",
+	{ "--transport", "T",
+	  "virtio transport: pci (modern, default), pci-transitional, mmio (v2) or mmio-legacy (v1)",
 	  opt_transport },
+	{ "--virtio-transport", "DEV=T",
+	  "put one device type (console, rng, blk, net) on transport T; repeatable",
+	  opt_virtio_transport },
+	{ "--no-acpi", NULL,
+	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command line",
+	  opt_no_acpi },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
 	  opt_no_host_quirks },
@@ -310,6 +374,7 @@ static void cli_defaults(struct vm_config *cfg)
 		.nr_cpus = 1,
 		.mem_size = VM_CONFIG_DEFAULT_MEM,
 		.host_quirks = true,
+		.acpi = true,
 	};
 }
 

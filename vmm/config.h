@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 /* What the user asked for; filled by cli/, validated again by vmm/. */
 enum vm_console {
@@ -14,6 +15,15 @@ enum vm_console {
 enum vm_transport {
 	VM_TRANSPORT_PCI, /* virtio-pci, modern only */
 	VM_TRANSPORT_PCI_TRANSITIONAL, /* modern + legacy I/O BAR */
+	VM_TRANSPORT_MMIO, /* virtio-mmio version 2 */
+	VM_TRANSPORT_MMIO_LEGACY, /* virtio-mmio version 1 (legacy) */
+};
+
+/* --virtio-transport DEV=T: one device type on another transport. */
+#define VM_MAX_TRANSPORT_OVERRIDES 8
+struct vm_transport_override {
+	const char *dev; /* "console", "rng", "blk", "net" */
+	enum vm_transport transport;
 };
 
 #define VM_MAX_DISKS 16
@@ -45,6 +55,10 @@ struct vm_config {
 	uint64_t mem_size;
 	enum vm_console console;
 	enum vm_transport transport;
+	struct vm_transport_override
+	    transport_overrides[VM_MAX_TRANSPORT_OVERRIDES];
+	unsigned int nr_transport_overrides;
+	bool acpi; /* ACPI tables (default); off: MP table + command line */
 	bool rng;
 	struct vm_disk_config disks[VM_MAX_DISKS]; /* vda, vdb, ... */
 	unsigned int nr_disks;
@@ -56,6 +70,18 @@ struct vm_config {
 	bool stats;
 	bool verbose;
 };
+
+/* The transport for device type dev: its override, else the global one. */
+static inline enum vm_transport vm_config_transport(const struct vm_config *cfg,
+						    const char *dev)
+{
+	unsigned int i;
+
+	for (i = cfg->nr_transport_overrides; i-- > 0;)
+		if (!strcmp(cfg->transport_overrides[i].dev, dev))
+			return cfg->transport_overrides[i].transport;
+	return cfg->transport;
+}
 
 #define VM_CONFIG_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=-1"
 #define VM_CONFIG_DEFAULT_MEM (512ULL << 20)

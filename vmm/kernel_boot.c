@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "vmm/acpi/tables.h"
 #include "vmm/boot/boot.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
@@ -104,6 +105,58 @@ static int load_initrd(struct machine *m, const struct kernel_info *ki,
 	return ret;
 }
 
+/* Describes the machine as built so far to the ACPI table builder. */
+static int acpi_setup(struct machine *m, struct boot_tables *t, struct err *e)
+{
+	struct acpi_mmio_device mmio[ACPI_MAX_MMIO_DEVICES];
+	struct acpi_config c = {
+		.nr_cpus = m->nr_vcpus,
+		.ioapic_id = (uint8_t)m->nr_vcpus, /* as in the MP table */
+		.ioapic_addr = (uint32_t)LAYOUT_IOAPIC_BASE,
+		.lapic_addr = (uint32_t)LAYOUT_LAPIC_BASE,
+		.ecam_base = m->ecam_base,
+		.pci_mem_base = (uint32_t)m->pci_mem_base,
+		.pci_mem_size = (uint32_t)m->pci_mem_size,
+		.pci_io_base = 0xc000,
+		.pci_io_end = 0xffff,
+		.sleep_control_port = LAYOUT_ACPI_SLEEP_CONTROL_PORT,
+		.sleep_status_port = LAYOUT_ACPI_SLEEP_STATUS_PORT,
+		.pm1_evt_port = LAYOUT_ACPI_PM1_EVT_PORT,
+		.pm1_cnt_port = LAYOUT_ACPI_PM1_CNT_PORT,
+		.sci_irq = LAYOUT_ACPI_SCI_IRQ,
+		.reset_port = RESET_CONTROL_PORT,
+		.reset_value = 0x06, /* SYS_RESET | RESET_CPU */
+		.mmio = mmio,
+	};
+	struct acpi_blob blob;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < m->nr_vdevs; i++) {
+		const struct virtio_mmio *vm = m->vdevs[i].mmio;
+
+		if (!vm)
+			continue;
+		if (c.nr_mmio == ACPI_MAX_MMIO_DEVICES)
+			return err_set(e,
+				       "too many virtio-mmio devices for ACPI");
+		mmio[c.nr_mmio++] = (struct acpi_mmio_device){
+			.base = vm->base,
+			.size = VIRTIO_MMIO_SIZE,
+			.gsi = vm->gsi,
+		};
+	}
+	if (acpi_tables_build(&c, LAYOUT_ACPI_START, &blob, e) < 0)
+		return -1;
+	if (blob.len > LAYOUT_ACPI_END - LAYOUT_ACPI_START)
+		ret = err_set(e, "ACPI tables too large (%zu bytes)", blob.len);
+	else
+		ret = acpi_tables_write(&m->mem, &blob, e);
+	acpi_blob_free(&blob);
+	t->acpi_rsdp = LAYOUT_ACPI_START;
+	return ret;
+}
+
 int kernel_boot_setup(struct machine *m, struct err *e)
 {
 	struct boot_e820_entry e820[16];
@@ -132,9 +185,20 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (load_initrd(m, &ki, &t, e) < 0)
 		return -1;
 
-	n = e820_build(m->ram.low, m->ram.high, e820, 16);
+	if (!m->cfg->acpi && virtio_devices_cmdline(m, e) < 0)
+		return -1;
+	n = e820_build(m->ram.low, m->ram.high, e820, 15);
 	if (n < 0)
 		return err_set(e, "cannot build the E820 map");
+	/* The ECAM window, reserved as Linux requires before it uses MCFG. */
+	if (m->cfg->acpi)
+		e820[n++] = (struct boot_e820_entry){
+			.addr = m->ecam_base,
+			.size = PCI_ECAM_BUS_SIZE,
+			.type = 2,
+		};
+	if (m->cfg->acpi && acpi_setup(m, &t, e) < 0)
+		return -1;
 	t.nr_e820 = (unsigned int)n;
 	t.cmdline_gpa = LAYOUT_CMDLINE;
 	t.cmdline_len = (uint32_t)strlen(m->cmdline);

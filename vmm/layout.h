@@ -35,5 +35,23 @@
 /* Where the PCI/virtio-mmio allocator hands out 32-bit MMIO windows. */
 #define LAYOUT_MMIO32_START 0xc0000000ULL
 #define LAYOUT_MMIO32_END 0xfec00000ULL
+/* Carved from it in this order by bus/mmio/mmio_space.c (vmm/virtio_devices.c).
+ */
+#define LAYOUT_PCI_MEM_SIZE 0x20000000ULL /* PCI BAR window, 512 MiB */
+#define LAYOUT_PCI_ECAM_SIZE 0x100000ULL /* ECAM for bus 0 */
+/* IOAPIC pins for virtio-mmio devices (edge-triggered, one per device). */
+#define LAYOUT_MMIO_GSI_FIRST 16
+#define LAYOUT_MMIO_GSI_END 24
+
+/* ACPI tables in the BIOS area the kernel scans for the RSDP (reserved in
+ * e820). */
+#define LAYOUT_ACPI_START 0xe0000ULL
+#define LAYOUT_ACPI_END 0x100000ULL
+/* ACPI sleep control/status registers and PM1a blocks (I/O ports). */
+#define LAYOUT_ACPI_SLEEP_CONTROL_PORT 0x600
+#define LAYOUT_ACPI_SLEEP_STATUS_PORT 0x601
+#define LAYOUT_ACPI_PM1_EVT_PORT 0x604
+#define LAYOUT_ACPI_PM1_CNT_PORT 0x608
+#define LAYOUT_ACPI_SCI_IRQ 9
 
 #endif

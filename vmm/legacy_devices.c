@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "vmm/machine.h"
+#include "vmm/acpi/tables.h"
+#include "vmm/layout.h"
 
 #include <string.h>
 
@@ -11,6 +13,12 @@ static void machine_reset_requested(void *opaque)
 {
 	machine_request_stop(opaque, VIREO_EXIT_GUEST_DONE,
 			     "guest requested a reset");
+}
+
+static void machine_poweroff_requested(void *opaque)
+{
+	machine_request_stop(opaque, VIREO_EXIT_GUEST_DONE,
+			     "guest powered off (ACPI S5)");
 }
 
 static void uart_tx_to_console(void *opaque, uint8_t byte)
@@ -75,6 +83,16 @@ int legacy_devices_create(struct machine *m, struct err *e)
 			 e) < 0 ||
 	    bus_register(&m->pio, POST_PORT, 1, &sink_bus_ops, NULL,
 			 "POST port", e) < 0)
+		return -1;
+	m->sleep = (struct acpi_sleep){
+		.poweroff = machine_poweroff_requested,
+		.opaque = m,
+		.s5_type = ACPI_S5_SLEEP_TYPE,
+	};
+	if (m->cfg->acpi &&
+	    bus_register(&m->pio, LAYOUT_ACPI_SLEEP_CONTROL_PORT,
+			 ACPI_SLEEP_NR_PORTS, &acpi_sleep_bus_ops, &m->sleep,
+			 "ACPI sleep control", e) < 0)
 		return -1;
 	return stdio_console_init(&m->console, &m->loop, console_input,
 				  console_quit, m, e);

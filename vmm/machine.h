@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "bus/bus.h"
+#include "bus/mmio/mmio_space.h"
+#include "bus/mmio/virtio_mmio.h"
 #include "bus/pci/pci.h"
 #include "bus/pci/virtio_pci.h"
 #include "devices/virtio/blk.h"
@@ -21,6 +23,7 @@
 #include "devices/virtio/net_tap.h"
 #include "devices/virtio/rng.h"
 #include "kvm/irq_router.h"
+#include "devices/legacy/acpi_sleep.h"
 #include "devices/legacy/reset.h"
 #include "devices/legacy/uart_8250.h"
 #include "kvm/guest_mem.h"
@@ -51,6 +54,7 @@ struct virtio_slot {
 	void *dev;
 	void (*free_dev)(void *dev); /* destroys and frees dev */
 	struct virtio_pci *pci; /* when on PCI */
+	struct virtio_mmio *mmio; /* when on virtio-mmio */
 };
 
 struct guest_ram {
@@ -74,6 +78,9 @@ struct machine {
 	struct irq_router router;
 	struct pci_bus pci;
 	bool pci_ready;
+	/* Guest-physical ranges and GSIs handed to devices (bus/mmio). */
+	struct mmio_space space;
+	uint64_t pci_mem_base, pci_mem_size, ecam_base;
 
 	/* virtio devices, each with its transport, in creation order */
 	struct virtio_slot vdevs[VM_MAX_VIRTIO_DEVICES];
@@ -83,6 +90,7 @@ struct machine {
 	struct uart_8250 uart;
 	struct i8042 kbc;
 	struct reset_control rcr;
+	struct acpi_sleep sleep;
 	struct stdio_console console;
 
 	struct event_loop loop;
@@ -120,6 +128,8 @@ int virtio_devices_create(struct machine *m, struct err *e);
 int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
 			void *dev, void (*free_dev)(void *dev),
 			enum vm_transport transport, struct err *e);
+/* Appends virtio_mmio.device= for each MMIO device (no-ACPI boots). */
+int virtio_devices_cmdline(struct machine *m, struct err *e);
 void virtio_devices_destroy(struct machine *m);
 int vcpus_create(struct machine *m, struct err *e);
 int vcpus_start(struct machine *m, struct err *e);

@@ -9,6 +9,9 @@
 #include "vmm/machine.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "vmm/host_quirks.h"
 
 static void vcon_write(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -38,6 +41,23 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 					 transport ==
 						 VM_TRANSPORT_PCI_TRANSITIONAL,
 					 e);
+	case VM_TRANSPORT_MMIO:
+	case VM_TRANSPORT_MMIO_LEGACY: {
+		uint64_t base;
+		uint32_t gsi;
+
+		if (mmio_space_alloc(&m->space, VIRTIO_MMIO_SIZE,
+				     VIRTIO_MMIO_SIZE, s->ops->name, &base,
+				     e) < 0 ||
+		    mmio_space_alloc_gsi(&m->space, s->ops->name, &gsi, e) < 0)
+			return -1;
+		s->mmio = calloc(1, sizeof(*s->mmio));
+		if (!s->mmio)
+			return err_set(e, "out of memory");
+		return virtio_mmio_create(s->mmio, &m->mmio, &m->vm, base, gsi,
+					  transport == VM_TRANSPORT_MMIO_LEGACY,
+					  s->ops, s->dev, e);
+	}
 	}
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
@@ -87,7 +107,7 @@ static int create_console(struct machine *m, struct err *e)
 	}
 	m->vcon = vcon;
 	return virtio_devices_plug(m, &virtio_console_ops, vcon, free_console,
-				   m->cfg->transport, e);
+				   vm_config_transport(m->cfg, "console"), e);
 }
 
 static int create_rng(struct machine *m, struct err *e)
@@ -101,7 +121,7 @@ static int create_rng(struct machine *m, struct err *e)
 		return -1;
 	}
 	return virtio_devices_plug(m, &virtio_rng_ops, rng, free_rng,
-				   m->cfg->transport, e);
+				   vm_config_transport(m->cfg, "rng"), e);
 }
 
 static void free_blk(void *dev)
@@ -131,7 +151,8 @@ static int create_disk(struct machine *m, const struct vm_disk_config *dc,
 		free_blk(b);
 		return -1;
 	}
-	return virtio_devices_plug(m, &b->ops, b, free_blk, m->cfg->transport,
+	return virtio_devices_plug(m, &b->ops, b, free_blk,
+				   vm_config_transport(m->cfg, "blk"),
 				   e);
 }
 
@@ -169,17 +190,28 @@ static int create_net(struct machine *m, const struct vm_net_config *nc,
 		return -1;
 	}
 	return virtio_devices_plug(m, &virtio_net_ops, nd, free_net,
-				   m->cfg->transport, e);
+				   vm_config_transport(m->cfg, "net"), e);
 }
 
 int virtio_devices_create(struct machine *m, struct err *e)
 {
 	unsigned int i;
 
-	if (pci_bus_init(&m->pci, &m->pio, &m->mmio, LAYOUT_MMIO32_START,
-			 LAYOUT_MMIO32_END, e) < 0)
+	/* One allocator for the hole: PCI window, ECAM, then virtio-mmio. */
+	mmio_space_init(&m->space, LAYOUT_MMIO32_START, LAYOUT_MMIO32_END,
+			LAYOUT_MMIO_GSI_FIRST, LAYOUT_MMIO_GSI_END);
+	m->pci_mem_size = LAYOUT_PCI_MEM_SIZE;
+	if (mmio_space_alloc(&m->space, m->pci_mem_size, m->pci_mem_size,
+			     "PCI BAR window", &m->pci_mem_base, e) < 0 ||
+	    mmio_space_alloc(&m->space, PCI_ECAM_BUS_SIZE, PCI_ECAM_BUS_SIZE,
+			     "PCI ECAM", &m->ecam_base, e) < 0)
+		return -1;
+	if (pci_bus_init(&m->pci, &m->pio, &m->mmio, m->pci_mem_base,
+			 m->pci_mem_base + m->pci_mem_size, e) < 0)
 		return -1;
 	m->pci_ready = true;
+	if (m->cfg->acpi && pci_bus_enable_ecam(&m->pci, m->ecam_base, e) < 0)
+		return -1;
 	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
 	    create_console(m, e) < 0)
 		return -1;
@@ -194,6 +226,27 @@ int virtio_devices_create(struct machine *m, struct err *e)
 	return 0;
 }
 
+/* Without ACPI the guest learns of virtio-mmio devices from its command line.
+ */
+int virtio_devices_cmdline(struct machine *m, struct err *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vdevs; i++) {
+		char param[96], old[sizeof(m->cmdline)];
+
+		if (!m->vdevs[i].mmio)
+			continue;
+		memcpy(old, m->cmdline, sizeof(old));
+		if (virtio_mmio_cmdline_param(m->vdevs[i].mmio, param,
+					      sizeof(param)) < 0 ||
+		    cmdline_append(m->cmdline, sizeof(m->cmdline), old, param) <
+			0)
+			return err_set(e, "kernel command line too long");
+	}
+	return 0;
+}
+
 void virtio_devices_destroy(struct machine *m)
 {
 	unsigned int i;
@@ -205,6 +258,10 @@ void virtio_devices_destroy(struct machine *m)
 		if (s->pci) {
 			virtio_pci_destroy(s->pci);
 			free(s->pci);
+		}
+		if (s->mmio) {
+			virtio_mmio_destroy(s->mmio);
+			free(s->mmio);
 		}
 		s->free_dev(s->dev);
 		*s = (struct virtio_slot){ 0 };

@@ -347,6 +347,64 @@ static const struct bus_ops pci_config_data_ops = {
 	.write = pci_config_data_write,
 };
 
+/* ECAM offset: bus 27:20 (only 0 here), device 19:15, function 14:12. */
+static struct pci_function *ecam_target(struct pci_bus *pb, uint64_t offset)
+{
+	if ((offset >> 12) & 7)
+		return NULL;
+	return pb->slots[(offset >> 15) & 0x1f];
+}
+
+static void pci_ecam_read(void *opaque, uint64_t offset, void *data,
+			  unsigned int len)
+{
+	struct pci_bus *pb = opaque;
+	struct pci_function *fn;
+	uint32_t v = 0xffffffffu, reg = offset & 0xfff;
+
+	if (len > 4)
+		len = 4;
+	pthread_mutex_lock(&pb->lock);
+	fn = ecam_target(pb, offset);
+	/* Extended space (no PCIe capabilities here) reads as zero. */
+	if (fn)
+		v = reg >= PCI_CFG_SIZE ? 0 : pci_cfg_read(fn, reg, len);
+	pthread_mutex_unlock(&pb->lock);
+	memset(data, 0xff, len);
+	memcpy(data, &v, len);
+}
+
+static void pci_ecam_write(void *opaque, uint64_t offset, const void *data,
+			   unsigned int len)
+{
+	struct pci_bus *pb = opaque;
+	struct pci_function *fn;
+	uint32_t v = 0, reg = offset & 0xfff;
+
+	if (len > 4)
+		return;
+	memcpy(&v, data, len);
+	pthread_mutex_lock(&pb->lock);
+	fn = ecam_target(pb, offset);
+	if (fn && reg < PCI_CFG_SIZE)
+		pci_cfg_write(fn, reg, v, len);
+	pthread_mutex_unlock(&pb->lock);
+}
+
+static const struct bus_ops pci_ecam_ops = {
+	.read = pci_ecam_read,
+	.write = pci_ecam_write,
+};
+
+int pci_bus_enable_ecam(struct pci_bus *pb, uint64_t base, struct err *e)
+{
+	if (bus_register(pb->mmio, base, PCI_ECAM_BUS_SIZE, &pci_ecam_ops, pb,
+			 "PCI ECAM", e) < 0)
+		return -1;
+	pb->ecam_base = base;
+	return 0;
+}
+
 int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,
 		 uint64_t mmio_start, uint64_t mmio_end, struct err *e)
 {

@@ -94,11 +94,18 @@ struct pci_bus {
 	struct pci_function host_bridge;
 	uint32_t config_address;
 	uint64_t mmio_next, mmio_end, io_next, io_end;
+	uint64_t ecam_base; /* 0: no ECAM window */
 };
 
 int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,
 		 uint64_t mmio_start, uint64_t mmio_end, struct err *e);
 void pci_bus_destroy(struct pci_bus *pb);
+/*
+ * PCIe enhanced configuration access (ECAM, the MCFG window) for bus 0 at
+ * base: PCI_ECAM_BUS_SIZE bytes, 4 KiB per function, beside 0xCF8/0xCFC.
+ */
+#define PCI_ECAM_BUS_SIZE 0x100000
+int pci_bus_enable_ecam(struct pci_bus *pb, uint64_t base, struct err *e);
 
 /* Header type 0 with the given IDs; all registers read-only until set. */
 void pci_function_init(struct pci_function *fn, const char *name,

@@ -85,13 +85,6 @@ static uint32_t device_class(uint16_t type)
 	}
 }
 
-static struct virtio_queue_config *selected_queue(struct virtio_transport *t)
-{
-	if (t->queue_select >= t->ops->nr_queues)
-		return NULL;
-	return &t->queues[t->queue_select];
-}
-
 /* ---- ioeventfds for queue notifications ---------------------------------- */
 
 static void notify_unregister(struct virtio_pci *vp)
@@ -167,7 +160,7 @@ static void virtio_pci_kick(struct virtio_pci *vp, uint32_t queue)
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 {
 	struct virtio_transport *t = &vp->t;
-	struct virtio_queue_config *qc = selected_queue(t);
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
 	switch (off) {
 	case CC_DFSELECT:
@@ -222,16 +215,6 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 	return 0;
 }
 
-static void set_lo(uint64_t *v, uint32_t lo)
-{
-	*v = (*v & ~0xffffffffull) | lo;
-}
-
-static void set_hi(uint64_t *v, uint32_t hi)
-{
-	*v = (*v & 0xffffffffull) | ((uint64_t)hi << 32);
-}
-
 static uint16_t valid_vector(struct virtio_pci *vp, uint32_t v)
 {
 	/* An out-of-range vector reads back as NO_VECTOR: the driver checks. */
@@ -241,7 +224,7 @@ static uint16_t valid_vector(struct virtio_pci *vp, uint32_t v)
 static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 {
 	struct virtio_transport *t = &vp->t;
-	struct virtio_queue_config *qc = selected_queue(t);
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 	/* Queue and feature setup is frozen once the driver says DRIVER_OK. */
 	bool live = t->status & VIRTIO_STATUS_DRIVER_OK;
 
@@ -256,9 +239,9 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 		if (t->driver_feature_select < 2 &&
 		    !(t->status & VIRTIO_STATUS_FEATURES_OK)) {
 			if (t->driver_feature_select == 0)
-				set_lo(&t->driver_features, v);
+				virtio_set_lo32(&t->driver_features, v);
 			else
-				set_hi(&t->driver_features, v);
+				virtio_set_hi32(&t->driver_features, v);
 		}
 		return;
 	case CC_MSIX:
@@ -290,22 +273,22 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 		qc->enabled = v == 1;
 		break;
 	case CC_Q_DESCLO:
-		set_lo(&qc->desc_gpa, v);
+		virtio_set_lo32(&qc->desc_gpa, v);
 		break;
 	case CC_Q_DESCHI:
-		set_hi(&qc->desc_gpa, v);
+		virtio_set_hi32(&qc->desc_gpa, v);
 		break;
 	case CC_Q_AVAILLO:
-		set_lo(&qc->driver_gpa, v);
+		virtio_set_lo32(&qc->driver_gpa, v);
 		break;
 	case CC_Q_AVAILHI:
-		set_hi(&qc->driver_gpa, v);
+		virtio_set_hi32(&qc->driver_gpa, v);
 		break;
 	case CC_Q_USEDLO:
-		set_lo(&qc->device_gpa, v);
+		virtio_set_lo32(&qc->device_gpa, v);
 		break;
 	case CC_Q_USEDHI:
-		set_hi(&qc->device_gpa, v);
+		virtio_set_hi32(&qc->device_gpa, v);
 		break;
 	}
 }
@@ -320,19 +303,6 @@ static unsigned int common_field_width(uint32_t off)
 	if (off >= CC_MSIX && off < CC_Q_DESCLO)
 		return 2;
 	return 4;
-}
-
-static void device_cfg_access(struct virtio_pci *vp, uint32_t off, void *data,
-			      unsigned int len, bool write)
-{
-	struct virtio_transport *t = &vp->t;
-
-	if (off + len > t->ops->config_size(t->dev))
-		return;
-	if (write && t->ops->config_write)
-		t->ops->config_write(t->dev, off, data, len);
-	else if (!write)
-		t->ops->config_read(t->dev, off, data, len);
 }
 
 static void modern_read(void *opaque, uint64_t offset, void *data,
@@ -351,7 +321,7 @@ static void modern_read(void *opaque, uint64_t offset, void *data,
 	} else if (off == ISR_OFFSET) {
 		*(uint8_t *)data = virtio_transport_read_isr(&vp->t);
 	} else if (off >= DEVICE_OFFSET && off < NOTIFY_OFFSET) {
-		device_cfg_access(vp, off - DEVICE_OFFSET, data, len, false);
+		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET, data, len, false);
 	}
 	pthread_mutex_unlock(&vp->t.lock);
 }
@@ -368,7 +338,7 @@ static void modern_write(void *opaque, uint64_t offset, const void *data,
 		if (common_field_width(off) == len)
 			common_write(vp, off, v);
 	} else if (off >= DEVICE_OFFSET && off < NOTIFY_OFFSET) {
-		device_cfg_access(vp, off - DEVICE_OFFSET, (void *)data, len,
+		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET, (void *)data, len,
 				  true);
 	} else if (off >= NOTIFY_OFFSET) {
 		/*
@@ -421,10 +391,10 @@ static void legacy_read(void *opaque, uint64_t offset, void *data,
 
 	memset(data, 0, len);
 	pthread_mutex_lock(&t->lock);
-	qc = selected_queue(t);
+	qc = virtio_transport_selected_queue(t);
 	cfg = legacy_config_offset(vp);
 	if (off >= cfg) {
-		device_cfg_access(vp, off - cfg, data, len, false);
+		virtio_transport_config_access(&vp->t, off - cfg, data, len, false);
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
@@ -471,10 +441,10 @@ static void legacy_write(void *opaque, uint64_t offset, const void *data,
 
 	memcpy(&v, data, len < 4 ? len : 4);
 	pthread_mutex_lock(&t->lock);
-	qc = selected_queue(t);
+	qc = virtio_transport_selected_queue(t);
 	cfg = legacy_config_offset(vp);
 	if (off >= cfg) {
-		device_cfg_access(vp, off - cfg, (void *)data, len, true);
+		virtio_transport_config_access(&vp->t, off - cfg, (void *)data, len, true);
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}

@@ -138,11 +138,51 @@ Test(cli_args, console_and_transport_values)
 	    CLT_PARSE("run", "--kernel", "k", "--console", "Serial"),
 	    "expected serial or virtio");
 	clt_assert_error(
-	    CLT_PARSE("run", "--kernel", "k", "--transport", "mmio"),
-	    "--transport 'mmio'");
+	    CLT_PARSE("run", "--kernel", "k", "--transport", "virtio"),
+	    "--transport 'virtio'");
 	clt_assert_error(
 	    CLT_PARSE("run", "--kernel", "k", "--transport=pci-legacy"),
-	    "expected pci or pci-transitional");
+	    "expected pci, pci-transitional, mmio or mmio-legacy");
+}
+
+Test(cli_args, mmio_transports_and_acpi)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--transport", "mmio"));
+	cr_assert_eq(clt.cfg.transport, VM_TRANSPORT_MMIO);
+	cr_assert(clt.cfg.acpi);
+	cr_assert_eq(clt.cfg.nr_transport_overrides, 0);
+	cr_assert_eq(vm_config_transport(&clt.cfg, "rng"), VM_TRANSPORT_MMIO);
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--transport",
+				"mmio-legacy", "--no-acpi"));
+	cr_assert_eq(clt.cfg.transport, VM_TRANSPORT_MMIO_LEGACY);
+	cr_assert_not(clt.cfg.acpi);
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--no-acpi=1"),
+			 "takes no value");
+}
+
+Test(cli_args, per_device_transport_override)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--virtio-transport",
+				"rng=mmio", "--virtio-transport=console=pci",
+				"--virtio-transport", "rng=mmio-legacy"));
+	cr_assert_eq(clt.cfg.nr_transport_overrides, 3);
+	cr_assert_eq(vm_config_transport(&clt.cfg, "rng"),
+		     VM_TRANSPORT_MMIO_LEGACY, "the last one wins");
+	cr_assert_eq(vm_config_transport(&clt.cfg, "console"),
+		     VM_TRANSPORT_PCI);
+	cr_assert_eq(vm_config_transport(&clt.cfg, "blk"), VM_TRANSPORT_PCI);
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--virtio-transport", "gpu=mmio"),
+	    "DEV console, rng, blk or net");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--virtio-transport", "rng"),
+	    "--virtio-transport 'rng'");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--virtio-transport", "rng=isa"),
+	    "expected pci, pci-transitional, mmio or mmio-legacy");
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--virtio-transport",
+				   "rngx=mmio"),
+			 "DEV console");
 }
 
 Test(cli_args, flags_reject_values)
@@ -225,7 +265,7 @@ Test(cli_args, help_lists_every_option)
 		"--cpus",   "--memory",	   "--console",
 		"--rng",    "--transport", "--no-host-quirks",
 		"--pvh",    "--stats",	   "--verbose",
-		"--kvm",
+		"--kvm",    "--no-acpi",   "--virtio-transport",
 	};
 	char *text = NULL;
 	size_t len = 0, i;

@@ -697,3 +697,42 @@ Test(pci_fn, config_access_beyond_256_bytes)
 	pci_cfg_write(&pct.fn, 0xfffffffeu, 0xffffffffu, 4);
 	cr_assert_eq(memcmp(snapshot, pct.fn.cfg, sizeof(snapshot)), 0);
 }
+
+/* --- ECAM (the MCFG window) ---------------------------------------------- */
+
+#define PCT_ECAM 0xd0000000ULL
+
+static uint32_t pct_ecam_read(unsigned int slot, unsigned int func,
+			      uint32_t reg, unsigned int len)
+{
+	uint32_t v = 0;
+
+	cr_assert(bus_read(
+	    &pct.mmio, PCT_ECAM + ((uint64_t)slot << 15) + (func << 12) + reg,
+	    &v, len));
+	return v;
+}
+
+Test(pci_fn, ecam_reads_and_writes_the_same_config_space)
+{
+	struct err e;
+	uint32_t v = PCI_COMMAND_MEMORY;
+
+	cr_assert_eq(pci_bus_enable_ecam(&pct.pb, PCT_ECAM, &e), 0, "%s",
+		     e.msg);
+	cr_assert_eq(pct.pb.ecam_base, PCT_ECAM);
+	cr_assert_eq(pct_ecam_read(0, 0, PCI_VENDOR_ID, 4), 0x00081b36);
+	cr_assert_eq(pct_ecam_read(0, 0, PCI_DEVICE_ID, 2), 0x0008);
+	cr_assert_eq(pct_ecam_read(PCT_SLOT, 0, PCI_VENDOR_ID, 4),
+		     pct_read(PCT_SLOT, PCI_VENDOR_ID, 4));
+	/* Absent slots and functions read all ones; extended space zero. */
+	cr_assert_eq(pct_ecam_read(7, 0, PCI_VENDOR_ID, 4), 0xffffffffu);
+	cr_assert_eq(pct_ecam_read(0, 1, PCI_VENDOR_ID, 2), 0xffff);
+	cr_assert_eq(pct_ecam_read(0, 0, 0x100, 4), 0);
+	/* A write through ECAM is seen through 0xCF8/0xCFC. */
+	cr_assert(bus_write(&pct.mmio,
+			    PCT_ECAM + ((uint64_t)PCT_SLOT << 15) + PCI_COMMAND,
+			    &v, 2));
+	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2) & 0x7,
+		     PCI_COMMAND_MEMORY);
+}

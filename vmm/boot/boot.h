@@ -109,6 +109,7 @@ struct boot_tables {
 	uint64_t initrd_gpa, initrd_size; /* size 0: no initrd */
 	const struct boot_e820_entry *e820;
 	unsigned int nr_e820;
+	uint64_t acpi_rsdp; /* 0: no ACPI (or let the kernel scan) */
 };
 
 /* struct boot_params at LAYOUT_ZERO_PAGE, for the 64-bit entry. */

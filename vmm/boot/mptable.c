@@ -16,6 +16,11 @@
 /* APIC ID 0xff is the broadcast ID, so 255 vCPUs (IDs 0-254) at most. */
 #define MP_MAX_CPUS 255
 #define MP_ISA_IRQS 16
+/*
+ * Pins 16-23 carry virtio-mmio devices (edge, active high, like ISA);
+ * listing them is what makes Linux allocate their IRQs in MP-table mode.
+ */
+#define MP_IO_INTS LAYOUT_MMIO_GSI_END
 
 #define MP_ENTRY_PROCESSOR 0
 #define MP_ENTRY_BUS 1
@@ -107,12 +112,12 @@ _Static_assert(sizeof(struct mp_bus) == 8, "MP spec 4.3.2");
 _Static_assert(sizeof(struct mp_ioapic) == 8, "MP spec 4.3.3");
 _Static_assert(sizeof(struct mp_interrupt) == 8, "MP spec 4.3.4");
 
-#define MP_FIXED_ENTRIES (2 + 1 + MP_ISA_IRQS + 2)
+#define MP_FIXED_ENTRIES (2 + 1 + MP_IO_INTS + 2)
 #define MP_SIZE(cpus) (sizeof(struct mp_floating_pointer) + \
 		       sizeof(struct mp_config_table) + \
 		       (cpus) * sizeof(struct mp_processor) + \
 		       2 * sizeof(struct mp_bus) + sizeof(struct mp_ioapic) + \
-		       (MP_ISA_IRQS + 2) * sizeof(struct mp_interrupt))
+		       (MP_IO_INTS + 2) * sizeof(struct mp_interrupt))
 
 _Static_assert(MP_SIZE(MP_MAX_CPUS) <= LAYOUT_HIGH_MEMORY - LAYOUT_MPTABLE,
 	       "the MP table for the maximum vCPU count must fit below 1 MiB");
@@ -184,7 +189,7 @@ static size_t mp_put_entries(uint8_t *buf, size_t off, unsigned int nr_cpus,
 	mp_put(buf, &off, &pci, sizeof(pci));
 	mp_put(buf, &off, &isa, sizeof(isa));
 	mp_put(buf, &off, &ioapic, sizeof(ioapic));
-	for (i = 0; i < MP_ISA_IRQS; i++)
+	for (i = 0; i < MP_IO_INTS; i++)
 		mp_put_int(buf, &off, MP_ENTRY_IO_INT, MP_INT_INT, MP_BUS_ISA,
 			   (uint8_t)i, ioapic_id, (uint8_t)i);
 	/* Virtual-wire mode: the PIC on LINT0 until the IOAPIC takes over. */

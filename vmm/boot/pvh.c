@@ -86,6 +86,7 @@ int pvh_start_info_write(const struct guest_mem *m,
 	si.cmdline_paddr = t->cmdline_gpa;
 	si.memmap_paddr = memmap;
 	si.memmap_entries = t->nr_e820;
+	si.rsdp_paddr = t->acpi_rsdp;
 	if (guest_mem_write(m, LAYOUT_PVH_START_INFO, &si, sizeof(si)))
 		return err_set(e, "PVH start info does not fit in guest RAM");
 
