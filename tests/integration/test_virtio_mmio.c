@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * virtio over MMIO with the real guest: virtio-console (hvc0) and
- * virtio-rng found through ACPI (LNRO0005 devices in the DSDT) and, with
+ * virtio over MMIO with the real guest: virtio-console (hvc0),
+ * virtio-rng and virtio-blk (the read-only tools disk) found through ACPI (LNRO0005 devices in the DSDT) and, with
  * --no-acpi, through virtio_mmio.device= on the kernel command line; both
  * for version 2 and legacy version 1. Also: an SMP guest finds its CPUs
  * through the MADT, and a guest `poweroff` ends vireo with status 0
@@ -17,7 +17,6 @@
 #include "harness.h"
 
 #define MMIO_TIMEOUT 300
-#define SMP_ATTEMPTS 3
 
 struct mmio_run {
 	const char *transport; /* --transport */
@@ -58,6 +57,8 @@ static void run_mmio_guest(const struct mmio_run *m, bool until_end,
 	argv[n++] = "--cpus";
 	argv[n++] = m->cpus;
 	argv[n++] = "--rng";
+	argv[n++] = "--disk";
+	argv[n++] = GUEST_OUT "/tools.ext4,ro";
 	argv[n++] = "--console";
 	argv[n++] = "virtio";
 	argv[n++] = "--transport";
@@ -111,22 +112,27 @@ static bool has_virtio_driver(const struct vm_result *r, const char *driver)
 	return strstr(r->output, needle) != NULL;
 }
 
-/* Console and rng both bound over MMIO, rng bytes read, self-check clean. */
-static void expect_console_and_rng(const struct vm_result *r,
+/*
+ * Console, rng and blk all bound over MMIO, rng bytes and disk blocks
+ * read, self-check clean.
+ */
+static void expect_console_rng_blk(const struct vm_result *r,
 				   const char *names_prefix)
 {
 	char buf[256];
 
 	cr_assert(self_check_completed(r), "self-check failed:\n%s",
 		  output_tail(r));
-	expect_value(r, "mmio", "devices", "2");
-	expect_value(r, "mmio", "ids", "0x0003,0x0004");
+	expect_value(r, "mmio", "devices", "3");
+	expect_value(r, "mmio", "ids", "0x0003,0x0004,0x0002");
 	cr_assert(check_value(r, "mmio", "names", buf, sizeof(buf)));
 	cr_assert(!strncmp(buf, names_prefix, strlen(names_prefix)),
 		  "platform devices %s, expected %s*", buf, names_prefix);
 	cr_assert(has_virtio_driver(r, "virtio_console"), "%s", output_tail(r));
 	cr_assert(has_virtio_driver(r, "virtio_rng"), "%s", output_tail(r));
 	expect_value(r, "rng", "result", "pass");
+	cr_assert(has_virtio_driver(r, "virtio_blk"), "%s", output_tail(r));
+	expect_value(r, "blk", "result", "pass");
 	/* The guest's console is hvc0: the check lines came over virtio-mmio.
 	 */
 }
@@ -134,44 +140,44 @@ static void expect_console_and_rng(const struct vm_result *r,
 Test(virtio_mmio, acpi_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 {
 	const struct mmio_run m = { "mmio", NULL, true, "1",
-				    "mmio,virtio,rng" };
+				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
 	run_mmio_guest(&m, true, &r);
-	expect_console_and_rng(&r, "LNRO0005:");
+	expect_console_rng_blk(&r, "LNRO0005:");
 	vm_result_free(&r);
 }
 
 Test(virtio_mmio, acpi_legacy_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 {
 	const struct mmio_run m = { "mmio-legacy", NULL, true, "1",
-				    "mmio,virtio,rng" };
+				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
 	run_mmio_guest(&m, true, &r);
-	expect_console_and_rng(&r, "LNRO0005:");
+	expect_console_rng_blk(&r, "LNRO0005:");
 	vm_result_free(&r);
 }
 
 Test(virtio_mmio, cmdline_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 {
 	const struct mmio_run m = { "mmio", NULL, false, "1",
-				    "mmio,virtio,rng" };
+				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
 	run_mmio_guest(&m, true, &r);
-	expect_console_and_rng(&r, "virtio-mmio.");
+	expect_console_rng_blk(&r, "virtio-mmio.");
 	vm_result_free(&r);
 }
 
 Test(virtio_mmio, cmdline_legacy_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 {
 	const struct mmio_run m = { "mmio-legacy", NULL, false, "1",
-				    "mmio,virtio,rng" };
+				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
 	run_mmio_guest(&m, true, &r);
-	expect_console_and_rng(&r, "virtio-mmio.");
+	expect_console_rng_blk(&r, "virtio-mmio.");
 	vm_result_free(&r);
 }
 
@@ -202,7 +208,7 @@ Test(virtio_mmio, acpi_smp_and_poweroff,
 
 	run_mmio_guest(&m, true, &r);
 	expect_value(&r, "cpus", "online", "2");
-	expect_value(&r, "mmio", "devices", "2");
+	expect_value(&r, "mmio", "devices", "3");
 	expect_value(&r, "poweroff", "result", "pass");
 	cr_assert(strstr(r.output, "guest powered off (ACPI S5)"),
 		  "vireo did not see an ACPI power-off:\n%s", output_tail(&r));
