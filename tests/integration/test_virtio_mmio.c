@@ -33,10 +33,14 @@ static bool self_check_completed(const struct vm_result *r)
 	       strstr(r->output, " fail=0");
 }
 
-static void run_mmio_guest(const struct mmio_run *m, bool until_end,
-			   struct vm_result *r)
+static bool mmio_guest_done(const struct vm_result *r)
 {
-	int attempts = strcmp(m->cpus, "1") ? SMP_ATTEMPTS : 1, i;
+	return self_check_completed(r) || strstr(r->output, "guest powered off");
+}
+
+static void run_mmio_guest(const struct mmio_run *m, struct vm_result *r)
+{
+	unsigned int attempts = strcmp(m->cpus, "1") ? SMP_ATTEMPTS : 1;
 	const struct vm_action stuck = { .when = "VIREO-RESET-FAILED",
 					 .signal = SIGKILL };
 	const char *argv[24];
@@ -72,17 +76,8 @@ static void run_mmio_guest(const struct mmio_run *m, bool until_end,
 	argv[n++] = "--cmdline";
 	argv[n++] = guest_cmdline(extra);
 	argv[n] = NULL;
-	for (i = 1;; i++) {
-		vm_run_actions(argv, &stuck, 1, MMIO_TIMEOUT, r);
-		if (!until_end || self_check_completed(r) || i >= attempts ||
-		    strstr(r->output, "guest powered off"))
-			break;
-		cr_log_info("RETRY attempt %d of %d: SMP guest self-check did "
-			    "not complete (known PVM guest issue); retrying. "
-			    "Output tail:\n%s",
-			    i, attempts, output_tail(r));
-		vm_result_free(r);
-	}
+	vm_run_attempts(argv, &stuck, 1, MMIO_TIMEOUT, attempts, mmio_guest_done,
+			r);
 	cr_log_info("%s%s%s: userspace after %.1f s, exit after %.1f s",
 		    m->transport, m->acpi ? " acpi" : " no-acpi",
 		    m->override ? " with override" : "", r->t_userspace,
@@ -143,7 +138,7 @@ Test(virtio_mmio, acpi_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	expect_console_rng_blk(&r, "LNRO0005:");
 	vm_result_free(&r);
 }
@@ -154,7 +149,7 @@ Test(virtio_mmio, acpi_legacy_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	expect_console_rng_blk(&r, "LNRO0005:");
 	vm_result_free(&r);
 }
@@ -165,7 +160,7 @@ Test(virtio_mmio, cmdline_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	expect_console_rng_blk(&r, "virtio-mmio.");
 	vm_result_free(&r);
 }
@@ -176,7 +171,7 @@ Test(virtio_mmio, cmdline_legacy_console_and_rng, .timeout = MMIO_TIMEOUT + 30)
 				    "mmio,virtio,rng,blk" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	expect_console_rng_blk(&r, "virtio-mmio.");
 	vm_result_free(&r);
 }
@@ -189,7 +184,7 @@ Test(virtio_mmio, per_device_override_mixes_pci_and_mmio,
 				    "mmio,pci,virtio,rng" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	cr_assert(self_check_completed(&r), "%s", output_tail(&r));
 	expect_value(&r, "mmio", "devices", "1");
 	expect_value(&r, "mmio", "ids", "0x0004");
@@ -206,7 +201,7 @@ Test(virtio_mmio, acpi_smp_and_poweroff,
 				    "cpus,mmio,poweroff" };
 	struct vm_result r;
 
-	run_mmio_guest(&m, true, &r);
+	run_mmio_guest(&m, &r);
 	expect_value(&r, "cpus", "online", "2");
 	expect_value(&r, "mmio", "devices", "3");
 	expect_value(&r, "poweroff", "result", "pass");

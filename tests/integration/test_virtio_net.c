@@ -215,29 +215,6 @@ static void net_run(const char *extra, const struct vm_action *actions,
 		     output_tail(r));
 }
 
-/* Value of key= anywhere after "VIREO-CHECK net " on some line. */
-static const char *net_value(const struct vm_result *r, const char *key,
-			     char *buf, size_t size)
-{
-	const char *p = r->output;
-	char needle[64];
-
-	snprintf(needle, sizeof(needle), " %s=", key);
-	while ((p = strstr(p, "VIREO-CHECK net "))) {
-		const char *end = strchr(p, '\n'), *hit = strstr(p, needle);
-
-		if (hit && (!end || hit < end)) {
-			size_t n = strcspn(hit + strlen(needle), " \r\n");
-
-			snprintf(buf, size, "%.*s", (int)n,
-				 hit + strlen(needle));
-			return buf;
-		}
-		p += 16;
-	}
-	return NULL;
-}
-
 Test(virtio_net, ping_tcp_both_ways_mac_and_link, .timeout = NET_TIMEOUT + 60)
 {
 	struct vm_result r;
@@ -251,22 +228,22 @@ Test(virtio_net, ping_tcp_both_ways_mac_and_link, .timeout = NET_TIMEOUT + 60)
 	net_run("vireo.net.xfer=1", NULL, 0, &r);
 	cr_assert_not_null(strstr(r.output, "VIREO-CHECK net result=pass"),
 			   "net check failed:\n%s", output_tail(&r));
-	cr_assert_str_eq(net_value(&r, "mac", v, sizeof(v)), NET_MAC);
-	cr_assert_str_eq(net_value(&r, "carrier", v, sizeof(v)), "1");
-	cr_log_info("ping: %s", net_value(&r, "rtt_min_avg_max", v, sizeof(v)));
+	cr_assert_str_eq(check_value(&r, "net", "mac", v, sizeof(v)), NET_MAC);
+	cr_assert_str_eq(check_value(&r, "net", "carrier", v, sizeof(v)), "1");
+	cr_log_info("ping: %s", check_value(&r, "net", "rtt_min_avg_max", v, sizeof(v)));
 	pthread_join(nt.thread, NULL);
 	nt.thread_started = false;
 	cr_assert_eq(nt.error[0], 0, "%s", nt.error);
-	cr_assert_not_null(net_value(&r, "rx_sha256", v, sizeof(v)),
+	cr_assert_not_null(check_value(&r, "net", "rx_sha256", v, sizeof(v)),
 			   "no transfer result:\n%s", output_tail(&r));
 	cr_assert_str_eq(v, nt.sent_sha, "host->guest data differs");
 	cr_assert_eq(nt.back_len, nt.size, "guest->host: %zu of %zu bytes",
 		     nt.back_len, nt.size);
 	cr_assert_arr_eq(nt.back, nt.sent, nt.size, "guest->host data differs");
 	cr_log_info("%zu KiB host->guest in %s ms", nt.size >> 10,
-		    net_value(&r, "rx_ms", v, sizeof(v)));
+		    check_value(&r, "net", "rx_ms", v, sizeof(v)));
 	cr_log_info("%zu KiB guest->host in %s ms", nt.size >> 10,
-		    net_value(&r, "tx_ms", v, sizeof(v)));
+		    check_value(&r, "net", "tx_ms", v, sizeof(v)));
 	vm_result_free(&r);
 }
 
