@@ -95,37 +95,6 @@ struct virtio_blk_req {
 	struct iovec iov[BLK_SEG_MAX];
 };
 
-/*
- * Copies the byte range [off, off + len) of a chain side into dst as
- * iovecs. Returns the iovec count, or -1 if more than max are needed.
- */
-static int iov_slice(const struct iovec *src, unsigned int nsrc, uint64_t off,
-		     uint64_t len, struct iovec *dst, unsigned int max)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < nsrc && len; i++) {
-		size_t take;
-
-		if (off >= src[i].iov_len) {
-			off -= src[i].iov_len;
-			continue;
-		}
-		if (n == max)
-			return -1;
-		take = src[i].iov_len - off;
-		if (take > len)
-			take = len;
-		dst[n++] = (struct iovec){
-			.iov_base = (uint8_t *)src[i].iov_base + off,
-			.iov_len = take,
-		};
-		len -= take;
-		off = 0;
-	}
-	return (int)n;
-}
-
 static struct virtio_blk_req *blk_req_get(struct virtio_blk_queue *bq)
 {
 	struct virtio_blk_req *r = bq->free_list;
@@ -206,8 +175,6 @@ static uint8_t blk_start_rw(struct virtio_blk_req *r,
 {
 	struct virtio_blk *b = r->b;
 	bool in = h->type == VIRTIO_BLK_T_IN;
-	const struct iovec *side = in ? c->iov + c->nr_out : c->iov;
-	unsigned int nside = in ? c->nr_in : c->nr_out;
 	uint64_t off = in ? 0 : sizeof(*h);
 	uint64_t len = in ? c->in_len - 1 : c->out_len - sizeof(*h);
 	int n;
@@ -219,7 +186,7 @@ static uint8_t blk_start_rw(struct virtio_blk_req *r,
 		return VIRTIO_BLK_S_IOERR;
 	if (len == 0 || !blk_range_ok(b, h->sector, len))
 		return VIRTIO_BLK_S_IOERR;
-	n = iov_slice(side, nside, off, len, r->iov, BLK_SEG_MAX);
+	n = virtq_chain_slice(c, in, off, len, r->iov, BLK_SEG_MAX);
 	if (n < 0)
 		return VIRTIO_BLK_S_IOERR;
 	r->niov = (unsigned int)n;

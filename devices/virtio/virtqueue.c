@@ -443,6 +443,31 @@ size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
 	return done;
 }
 
+int virtq_chain_slice(const struct virtq_chain *c, bool writable,
+		      uint64_t offset, uint64_t len, struct iovec *dst,
+		      unsigned int max)
+{
+	const struct iovec *side = writable ? c->iov + c->nr_out : c->iov;
+	unsigned int nr = writable ? c->nr_in : c->nr_out, i, n = 0;
+	size_t skip;
+
+	for (i = iov_seek(side, nr, offset, &skip); i < nr && len;
+	     i++, skip = 0) {
+		size_t take = side[i].iov_len - skip;
+
+		if (n == max)
+			return -1;
+		if (take > len)
+			take = len;
+		dst[n++] = (struct iovec){
+			.iov_base = (uint8_t *)side[i].iov_base + skip,
+			.iov_len = take,
+		};
+		len -= take;
+	}
+	return (int)n;
+}
+
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len)
 {

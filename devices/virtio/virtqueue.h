@@ -121,5 +121,13 @@ size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
 			void *dst, size_t len);
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len);
+/*
+ * Describes bytes [offset, offset + len) of the readable (or writable)
+ * side as iovecs into guest RAM, for I/O straight to or from the guest.
+ * Returns the iovec count, or -1 when more than max would be needed.
+ */
+int virtq_chain_slice(const struct virtq_chain *c, bool writable,
+		      uint64_t offset, uint64_t len, struct iovec *dst,
+		      unsigned int max);
 
 #endif
