@@ -203,6 +203,13 @@ const char *check_value(const struct vm_result *r, const char *name,
 	return NULL;
 }
 
+bool vm_self_check_passed(const struct vm_result *r)
+{
+	return !r->timed_out && r->status == 0 &&
+	       strstr(r->output, "VIREO-CHECK-END pass=") &&
+	       strstr(r->output, " fail=0");
+}
+
 /* Runs up to attempts times until ok() holds; each retry is logged. */
 void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		     unsigned int nr, unsigned int timeout_s,

@@ -59,6 +59,9 @@ void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		     unsigned int attempts,
 		     bool (*ok)(const struct vm_result *r), struct vm_result *r);
 
+/* The guest's self-check ran to its end with no failure and it reset. */
+bool vm_self_check_passed(const struct vm_result *r);
+
 /* Value of key=... on the first "VIREO-CHECK <name> " line having it. */
 const char *check_value(const struct vm_result *r, const char *name,
 			const char *key, char *buf, unsigned int size);

@@ -16,13 +16,6 @@
 /* Criterion's limit for an SMP test covers every attempt. */
 #define SMP_TEST_TIMEOUT (SMP_ATTEMPTS * BOOT_TIMEOUT + 30)
 
-static bool self_check_completed(const struct vm_result *r)
-{
-	return !r->timed_out && r->status == 0 &&
-	       strstr(r->output, "VIREO-CHECK-END pass=") &&
-	       strstr(r->output, " fail=0");
-}
-
 /* extra: more vireo arguments (NULL-terminated) or NULL. */
 static void boot_and_check(const char *kernel, const char *cpus,
 			   const char *mem, const char *checks,
@@ -53,7 +46,7 @@ static void boot_and_check(const char *kernel, const char *cpus,
 		argv[n++] = *extra++;
 	argv[n] = NULL;
 	vm_run_attempts(argv, &stuck, 1, BOOT_TIMEOUT, attempts,
-			self_check_completed, r);
+			vm_self_check_passed, r);
 	cr_log_info("%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
 		    kernel, cpus, mem, r->t_userspace, r->t_total);
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));

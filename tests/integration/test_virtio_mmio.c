@@ -26,16 +26,9 @@ struct mmio_run {
 	const char *checks;
 };
 
-static bool self_check_completed(const struct vm_result *r)
-{
-	return !r->timed_out && r->status == 0 &&
-	       strstr(r->output, "VIREO-CHECK-END pass=") &&
-	       strstr(r->output, " fail=0");
-}
-
 static bool mmio_guest_done(const struct vm_result *r)
 {
-	return self_check_completed(r) || strstr(r->output, "guest powered off");
+	return vm_self_check_passed(r) || strstr(r->output, "guest powered off");
 }
 
 static void run_mmio_guest(const struct mmio_run *m, struct vm_result *r)
@@ -116,7 +109,7 @@ static void expect_console_rng_blk(const struct vm_result *r,
 {
 	char buf[256];
 
-	cr_assert(self_check_completed(r), "self-check failed:\n%s",
+	cr_assert(vm_self_check_passed(r), "self-check failed:\n%s",
 		  output_tail(r));
 	expect_value(r, "mmio", "devices", "3");
 	expect_value(r, "mmio", "ids", "0x0003,0x0004,0x0002");
@@ -185,7 +178,7 @@ Test(virtio_mmio, per_device_override_mixes_pci_and_mmio,
 	struct vm_result r;
 
 	run_mmio_guest(&m, &r);
-	cr_assert(self_check_completed(&r), "%s", output_tail(&r));
+	cr_assert(vm_self_check_passed(&r), "%s", output_tail(&r));
 	expect_value(&r, "mmio", "devices", "1");
 	expect_value(&r, "mmio", "ids", "0x0004");
 	cr_assert(strstr(r.output, "id=1af4:1043"),

@@ -8,15 +8,15 @@
  */
 #include <criterion/criterion.h>
 #include <endian.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-
+#include "split_ring.h"
 #include "devices/virtio/blk.h"
 #include "devices/virtio/console.h"
 #include "devices/virtio/rng.h"
@@ -99,15 +99,8 @@ static uint32_t vdt_get32(uint64_t gpa)
 static void vdt_desc_at(uint64_t table, unsigned int i, uint64_t addr,
 			uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *d = vdt_host(table + 16 * i, 16);
-	uint64_t a = htole64(addr);
-	uint32_t l = htole32(len);
-	uint16_t f = htole16(flags), n = htole16(next);
-
-	memcpy(d, &a, 8);
-	memcpy(d + 8, &l, 4);
-	memcpy(d + 12, &f, 2);
-	memcpy(d + 14, &n, 2);
+	split_ring_put_desc(vdt_host(table + 16 * i, 16), addr, len, flags,
+			    next);
 }
 
 static void vdt_desc(unsigned int q, unsigned int i, uint64_t addr,

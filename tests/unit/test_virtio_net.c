@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "split_ring.h"
 #include "cli/args.h"
 #include "devices/virtio/net.h"
 
@@ -166,15 +167,8 @@ static uint8_t *nt_host(uint64_t gpa, uint64_t len)
 static void nt_desc(unsigned int q, unsigned int i, uint64_t addr, uint32_t len,
 		    uint16_t flags, uint16_t next)
 {
-	uint8_t *d = nt_host(NT_DESC(q) + 16 * i, 16);
-	uint64_t a = htole64(addr);
-	uint32_t l = htole32(len);
-	uint16_t f = htole16(flags), n = htole16(next);
-
-	memcpy(d, &a, 8);
-	memcpy(d + 8, &l, 4);
-	memcpy(d + 12, &f, 2);
-	memcpy(d + 14, &n, 2);
+	split_ring_put_desc(nt_host(NT_DESC(q) + 16 * i, 16), addr, len, flags,
+			    next);
 }
 
 static void nt_publish(unsigned int q, uint16_t head)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "split_ring.h"
 #include "devices/virtio/virtqueue.h"
 
 #define VQT_RAM (1u << 20)
@@ -113,14 +114,8 @@ static void vqt_desc_at(uint64_t table, unsigned int i, uint64_t addr,
 			uint32_t len, uint16_t flags, uint16_t next)
 {
 	uint8_t d[16];
-	uint64_t a = htole64(addr);
-	uint32_t l = htole32(len);
-	uint16_t f = htole16(flags), n = htole16(next);
 
-	memcpy(d, &a, 8);
-	memcpy(d + 8, &l, 4);
-	memcpy(d + 12, &f, 2);
-	memcpy(d + 14, &n, 2);
+	split_ring_put_desc(d, addr, len, flags, next);
 	memcpy(vqt_host(table + 16ULL * i), d, 16);
 }
 
