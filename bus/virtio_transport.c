@@ -65,6 +65,29 @@ static bool features_acceptable(const struct virtio_transport *t)
 	return true;
 }
 
+static void mark_needs_reset(struct virtio_transport *t)
+{
+	__atomic_or_fetch(&t->status, VIRTIO_STATUS_NEEDS_RESET,
+			  __ATOMIC_SEQ_CST);
+}
+
+/*
+ * The device owns NEEDS_RESET; the driver cannot set or clear it. A device
+ * thread may set it while the driver writes status, so the driver's bits
+ * go in with a compare-and-swap that keeps it. Returns the stored value.
+ */
+static uint8_t store_driver_status(struct virtio_transport *t, uint8_t status)
+{
+	uint8_t cur = __atomic_load_n(&t->status, __ATOMIC_SEQ_CST), next;
+
+	do {
+		next = (uint8_t)((status & ~VIRTIO_STATUS_NEEDS_RESET) |
+				 (cur & VIRTIO_STATUS_NEEDS_RESET));
+	} while (!__atomic_compare_exchange_n(
+	    &t->status, &cur, next, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	return next;
+}
+
 void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 {
 	uint8_t old = t->status;
@@ -76,22 +99,19 @@ void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 	if ((status & VIRTIO_STATUS_FEATURES_OK) &&
 	    !(old & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(t))
 		status &= ~VIRTIO_STATUS_FEATURES_OK;
-	/* The device owns NEEDS_RESET; the driver cannot set or clear it. */
-	status = (status & ~VIRTIO_STATUS_NEEDS_RESET) |
-		 (old & VIRTIO_STATUS_NEEDS_RESET);
-	t->status = status;
+	status = store_driver_status(t, status);
 	if ((status & VIRTIO_STATUS_DRIVER_OK) &&
 	    !(old & VIRTIO_STATUS_DRIVER_OK) && !t->active &&
 	    !(status & VIRTIO_STATUS_FAILED)) {
 		/* Legacy drivers skip FEATURES_OK; modern ones must set it. */
 		if (!t->legacy && !(status & VIRTIO_STATUS_FEATURES_OK)) {
-			t->status |= VIRTIO_STATUS_NEEDS_RESET;
+			mark_needs_reset(t);
 			return;
 		}
 		t->active = true;
 		if (t->ops->activate(t->dev, t) < 0) {
 			t->active = false;
-			t->status |= VIRTIO_STATUS_NEEDS_RESET;
+			mark_needs_reset(t);
 		}
 	}
 }
@@ -112,8 +132,7 @@ void virtio_transport_notify_config(struct virtio_transport *t)
 
 void virtio_transport_set_needs_reset(struct virtio_transport *t)
 {
-	__atomic_or_fetch(&t->status, VIRTIO_STATUS_NEEDS_RESET,
-			  __ATOMIC_SEQ_CST);
+	mark_needs_reset(t);
 	virtio_transport_notify_config(t);
 }
 
