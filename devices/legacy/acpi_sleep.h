@@ -7,7 +7,8 @@
  * control/status bytes (ACPI 6.4, 4.8.3.7) and the PM1a event and control
  * blocks (4.8.3.1-2). Writing SLP_EN with the SLP_TYP of \_S5 to either
  * asks for power-off, which is only reported to the sink. PM1 control
- * reads with SCI_EN set: the machine is always in ACPI mode.
+ * reads with SCI_EN set: the machine is always in ACPI mode. PM1 enable
+ * holds what the guest writes; no event status is ever set.
  * Other sleep states are not offered (the DSDT names only \_S5).
  */
 
@@ -21,12 +22,14 @@
  */
 #define ACPI_SLEEP_NR_PORTS 10
 #define ACPI_SLEEP_PM1_EVT_OFFSET 4
+#define ACPI_SLEEP_PM1_EN_OFFSET 6
 #define ACPI_SLEEP_PM1_CNT_OFFSET 8
 
 struct acpi_sleep {
 	void (*poweroff)(void *opaque);
 	void *opaque;
 	uint8_t s5_type;
+	uint16_t pm1_enable; /* guest-written, read back as written */
 };
 
 /* Register at the sleep control port, length ACPI_SLEEP_NR_PORTS. */
