@@ -3,7 +3,8 @@
 # dpkg-deb -x, not installed) + a gzip'd initramfs: the userland stage plus
 # its virtio/vsock/ext4 modules, in modules.dep load order.
 # Inputs: GI CACHE OUT MICRO_DIR USERLAND_DIR USERLAND_KEY.
-# Outputs: DISTRO_DIR DISTRO_PKG DISTRO_VERSION DISTRO_CONFIG_HASH.
+# Outputs: DISTRO_DIR DISTRO_PKG DISTRO_VERSION DISTRO_CONFIG_HASH DISTRO_KEY
+# DISTRO_DEB_ROOT (the extracted package).
 
 DISTRO_META=linux-image-cloud-amd64
 DISTRO_MODULES="virtio virtio_ring virtio_pci virtio_pci_modern_dev virtio_pci_legacy_dev
@@ -39,6 +40,7 @@ distro_kernel() {
 	fi
 	key=$({ echo "$DISTRO_PKG $DISTRO_VERSION $USERLAND_KEY $DISTRO_MODULES"; cat "$GI/lib/distro-kernel.sh" "$GI/lib/modorder.py"; } | sha256sum | cut -c1-16)
 	DISTRO_DIR=$CACHE/distro-$key
+	DISTRO_KEY=$key DISTRO_DEB_ROOT=$debdir/root
 	if [ -f "$DISTRO_DIR/DONE" ]; then
 		log "distro kernel: cached ($DISTRO_DIR)"
 	else
