@@ -54,6 +54,20 @@ distro_kernel() {
 	done
 }
 
+# Copies module $3 (a modules.dep path) of $1/lib/modules/$2 into
+# $4/lib/modules/$2, decompressed; prints its new path below lib/modules/.
+install_module() {
+	local root=$1 kver=$2 m=$3 dest=$4/lib/modules/$2 dst
+	dst=${m%.xz}; dst=${dst%.zst}
+	mkdir -p "$(dirname "$dest/$dst")"
+	case $m in
+	*.xz) xz -dc "$root/lib/modules/$kver/$m" > "$dest/$dst" ;;
+	*.zst) zstd -qdc "$root/lib/modules/$kver/$m" > "$dest/$dst" ;;
+	*) cp "$root/lib/modules/$kver/$m" "$dest/$dst" ;;
+	esac
+	echo "$kver/$dst"
+}
+
 distro_kernel_build() {
 	local root=$1 d=$DISTRO_DIR kver mods
 	log "distro kernel: building initramfs in $d"
@@ -70,14 +84,7 @@ distro_kernel_build() {
 	local m dst
 	: > "$d/mods/lib/modules/vireo-load-order"
 	while read -r m; do
-		dst=${m%.xz}; dst=${dst%.zst}
-		mkdir -p "$(dirname "$d/mods/lib/modules/$kver/$dst")"
-		case $m in
-		*.xz) xz -dc "$root/lib/modules/$kver/$m" > "$d/mods/lib/modules/$kver/$dst" ;;
-		*.zst) zstd -qdc "$root/lib/modules/$kver/$m" > "$d/mods/lib/modules/$kver/$dst" ;;
-		*) cp "$root/lib/modules/$kver/$m" "$d/mods/lib/modules/$kver/$dst" ;;
-		esac
-		echo "$kver/$dst" >> "$d/mods/lib/modules/vireo-load-order"
+		install_module "$root" "$kver" "$m" "$d/mods" >> "$d/mods/lib/modules/vireo-load-order"
 	done < "$d/load-order.src"
 	# modules.dep names compressed files; decompressed here, so fix names.
 	sed -i 's/\.ko\.\(xz\|zst\)/.ko/g' "$d/mods/lib/modules/$kver/modules.dep"

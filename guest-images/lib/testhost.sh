@@ -4,7 +4,8 @@
 # /dev/kvm: busybox, testhost/init, and the distro kernel's modules for
 # virtio-pci, virtiofs, KVM (amd and intel) and tun. The L1 kernel is
 # out/distro/bzImage.
-# Inputs: GI CACHE OUT MICRO_DIR DISTRO_DEB_ROOT DISTRO_KEY.
+# Inputs: GI CACHE OUT MICRO_DIR DISTRO_DEB_ROOT DISTRO_KEY; install_module
+# (distro-kernel.sh).
 # Outputs: TESTHOST_DIR.
 
 TESTHOST_MODULES="virtio virtio_ring virtio_pci virtio_pci_modern_dev virtio_pci_legacy_dev
@@ -26,7 +27,7 @@ testhost_image() {
 }
 
 testhost_build() {
-	local d=$TESTHOST_DIR stage=$TESTHOST_DIR/stage root=$DISTRO_DEB_ROOT kver m dst a
+	local d=$TESTHOST_DIR stage=$TESTHOST_DIR/stage root=$DISTRO_DEB_ROOT kver m a
 	log "test host: building in $d"
 	rm -rf "$d"
 	mkdir -p "$stage"/{bin,dev,proc,sys,newroot,lib/modules}
@@ -41,14 +42,7 @@ testhost_build() {
 	: > "$stage/lib/modules/vireo-load-order"
 	python3 "$GI/lib/modorder.py" "$root/lib/modules/$kver" $TESTHOST_MODULES |
 	while read -r m; do
-		dst=${m%.xz}; dst=${dst%.zst}
-		mkdir -p "$(dirname "$stage/lib/modules/$kver/$dst")"
-		case $m in
-		*.xz) xz -dc "$root/lib/modules/$kver/$m" > "$stage/lib/modules/$kver/$dst" ;;
-		*.zst) zstd -qdc "$root/lib/modules/$kver/$m" > "$stage/lib/modules/$kver/$dst" ;;
-		*) cp "$root/lib/modules/$kver/$m" "$stage/lib/modules/$kver/$dst" ;;
-		esac
-		echo "$kver/$dst" >> "$stage/lib/modules/vireo-load-order"
+		install_module "$root" "$kver" "$m" "$stage" >> "$stage/lib/modules/vireo-load-order"
 	done
 	cpio_list "$stage" > "$d/initramfs.list"
 	"$MICRO_DIR/gen_init_cpio" "$d/initramfs.list" | gzip -6n > "$d/initramfs.cpio.gz"
