@@ -35,8 +35,8 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 
 		if (base < r->base + r->len && r->base < base + len) {
 			ret = err_set(e, "%s bus: %s at %#llx overlaps %s",
-				      bus->name, name,
-				      (unsigned long long)base, r->name);
+				      bus->name, name, (unsigned long long)base,
+				      r->name);
 			goto out;
 		}
 	}
@@ -56,7 +56,10 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len,
 	memmove(&bus->ranges[pos + 1], &bus->ranges[pos],
 		(bus->nr - pos) * sizeof(bus->ranges[0]));
 	bus->ranges[pos] = (struct bus_range){
-		.base = base, .len = len, .ops = ops, .opaque = opaque,
+		.base = base,
+		.len = len,
+		.ops = ops,
+		.opaque = opaque,
 		.name = name,
 	};
 	bus->nr++;

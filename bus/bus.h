@@ -19,7 +19,8 @@
 
 struct bus_ops {
 	/* offset is relative to the range base; len is 1, 2, 4 or 8. */
-	void (*read)(void *opaque, uint64_t offset, void *data, unsigned int len);
+	void (*read)(void *opaque, uint64_t offset, void *data,
+		     unsigned int len);
 	void (*write)(void *opaque, uint64_t offset, const void *data,
 		      unsigned int len);
 };

@@ -50,11 +50,12 @@ static int opt_cpus(struct vm_config *cfg, const char *arg, struct err *e)
 static int opt_memory(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	if (size_parse(arg, &cfg->mem_size) < 0)
-		return err_set(e, "--memory '%s': expected a size such as 512M or 2G",
-			       arg);
+		return err_set(
+		    e, "--memory '%s': expected a size such as 512M or 2G",
+		    arg);
 	if (cfg->mem_size < VM_CONFIG_MIN_MEM)
-		return err_set(e, "--memory '%s': at least %llu MiB needed", arg,
-			       VM_CONFIG_MIN_MEM >> 20);
+		return err_set(e, "--memory '%s': at least %llu MiB needed",
+			       arg, VM_CONFIG_MIN_MEM >> 20);
 	return 0;
 }
 
@@ -114,7 +115,8 @@ static int opt_console(struct vm_config *cfg, const char *arg, struct err *e)
 	else if (!strcmp(arg, "virtio"))
 		cfg->console = VM_CONSOLE_VIRTIO;
 	else
-		return err_set(e, "--console '%s': expected serial or virtio", arg);
+		return err_set(e, "--console '%s': expected serial or virtio",
+			       arg);
 	return 0;
 }
 
@@ -227,12 +229,16 @@ static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 			d->read_only = true;
 		} else if (olen >= 7 && !strncmp(opt, "serial=", 7)) {
 			if (olen - 7 > VM_DISK_SERIAL_MAX)
-				return err_set(e, "--disk '%s': serial longer than %d bytes",
-					       arg, VM_DISK_SERIAL_MAX);
+				return err_set(
+				    e,
+				    "--disk '%s': serial longer than %d bytes",
+				    arg, VM_DISK_SERIAL_MAX);
 			memcpy(d->serial, opt + 7, olen - 7);
 			d->has_serial = true;
 		} else {
-			return err_set(e, "--disk '%s': unknown option '%.*s' (expected ro or serial=ID)",
+			return err_set(e,
+				       "--disk '%s': unknown option '%.*s' "
+				       "(expected ro or serial=ID)",
 				       arg, (int)olen, opt);
 		}
 	}
@@ -257,7 +263,9 @@ static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 
 		if (len > 4 && !strncmp(p, "tap=", 4)) {
 			if (len - 4 >= sizeof(net->tap))
-				return err_set(e, "--net '%s': tap name longer than %zu characters",
+				return err_set(e,
+					       "--net '%s': tap name longer "
+					       "than %zu characters",
 					       arg, sizeof(net->tap) - 1);
 			memcpy(net->tap, p + 4, len - 4);
 			net->tap[len - 4] = 0;
@@ -270,8 +278,8 @@ static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 				return err_prefix(e, "--net '%s'", arg);
 			net->mac_set = true;
 		} else {
-			return err_set(e, "--net '%s': expected tap=NAME[,mac=MAC]",
-				       arg);
+			return err_set(
+			    e, "--net '%s': expected tap=NAME[,mac=MAC]", arg);
 		}
 		p = *end ? end + 1 : end;
 	}
@@ -298,21 +306,27 @@ static const struct cli_option run_options[] = {
 	{ "--console", "serial|virtio",
 	  "stdio on the 8250 (ttyS0, default) or on virtio-console (hvc0)",
 	  opt_console },
-	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()", opt_rng },
+	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()",
+	  opt_rng },
 	{ "--disk", "PATH[,ro][,serial=ID]",
-	  "add a virtio-blk disk (raw image or block device; repeatable: vda, vdb, ...)",
+	  "add a virtio-blk disk (raw image or block device; repeatable: vda, "
+	  "vdb, ...)",
 	  opt_disk },
 	{ "--net", "tap=NAME[,mac=MAC]",
-	  "add a virtio-net device on tap NAME (created if missing); repeatable",
+	  "add a virtio-net device on tap NAME (created if missing); "
+	  "repeatable",
 	  opt_net },
 	{ "--transport", "T",
-	  "virtio transport: pci (modern, default), pci-transitional, mmio (v2) or mmio-legacy (v1)",
+	  "virtio transport: pci (modern, default), pci-transitional, mmio "
+	  "(v2) or mmio-legacy (v1)",
 	  opt_transport },
 	{ "--virtio-transport", "DEV=T",
-	  "put one device type (console, rng, blk, net) on transport T; repeatable",
+	  "put one device type (console, rng, blk, net) on transport T; "
+	  "repeatable",
 	  opt_virtio_transport },
 	{ "--no-acpi", NULL,
-	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command line",
+	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
+	  "line",
 	  opt_no_acpi },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
@@ -335,10 +349,9 @@ void cli_print_help(FILE *out)
 {
 	size_t i;
 
-	fprintf(out,
-		"usage: vireo run --kernel PATH [options]\n"
-		"       vireo --help | --version\n\n"
-		"Run a Linux guest on KVM.\n\noptions for run:\n");
+	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
+		     "       vireo --help | --version\n\n"
+		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
 		char left[48];
 
@@ -347,12 +360,14 @@ void cli_print_help(FILE *out)
 			 run_options[i].metavar ? run_options[i].metavar : "");
 		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
 	}
-	fprintf(out,
-		"\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a terminal,\n"
-		"Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
-		"Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
-		"running, 2 bad input or the VM could not start, 3 guest crashed,\n"
-		"128+N stopped by signal N.\n");
+	fprintf(
+	    out,
+	    "\nConsole: the guest's ttyS0 is vireo's stdin/stdout; on a "
+	    "terminal,\n"
+	    "Ctrl-A X quits and Ctrl-A Ctrl-A sends Ctrl-A.\n\n"
+	    "Exit status: 0 guest reset or powered off, 1 vireo failed while\n"
+	    "running, 2 bad input or the VM could not start, 3 guest crashed,\n"
+	    "128+N stopped by signal N.\n");
 }
 
 static const struct cli_option *cli_find(const char *name, size_t len)
@@ -410,8 +425,8 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 		eq = strchr(arg, '=');
 		opt = cli_find(arg, eq ? (size_t)(eq - arg) : strlen(arg));
 		if (!opt)
-			return err_set(e, "unknown option '%s' (try 'vireo --help')",
-				       arg);
+			return err_set(
+			    e, "unknown option '%s' (try 'vireo --help')", arg);
 		if (!opt->metavar) {
 			if (eq)
 				return err_set(e, "option %s takes no value",
@@ -443,12 +458,14 @@ static int disk_check(const struct vm_disk_config *d, struct err *e)
 		return err_errno(e, errno, "disk '%s'", d->path);
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-		return err_set(e, "disk '%s' is not a regular file or block device",
-			       d->path);
+		return err_set(
+		    e, "disk '%s' is not a regular file or block device",
+		    d->path);
 	if (access(d->path, d->read_only ? R_OK : R_OK | W_OK) < 0)
 		return err_errno(e, errno, "disk '%s' is not %s", d->path,
-				 d->read_only ? "readable" :
-						"readable and writable (add ,ro?)");
+				 d->read_only
+				     ? "readable"
+				     : "readable and writable (add ,ro?)");
 	return 0;
 }
 
@@ -468,9 +485,12 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 
 		if (cfg->mem_size > host)
-			return err_set(e, "--memory %llu MiB is more than this host has (%llu MiB)",
-				       (unsigned long long)(cfg->mem_size >> 20),
-				       (unsigned long long)(host >> 20));
+			return err_set(
+			    e,
+			    "--memory %llu MiB is more than this host has "
+			    "(%llu MiB)",
+			    (unsigned long long)(cfg->mem_size >> 20),
+			    (unsigned long long)(host >> 20));
 	}
 	return 0;
 }

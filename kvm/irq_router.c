@@ -23,7 +23,8 @@ static void irq_router_add_defaults(struct irq_router *r)
 		r->entries[r->nr++] = (struct kvm_irq_routing_entry){
 			.gsi = gsi,
 			.type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi },
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC,
+				       .pin = gsi },
 		};
 	}
 }

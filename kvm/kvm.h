@@ -40,8 +40,7 @@ struct kvm_vcpu {
 int kvm_sys_open(struct kvm_sys *sys, const char *path, struct err *e);
 void kvm_sys_close(struct kvm_sys *sys);
 
-int kvm_vm_create(struct kvm_vm *vm, const struct kvm_sys *sys,
-		  struct err *e);
+int kvm_vm_create(struct kvm_vm *vm, const struct kvm_sys *sys, struct err *e);
 void kvm_vm_destroy(struct kvm_vm *vm);
 
 int kvm_vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size,
@@ -62,8 +61,8 @@ int kvm_vm_irqfd(struct kvm_vm *vm, int fd, uint32_t gsi, bool assign,
 int kvm_vm_ioeventfd(struct kvm_vm *vm, int fd, uint64_t addr, uint32_t len,
 		     bool pio, int64_t datamatch, bool assign, struct err *e);
 
-int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm,
-		    unsigned int id, struct err *e);
+int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, unsigned int id,
+		    struct err *e);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs,

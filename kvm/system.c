@@ -32,8 +32,8 @@ static int kvm_get_supported_cpuid(struct kvm_sys *sys, struct err *e)
 	unsigned int nent = 128;
 
 	for (;;) {
-		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) +
-			nent * sizeof(struct kvm_cpuid_entry2));
+		struct kvm_cpuid2 *c = calloc(
+		    1, sizeof(*c) + nent * sizeof(struct kvm_cpuid_entry2));
 
 		if (!c)
 			return err_set(e, "out of memory");
@@ -58,10 +58,15 @@ int kvm_sys_open(struct kvm_sys *sys, const char *path, struct err *e)
 	sys->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (sys->fd < 0) {
 		if (errno == ENOENT)
-			return err_set(e, "%s not found: KVM is not available on this host (load kvm_intel/kvm_amd or kvm_pvm)",
-				       path);
+			return err_set(
+			    e,
+			    "%s not found: KVM is not available on this host "
+			    "(load kvm_intel/kvm_amd or kvm_pvm)",
+			    path);
 		if (errno == EACCES || errno == EPERM)
-			return err_set(e, "no permission to open %s (add yourself to group kvm or run as root)",
+			return err_set(e,
+				       "no permission to open %s (add yourself "
+				       "to group kvm or run as root)",
 				       path);
 		return err_errno(e, errno, "cannot open %s", path);
 	}
@@ -71,7 +76,8 @@ int kvm_sys_open(struct kvm_sys *sys, const char *path, struct err *e)
 			KVM_API_VERSION);
 		goto fail;
 	}
-	for (i = 0; i < sizeof(kvm_required_caps) / sizeof(kvm_required_caps[0]);
+	for (i = 0;
+	     i < sizeof(kvm_required_caps) / sizeof(kvm_required_caps[0]);
 	     i++) {
 		if (ioctl(sys->fd, KVM_CHECK_EXTENSION,
 			  kvm_required_caps[i].cap) <= 0) {

@@ -85,7 +85,8 @@ int kvm_vcpu_set_cpuid(struct kvm_vcpu *vcpu, const struct kvm_cpuid2 *cpuid,
 		       struct err *e)
 {
 	if (ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0)
-		return err_errno(e, errno, "KVM_SET_CPUID2 (vCPU %u)", vcpu->id);
+		return err_errno(e, errno, "KVM_SET_CPUID2 (vCPU %u)",
+				 vcpu->id);
 	return 0;
 }
 

@@ -38,10 +38,10 @@ int kvm_vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size,
 	};
 
 	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return err_errno(e, errno,
-				 "KVM_SET_USER_MEMORY_REGION (slot %u, %#llx+%#llx)",
-				 r.slot, (unsigned long long)gpa,
-				 (unsigned long long)size);
+		return err_errno(
+		    e, errno,
+		    "KVM_SET_USER_MEMORY_REGION (slot %u, %#llx+%#llx)", r.slot,
+		    (unsigned long long)gpa, (unsigned long long)size);
 	vm->next_slot++;
 	return 0;
 }

@@ -12,16 +12,17 @@ struct err {
 	char msg[512];
 };
 
-/* Formats into e (if non-NULL) and returns -1 so callers can `return err_set(...)`. */
+/* Formats into e (if non-NULL) and returns -1 so callers can `return
+ * err_set(...)`. */
 int err_set(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Like err_set() but appends ": strerror(errno_val)". */
 int err_errno(struct err *e, int errno_val, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the existing message with more context ("loading kernel: ..."). */
 int err_prefix(struct err *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #endif

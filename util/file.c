@@ -35,8 +35,8 @@ int file_check_readable(const char *path, const char *what, struct err *e)
 	return 0;
 }
 
-int file_read_all(const char *path, const char *what, size_t max,
-		  void **data, size_t *size, struct err *e)
+int file_read_all(const char *path, const char *what, size_t max, void **data,
+		  size_t *size, struct err *e)
 {
 	struct stat st;
 	size_t done = 0;
@@ -48,8 +48,9 @@ int file_read_all(const char *path, const char *what, size_t max,
 		return -1;
 	if ((uint64_t)st.st_size > max) {
 		close(fd);
-		return err_set(e, "%s file '%s' is too large (%lld bytes, limit %zu)",
-			       what, path, (long long)st.st_size, max);
+		return err_set(
+		    e, "%s file '%s' is too large (%lld bytes, limit %zu)",
+		    what, path, (long long)st.st_size, max);
 	}
 	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
 	if (!buf) {

@@ -11,8 +11,8 @@
  * Reads a whole regular file (at most max bytes) into a malloc'd buffer.
  * what names the file in errors ("kernel", "initrd").
  */
-int file_read_all(const char *path, const char *what, size_t max,
-		  void **data, size_t *size, struct err *e);
+int file_read_all(const char *path, const char *what, size_t max, void **data,
+		  size_t *size, struct err *e);
 
 /* Checks that path names a readable regular file, before anything starts. */
 int file_check_readable(const char *path, const char *what, struct err *e);

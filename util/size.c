@@ -12,8 +12,9 @@ static int size_shift(const char *suffix, unsigned int *shift)
 	static const struct {
 		char letter;
 		unsigned int shift;
-	} units[] = { { 'B', 0 }, { 'K', 10 }, { 'M', 20 }, { 'G', 30 },
-		      { 'T', 40 } };
+	} units[] = {
+		{ 'B', 0 }, { 'K', 10 }, { 'M', 20 }, { 'G', 30 }, { 'T', 40 }
+	};
 	size_t i;
 
 	if (*suffix == '\0') {

@@ -30,8 +30,8 @@ int guest_ram_create(struct machine *m, struct err *e)
 		return err_set(e, "guest memory layout");
 	if (kvm_vm_add_memory(&m->vm, 0, r->low, host, e) < 0)
 		return -1;
-	if (r->high && kvm_vm_add_memory(&m->vm, 4 * GIB, r->high,
-					 host + r->low, e) < 0)
+	if (r->high &&
+	    kvm_vm_add_memory(&m->vm, 4 * GIB, r->high, host + r->low, e) < 0)
 		return -1;
 	return 0;
 }

@@ -68,7 +68,8 @@ static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
 		regs.rip = ki->pvh_entry;
 		regs.rbx = LAYOUT_PVH_START_INFO;
 	} else {
-		/* 64-bit boot protocol: long mode, identity paging, RSI = zero page. */
+		/* 64-bit boot protocol: long mode, identity paging, RSI = zero
+		 * page. */
 		sregs.cs = boot_segment(BOOT_GDT_CODE64, BOOT_DESC_CODE64);
 		sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_PG;
 		sregs.cr3 = LAYOUT_PML4;
@@ -95,11 +96,11 @@ static int load_initrd(struct machine *m, const struct kernel_info *ki,
 
 	if (!m->cfg->initrd_path)
 		return 0;
-	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE,
-			  &data, &size, e) < 0)
+	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE, &data,
+			  &size, e) < 0)
 		return -1;
-	ret = initrd_load(&m->mem, ki, data, size, m->ram.low,
-			  &t->initrd_gpa, e);
+	ret =
+	    initrd_load(&m->mem, ki, data, size, m->ram.low, &t->initrd_gpa, e);
 	free(data);
 	t->initrd_size = size;
 	return ret;
@@ -177,7 +178,8 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (ret < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
 	if (ki.host_decompressed)
-		log_debug("bzImage payload decompressed on the host, entry 0x%" PRIx64,
+		log_debug("bzImage payload decompressed on the host, entry "
+			  "0x%" PRIx64,
 			  ki.entry64);
 	if (m->cfg->pvh_entry && !ki.pvh_entry)
 		return err_set(e, "kernel '%s' has no PVH entry note",

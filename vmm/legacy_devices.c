@@ -76,11 +76,10 @@ int legacy_devices_create(struct machine *m, struct err *e)
 
 	if (bus_register(&m->pio, COM1_PORT, UART_8250_NR_PORTS,
 			 &uart_8250_bus_ops, &m->uart, "8250 UART", e) < 0 ||
-	    bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops,
-			 &m->kbc, "i8042", e) < 0 ||
-	    bus_register(&m->pio, RESET_CONTROL_PORT, 1,
-			 &reset_control_bus_ops, &m->rcr, "reset control",
-			 e) < 0 ||
+	    bus_register(&m->pio, I8042_DATA_PORT, 5, &i8042_bus_ops, &m->kbc,
+			 "i8042", e) < 0 ||
+	    bus_register(&m->pio, RESET_CONTROL_PORT, 1, &reset_control_bus_ops,
+			 &m->rcr, "reset control", e) < 0 ||
 	    bus_register(&m->pio, POST_PORT, 1, &sink_bus_ops, NULL,
 			 "POST port", e) < 0)
 		return -1;

@@ -51,12 +51,13 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGUSR2) {
-		/* A snapshot for tests and benchmarks; the guest keeps running. */
+		/* A snapshot for tests and benchmarks; the guest keeps running.
+		 */
 		vcpus_print_stats(m);
 		return;
 	}
-	machine_request_stop(m, 128 + (int)si.ssi_signo,
-			     "stopped by signal %s", strsignal((int)si.ssi_signo));
+	machine_request_stop(m, 128 + (int)si.ssi_signo, "stopped by signal %s",
+			     strsignal((int)si.ssi_signo));
 }
 
 /*
@@ -79,7 +80,9 @@ static int machine_setup_signals(struct machine *m, struct err *e)
 	if (m->signal_fd < 0)
 		return err_errno(e, errno, "signalfd");
 	m->signal_src = (struct event_source){
-		.fd = m->signal_fd, .ready = machine_signal_ready, .opaque = m,
+		.fd = m->signal_fd,
+		.ready = machine_signal_ready,
+		.opaque = m,
 	};
 	/* SIGPIPE: a closed stdout must not kill the VMM. */
 	signal(SIGPIPE, SIG_IGN);
@@ -117,7 +120,9 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	if (m->stop_efd < 0)
 		return err_errno(e, errno, "eventfd");
 	m->stop_src = (struct event_source){
-		.fd = m->stop_efd, .ready = machine_stop_ready, .opaque = m,
+		.fd = m->stop_efd,
+		.ready = machine_stop_ready,
+		.opaque = m,
 	};
 	if (event_loop_add(&m->loop, &m->stop_src, EPOLLIN, e) < 0)
 		return -1;
@@ -131,13 +136,17 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    irq_router_init(&m->router, &m->vm, e) < 0 ||
 	    guest_ram_create(m, e) < 0 || vcpus_create(m, e) < 0)
 		return -1;
-	/* Devices before the boot tables: ACPI and the command line list them. */
-	if (machine_setup_signals(m, e) < 0 || legacy_devices_create(m, e) < 0 ||
+	/* Devices before the boot tables: ACPI and the command line list them.
+	 */
+	if (machine_setup_signals(m, e) < 0 ||
+	    legacy_devices_create(m, e) < 0 ||
 	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0)
 		return -1;
-	/* Only now: a VM that fails to start prints its one error line alone. */
+	/* Only now: a VM that fails to start prints its one error line alone.
+	 */
 	if (m->quirk_params)
-		log_info("host is %s: appending guest kernel parameters \"%s\" (--no-host-quirks to disable)",
+		log_info("host is %s: appending guest kernel parameters \"%s\" "
+			 "(--no-host-quirks to disable)",
 			 m->quirk_host, m->quirk_params);
 	return 0;
 }

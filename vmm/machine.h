@@ -115,7 +115,7 @@ void machine_destroy(struct machine *m);
 
 /* Any thread. The reason is printed on exit when status != 0. */
 void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Internal pieces, one file each. */
 int guest_ram_create(struct machine *m, struct err *e);

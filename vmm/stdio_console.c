@@ -161,10 +161,14 @@ int stdio_console_init(struct stdio_console *c, struct event_loop *loop,
 	if (c->space_efd < 0)
 		return err_errno(e, errno, "eventfd");
 	c->space_src = (struct event_source){
-		.fd = c->space_efd, .ready = console_space_ready, .opaque = c,
+		.fd = c->space_efd,
+		.ready = console_space_ready,
+		.opaque = c,
 	};
 	c->in_src = (struct event_source){
-		.fd = c->in_fd, .ready = console_stdin_ready, .opaque = c,
+		.fd = c->in_fd,
+		.ready = console_stdin_ready,
+		.opaque = c,
 	};
 	if (event_loop_add(loop, &c->space_src, EPOLLIN, e) < 0)
 		return -1;

@@ -68,19 +68,18 @@ static void vcpu_crash(struct vcpu_thread *t, const char *what)
 
 	vcpu_describe_rip(t, where, sizeof(where));
 	if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR) {
-		n += (size_t)snprintf(extra, sizeof(extra), " suberror=%u data:",
-				      run->internal.suberror);
-		for (i = 0; i < run->internal.ndata && i < 8 &&
-			    n < sizeof(extra);
-		     i++)
-			n += (size_t)snprintf(extra + n, sizeof(extra) - n,
-					      " %#llx",
-					      (unsigned long long)
-						      run->internal.data[i]);
+		n += (size_t)snprintf(
+		    extra, sizeof(extra),
+		    " suberror=%u data:", run->internal.suberror);
+		for (i = 0;
+		     i < run->internal.ndata && i < 8 && n < sizeof(extra); i++)
+			n += (size_t)snprintf(
+			    extra + n, sizeof(extra) - n, " %#llx",
+			    (unsigned long long)run->internal.data[i]);
 	} else if (run->exit_reason == KVM_EXIT_FAIL_ENTRY) {
 		snprintf(extra, sizeof(extra), " hw_reason=%#llx",
 			 (unsigned long long)
-				 run->fail_entry.hardware_entry_failure_reason);
+			     run->fail_entry.hardware_entry_failure_reason);
 	}
 	machine_request_stop(t->m, VIREO_EXIT_GUEST_CRASH,
 			     "guest crashed: %s on vCPU %u (%s)%s", what,
@@ -188,8 +187,8 @@ static void *vcpu_thread_main(void *arg)
 	return NULL;
 }
 
-static int vcpu_setup(struct machine *m, struct vcpu_thread *t,
-		      unsigned int id, struct err *e)
+static int vcpu_setup(struct machine *m, struct vcpu_thread *t, unsigned int id,
+		      struct err *e)
 {
 	const struct kvm_msr_entry msrs[] = {
 		{ .index = MSR_IA32_MISC_ENABLE,
@@ -221,8 +220,9 @@ int vcpus_create(struct machine *m, struct err *e)
 	unsigned int i;
 
 	if (m->nr_vcpus > m->sys.max_vcpus)
-		return err_set(e, "--cpus %u is more than this host's KVM allows (%u)",
-			       m->nr_vcpus, m->sys.max_vcpus);
+		return err_set(
+		    e, "--cpus %u is more than this host's KVM allows (%u)",
+		    m->nr_vcpus, m->sys.max_vcpus);
 	/* No SA_RESTART: the kick must interrupt KVM_RUN. */
 	sigemptyset(&sa.sa_mask);
 	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
@@ -297,8 +297,8 @@ void vcpus_print_stats(struct machine *m)
 		mmio += atomic_load(&m->vcpus[i].stats.mmio_exits);
 		other += atomic_load(&m->vcpus[i].stats.other_exits);
 	}
-	log_info("stats: userspace vcpu exits=%llu (pio=%llu mmio=%llu other=%llu)",
-		 (unsigned long long)(pio + mmio + other),
-		 (unsigned long long)pio, (unsigned long long)mmio,
-		 (unsigned long long)other);
+	log_info(
+	    "stats: userspace vcpu exits=%llu (pio=%llu mmio=%llu other=%llu)",
+	    (unsigned long long)(pio + mmio + other), (unsigned long long)pio,
+	    (unsigned long long)mmio, (unsigned long long)other);
 }

@@ -36,11 +36,9 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 		s->pci = calloc(1, sizeof(*s->pci));
 		if (!s->pci)
 			return err_set(e, "out of memory");
-		return virtio_pci_create(s->pci, &m->pci, &m->vm, &m->router,
-					 s->ops, s->dev,
-					 transport ==
-						 VM_TRANSPORT_PCI_TRANSITIONAL,
-					 e);
+		return virtio_pci_create(
+		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev,
+		    transport == VM_TRANSPORT_PCI_TRANSITIONAL, e);
 	case VM_TRANSPORT_MMIO:
 	case VM_TRANSPORT_MMIO_LEGACY: {
 		uint64_t base;
@@ -74,7 +72,9 @@ int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
 			       VM_MAX_VIRTIO_DEVICES);
 	}
 	s = &m->vdevs[m->nr_vdevs++];
-	*s = (struct virtio_slot){ .ops = ops, .dev = dev, .free_dev = free_dev };
+	*s = (struct virtio_slot){ .ops = ops,
+				   .dev = dev,
+				   .free_dev = free_dev };
 	return plug_transport(m, s, transport, e);
 }
 
@@ -138,9 +138,9 @@ static int create_disk(struct machine *m, const struct vm_disk_config *dc,
 		.read_only = dc->read_only,
 		.serial = dc->has_serial ? dc->serial : NULL,
 		/* One request queue per vCPU, as many as a device may have. */
-		.nr_queues = m->cfg->nr_cpus < VIRTIO_MAX_QUEUES ?
-				     m->cfg->nr_cpus :
-				     VIRTIO_MAX_QUEUES,
+		.nr_queues = m->cfg->nr_cpus < VIRTIO_MAX_QUEUES
+				 ? m->cfg->nr_cpus
+				 : VIRTIO_MAX_QUEUES,
 		.use_uring = true,
 	};
 	struct virtio_blk *b = calloc(1, sizeof(*b));
@@ -152,8 +152,7 @@ static int create_disk(struct machine *m, const struct vm_disk_config *dc,
 		return -1;
 	}
 	return virtio_devices_plug(m, &b->ops, b, free_blk,
-				   vm_config_transport(m->cfg, "blk"),
-				   e);
+				   vm_config_transport(m->cfg, "blk"), e);
 }
 
 /* A virtio-net device and the tap it owns. */
@@ -212,8 +211,7 @@ int virtio_devices_create(struct machine *m, struct err *e)
 	m->pci_ready = true;
 	if (m->cfg->acpi && pci_bus_enable_ecam(&m->pci, m->ecam_base, e) < 0)
 		return -1;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO &&
-	    create_console(m, e) < 0)
+	if (m->cfg->console == VM_CONSOLE_VIRTIO && create_console(m, e) < 0)
 		return -1;
 	if (m->cfg->rng && create_rng(m, e) < 0)
 		return -1;

@@ -90,7 +90,8 @@ static void msix_table_read(void *opaque, uint64_t offset, void *data,
 		       len == 8 && offset % 16 < 12 ? 8 : 4);
 	} else if (offset >= MSIX_PBA_OFFSET &&
 		   offset < MSIX_PBA_OFFSET + 8 * ((x->nr + 63) / 64)) {
-		unsigned int i, base = (unsigned int)(offset - MSIX_PBA_OFFSET) * 8;
+		unsigned int i,
+		    base = (unsigned int)(offset - MSIX_PBA_OFFSET) * 8;
 
 		for (i = 0; i < len * 8 && base + i < x->nr; i++)
 			if (x->vec[base + i].pending)
@@ -122,7 +123,8 @@ static void msix_table_write_dword(struct msix *x, unsigned int i,
 	}
 	if (reg < 12 || (was_masked && !(vec->ctrl & MSIX_VECTOR_MASKED)))
 		irq_router_set_msi(x->router, vec->gsi,
-				   ((uint64_t)vec->addr_hi << 32) | vec->addr_lo,
+				   ((uint64_t)vec->addr_hi << 32) |
+				       vec->addr_lo,
 				   vec->data, NULL);
 }
 
@@ -153,9 +155,8 @@ static const struct bus_ops msix_bar_ops = {
 	.write = msix_table_write,
 };
 
-int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr,
-	      int bar, struct irq_router *router, struct kvm_vm *vm,
-	      struct err *e)
+int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr, int bar,
+	      struct irq_router *router, struct kvm_vm *vm, struct err *e)
 {
 	unsigned int i;
 	uint16_t ctrl;
@@ -176,7 +177,8 @@ int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr,
 		return err_set(e, "no room for the MSI-X capability");
 	ctrl = (uint16_t)(nr - 1);
 	pci_cfg_set16(fn, x->cap + 2, ctrl);
-	fn->wmask[x->cap + 3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_FUNCTION_MASK) >> 8;
+	fn->wmask[x->cap + 3] =
+	    (MSIX_CTRL_ENABLE | MSIX_CTRL_FUNCTION_MASK) >> 8;
 	table = 0 | (uint32_t)bar;
 	pba = MSIX_PBA_OFFSET | (uint32_t)bar;
 	pci_cfg_set32(fn, x->cap + 4, table);

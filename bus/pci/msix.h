@@ -40,9 +40,8 @@ struct msix {
 };
 
 /* Adds the capability and declares `bar` as the table/PBA BAR. */
-int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr,
-	      int bar, struct irq_router *router, struct kvm_vm *vm,
-	      struct err *e);
+int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr, int bar,
+	      struct irq_router *router, struct kvm_vm *vm, struct err *e);
 void msix_destroy(struct msix *x);
 
 /* Raises vector (or latches it pending when masked); any thread. */

@@ -44,8 +44,8 @@ void pci_function_init(struct pci_function *fn, const char *name,
 	pci_cfg_set16(fn, PCI_SUBSYSTEM_VENDOR_ID, subsys_vendor);
 	pci_cfg_set16(fn, PCI_SUBSYSTEM_ID, subsys_id);
 	/* Command: I/O, memory, bus master, INTx disable are writable. */
-	fn->wmask[PCI_COMMAND] = PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
-				 PCI_COMMAND_MASTER;
+	fn->wmask[PCI_COMMAND] =
+	    PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
 	fn->wmask[PCI_COMMAND + 1] = PCI_COMMAND_INTX_DISABLE >> 8;
 	/* Status error bits are write-1-to-clear. */
 	fn->w1cmask[PCI_STATUS + 1] = 0xf9;
@@ -58,7 +58,10 @@ void pci_function_set_bar(struct pci_function *fn, int bar,
 			  const struct bus_ops *ops, void *opaque)
 {
 	fn->bars[bar] = (struct pci_bar){
-		.kind = kind, .size = size, .ops = ops, .opaque = opaque,
+		.kind = kind,
+		.size = size,
+		.ops = ops,
+		.opaque = opaque,
 	};
 }
 
@@ -111,12 +114,12 @@ static uint64_t bar_addr_from_cfg(const struct pci_function *fn, int i)
 static void bar_update_mapping(struct pci_function *fn, int i)
 {
 	struct pci_bar *b = &fn->bars[i];
-	struct bus *bus = b->kind == PCI_BAR_KIND_IO ? fn->bus->pio :
-						       fn->bus->mmio;
+	struct bus *bus =
+	    b->kind == PCI_BAR_KIND_IO ? fn->bus->pio : fn->bus->mmio;
 	uint64_t addr = bar_addr_from_cfg(fn, i), old = b->addr;
 	bool old_mapped = b->mapped;
-	bool want = bar_decoded(fn, b) && addr != 0 &&
-		    addr + b->size > addr && (addr & (b->size - 1)) == 0 &&
+	bool want = bar_decoded(fn, b) && addr != 0 && addr + b->size > addr &&
+		    (addr & (b->size - 1)) == 0 &&
 		    (b->kind != PCI_BAR_KIND_IO || addr + b->size <= 0x10000);
 
 	if (want == b->mapped && addr == b->addr)
@@ -205,7 +208,7 @@ static void bar_setup_cfg(struct pci_function *fn, int i, uint64_t addr)
 			      (uint32_t)(addr >> 32));
 		for (j = 0; j < 4; j++)
 			fn->wmask[PCI_BAR0 + 4 * (i + 1) + j] =
-				(uint8_t)(mask >> (32 + 8 * j));
+			    (uint8_t)(mask >> (32 + 8 * j));
 	}
 }
 
@@ -243,7 +246,8 @@ int pci_bus_plug(struct pci_bus *pb, struct pci_function *fn, struct err *e)
 		if (b->kind == PCI_BAR_NONE)
 			continue;
 		if (b->kind == PCI_BAR_KIND_IO)
-			ret = pci_alloc(&pb->io_next, pb->io_end, b->size, &addr);
+			ret =
+			    pci_alloc(&pb->io_next, pb->io_end, b->size, &addr);
 		else
 			ret = pci_alloc(&pb->mmio_next, pb->mmio_end, b->size,
 					&addr);
@@ -417,7 +421,8 @@ int pci_bus_init(struct pci_bus *pb, struct bus *pio, struct bus *mmio,
 	pb->io_next = PCI_IO_START;
 	pb->io_end = PCI_IO_END;
 	pci_function_init(&pb->host_bridge, "host bridge", PCI_VENDOR_REDHAT,
-			  PCI_DEVICE_REDHAT_HOST, PCI_CLASS_BRIDGE_HOST, 0, 0, 0);
+			  PCI_DEVICE_REDHAT_HOST, PCI_CLASS_BRIDGE_HOST, 0, 0,
+			  0);
 	pb->host_bridge.bus = pb;
 	pb->slots[0] = &pb->host_bridge;
 	if (bus_register(pio, PCI_CONFIG_ADDRESS_PORT, 1, &pci_config_addr_ops,

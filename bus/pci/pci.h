@@ -117,8 +117,7 @@ void pci_function_set_bar(struct pci_function *fn, int bar,
 			  enum pci_bar_kind kind, uint64_t size,
 			  const struct bus_ops *ops, void *opaque);
 /* Appends a capability of len bytes; returns its offset (0 if no room). */
-uint8_t pci_function_add_cap(struct pci_function *fn, uint8_t id,
-			     uint8_t len);
+uint8_t pci_function_add_cap(struct pci_function *fn, uint8_t id, uint8_t len);
 /* Places the BARs, maps them, and puts the function in the first free slot. */
 int pci_bus_plug(struct pci_bus *pb, struct pci_function *fn, struct err *e);
 

@@ -97,7 +97,7 @@ static void notify_unregister(struct virtio_pci *vp)
 		if (vp->notify_mmio_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
 					 vp->notify_mmio_base +
-						 q * NOTIFY_MULTIPLIER,
+					     q * NOTIFY_MULTIPLIER,
 					 2, false, -1, false, NULL);
 		if (vp->notify_io_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
@@ -124,7 +124,7 @@ static void notify_register(struct virtio_pci *vp)
 		if (vp->notify_mmio_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
 					 vp->notify_mmio_base +
-						 q * NOTIFY_MULTIPLIER,
+					     q * NOTIFY_MULTIPLIER,
 					 2, false, -1, true, NULL);
 		if (vp->notify_io_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
@@ -155,7 +155,8 @@ static void virtio_pci_kick(struct virtio_pci *vp, uint32_t queue)
 	}
 }
 
-/* ---- modern BAR ------------------------------------------------------------ */
+/* ---- modern BAR ------------------------------------------------------------
+ */
 
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 {
@@ -166,17 +167,17 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 	case CC_DFSELECT:
 		return t->device_feature_select;
 	case CC_DF:
-		return t->device_feature_select < 2 ?
-			       (uint32_t)(t->device_features >>
-					  (32 * t->device_feature_select)) :
-			       0;
+		return t->device_feature_select < 2
+			   ? (uint32_t)(t->device_features >>
+					(32 * t->device_feature_select))
+			   : 0;
 	case CC_GFSELECT:
 		return t->driver_feature_select;
 	case CC_GF:
-		return t->driver_feature_select < 2 ?
-			       (uint32_t)(t->driver_features >>
-					  (32 * t->driver_feature_select)) :
-			       0;
+		return t->driver_feature_select < 2
+			   ? (uint32_t)(t->driver_features >>
+					(32 * t->driver_feature_select))
+			   : 0;
 	case CC_MSIX:
 		return t->config_vector;
 	case CC_NUMQ:
@@ -321,7 +322,8 @@ static void modern_read(void *opaque, uint64_t offset, void *data,
 	} else if (off == ISR_OFFSET) {
 		*(uint8_t *)data = virtio_transport_read_isr(&vp->t);
 	} else if (off >= DEVICE_OFFSET && off < NOTIFY_OFFSET) {
-		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET, data, len, false);
+		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET,
+					       data, len, false);
 	}
 	pthread_mutex_unlock(&vp->t.lock);
 }
@@ -338,8 +340,8 @@ static void modern_write(void *opaque, uint64_t offset, const void *data,
 		if (common_field_width(off) == len)
 			common_write(vp, off, v);
 	} else if (off >= DEVICE_OFFSET && off < NOTIFY_OFFSET) {
-		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET, (void *)data, len,
-				  true);
+		virtio_transport_config_access(&vp->t, off - DEVICE_OFFSET,
+					       (void *)data, len, true);
 	} else if (off >= NOTIFY_OFFSET) {
 		/*
 		 * The ioeventfd normally swallows these; one that reaches us
@@ -355,7 +357,8 @@ static const struct bus_ops modern_bar_ops = {
 	.write = modern_write,
 };
 
-/* ---- legacy I/O BAR ------------------------------------------------------- */
+/* ---- legacy I/O BAR -------------------------------------------------------
+ */
 
 static uint32_t legacy_config_offset(struct virtio_pci *vp)
 {
@@ -394,7 +397,8 @@ static void legacy_read(void *opaque, uint64_t offset, void *data,
 	qc = virtio_transport_selected_queue(t);
 	cfg = legacy_config_offset(vp);
 	if (off >= cfg) {
-		virtio_transport_config_access(&vp->t, off - cfg, data, len, false);
+		virtio_transport_config_access(&vp->t, off - cfg, data, len,
+					       false);
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
@@ -444,7 +448,8 @@ static void legacy_write(void *opaque, uint64_t offset, const void *data,
 	qc = virtio_transport_selected_queue(t);
 	cfg = legacy_config_offset(vp);
 	if (off >= cfg) {
-		virtio_transport_config_access(&vp->t, off - cfg, (void *)data, len, true);
+		virtio_transport_config_access(&vp->t, off - cfg, (void *)data,
+					       len, true);
 		pthread_mutex_unlock(&t->lock);
 		return;
 	}
@@ -485,7 +490,8 @@ static const struct bus_ops legacy_bar_ops = {
 	.write = legacy_write,
 };
 
-/* ---- assembly ------------------------------------------------------------- */
+/* ---- assembly -------------------------------------------------------------
+ */
 
 static void virtio_pci_raise(struct virtio_transport *t, uint16_t vector)
 {
@@ -534,18 +540,20 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 	     !transitional_ids[type]))
 		return err_set(e, "%s has no transitional PCI device ID",
 			       ops->name);
-	dev_id = transitional ? transitional_ids[type] :
-				VIRTIO_PCI_MODERN_DEVICE_BASE + type;
+	dev_id = transitional ? transitional_ids[type]
+			      : VIRTIO_PCI_MODERN_DEVICE_BASE + type;
 	virtio_transport_init(&vp->t, ops, dev);
 	vp->t.raise = virtio_pci_raise;
 	vp->t.priv = vp;
 	for (q = 0; q < ops->nr_queues; q++) {
-		vp->t.queues[q].kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		vp->t.queues[q].kick_fd =
+		    eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (vp->t.queues[q].kick_fd < 0)
 			return err_errno(e, errno, "eventfd");
 	}
 
-	/* Transitional: subsystem ID is the virtio type (legacy drivers read it). */
+	/* Transitional: subsystem ID is the virtio type (legacy drivers read
+	 * it). */
 	pci_function_init(&vp->fn, ops->name, PCI_VENDOR_ID_VIRTIO, dev_id,
 			  device_class(type), transitional ? 0 : 1,
 			  PCI_VENDOR_ID_VIRTIO, transitional ? type : 0x40);
@@ -560,8 +568,8 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 		vp->fn.bars[LEGACY_BAR].moved = virtio_pci_bar_moved;
 	}
 	/* One vector for config changes plus one per queue. */
-	if (msix_init(&vp->msix, &vp->fn, ops->nr_queues + 1u, MSIX_BAR,
-		      router, vm, e) < 0)
+	if (msix_init(&vp->msix, &vp->fn, ops->nr_queues + 1u, MSIX_BAR, router,
+		      vm, e) < 0)
 		return -1;
 	add_virtio_cap(&vp->fn, VIRTIO_PCI_CAP_COMMON_CFG, COMMON_OFFSET,
 		       CC_SIZE, 0);

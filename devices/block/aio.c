@@ -17,7 +17,9 @@ int aio_init(struct aio *a, unsigned int depth, bool use_uring,
 {
 	int r;
 
-	*a = (struct aio){ .efd = -1, .complete = complete, .opaque = opaque,
+	*a = (struct aio){ .efd = -1,
+			   .complete = complete,
+			   .opaque = opaque,
 			   .depth = depth };
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->efd < 0)
@@ -32,7 +34,8 @@ int aio_init(struct aio *a, unsigned int depth, bool use_uring,
 			}
 			io_uring_queue_exit(&a->ring);
 		}
-		log_info("io_uring unavailable (%s): block I/O runs synchronously on the device thread",
+		log_info("io_uring unavailable (%s): block I/O runs "
+			 "synchronously on the device thread",
 			 strerror(-r));
 	}
 	a->done = calloc(depth, sizeof(*a->done));
@@ -74,7 +77,8 @@ static void aio_sync_done(struct aio *a, void *tag, ssize_t res)
 	uint64_t one = 1;
 
 	a->done[a->nr_done++] = (struct aio_done){
-		.tag = tag, .res = res < 0 ? -errno : (int)res,
+		.tag = tag,
+		.res = res < 0 ? -errno : (int)res,
 	};
 	if (write(a->efd, &one, sizeof(one)) < 0) {
 		/* counter already non-zero */
@@ -99,8 +103,8 @@ static void aio_sync_xfer(struct aio *a, int fd, const struct iovec *iov,
 		local[i] = iov[i];
 	/* Loop over short transfers so the result is all or an error. */
 	while (niov) {
-		n = write_op ? pwritev(fd, v, (int)niov, (off_t)(off + total)) :
-			       preadv(fd, v, (int)niov, (off_t)(off + total));
+		n = write_op ? pwritev(fd, v, (int)niov, (off_t)(off + total))
+			     : preadv(fd, v, (int)niov, (off_t)(off + total));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -153,8 +157,8 @@ static int aio_rw(struct aio *a, int fd, const struct iovec *iov,
 	return 0;
 }
 
-int aio_readv(struct aio *a, int fd, const struct iovec *iov,
-	      unsigned int niov, uint64_t off, void *tag)
+int aio_readv(struct aio *a, int fd, const struct iovec *iov, unsigned int niov,
+	      uint64_t off, void *tag)
 {
 	return aio_rw(a, fd, iov, niov, off, false, tag);
 }
@@ -182,8 +186,8 @@ int aio_fdatasync(struct aio *a, int fd, void *tag)
 	return 0;
 }
 
-int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off,
-		  uint64_t len, void *tag)
+int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off, uint64_t len,
+		  void *tag)
 {
 	struct io_uring_sqe *sqe;
 

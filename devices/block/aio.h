@@ -32,7 +32,7 @@ struct aio {
 	struct aio_done {
 		void *tag;
 		int res;
-	} *done;
+	} * done;
 	unsigned int nr_done, depth;
 };
 
@@ -49,13 +49,13 @@ void aio_destroy(struct aio *a);
  * Queue one operation. The iovec array must stay valid until completion.
  * Returns 0, or -EBUSY when depth operations are already in flight.
  */
-int aio_readv(struct aio *a, int fd, const struct iovec *iov,
-	      unsigned int niov, uint64_t off, void *tag);
+int aio_readv(struct aio *a, int fd, const struct iovec *iov, unsigned int niov,
+	      uint64_t off, void *tag);
 int aio_writev(struct aio *a, int fd, const struct iovec *iov,
 	       unsigned int niov, uint64_t off, void *tag);
 int aio_fdatasync(struct aio *a, int fd, void *tag);
-int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off,
-		  uint64_t len, void *tag);
+int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off, uint64_t len,
+		  void *tag);
 
 /* Hands queued operations to the kernel. */
 void aio_submit(struct aio *a);

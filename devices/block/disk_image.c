@@ -17,8 +17,9 @@ static int disk_image_lock(struct disk_image *img, const char *path,
 	if (flock(img->fd, op) == 0)
 		return 0;
 	if (errno == EWOULDBLOCK)
-		return err_set(e, "disk '%s' is in use by another process (%s lock held)",
-			       path, img->read_only ? "write" : "a");
+		return err_set(
+		    e, "disk '%s' is in use by another process (%s lock held)",
+		    path, img->read_only ? "write" : "a");
 	return err_errno(e, errno, "disk '%s': lock", path);
 }
 
@@ -26,9 +27,9 @@ static int disk_image_geometry(struct disk_image *img, const char *path,
 			       const struct stat *st, struct err *e)
 {
 	img->logical_block = 512;
-	img->physical_block = st->st_blksize >= 512 && st->st_blksize <= 65536 ?
-				      (uint32_t)st->st_blksize :
-				      4096;
+	img->physical_block = st->st_blksize >= 512 && st->st_blksize <= 65536
+				  ? (uint32_t)st->st_blksize
+				  : 4096;
 	if (!S_ISBLK(st->st_mode)) {
 		img->size = (uint64_t)st->st_size;
 		return 0;
@@ -59,12 +60,12 @@ int disk_image_open(struct disk_image *img, const char *path, bool read_only,
 		if (errno == ENOENT)
 			return err_set(e, "disk '%s' not found", path);
 		if (errno == EACCES || errno == EROFS)
-			return err_set(e, "disk '%s' cannot be opened %s (%s)%s",
-				       path,
-				       read_only ? "for reading" : "for writing",
-				       errno == EROFS ? "read-only file system" :
-							"permission denied",
-				       read_only ? "" : "; add ,ro to use it read-only");
+			return err_set(
+			    e, "disk '%s' cannot be opened %s (%s)%s", path,
+			    read_only ? "for reading" : "for writing",
+			    errno == EROFS ? "read-only file system"
+					   : "permission denied",
+			    read_only ? "" : "; add ,ro to use it read-only");
 		return err_errno(e, errno, "disk '%s'", path);
 	}
 	if (fstat(img->fd, &st) < 0) {

@@ -16,8 +16,8 @@ static void reset_control_read(void *opaque, uint64_t offset, void *data,
 	*(uint8_t *)data = rc->value;
 }
 
-static void reset_control_write(void *opaque, uint64_t offset,
-				const void *data, unsigned int len)
+static void reset_control_write(void *opaque, uint64_t offset, const void *data,
+				unsigned int len)
 {
 	struct reset_control *rc = opaque;
 	uint8_t v = *(const uint8_t *)data;

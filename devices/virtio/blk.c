@@ -144,7 +144,8 @@ static void blk_op_done(void *opaque, void *tag, int res)
 
 	(void)opaque;
 	if (res < 0) {
-		/* Discard is advisory: a host that cannot punch holes is fine. */
+		/* Discard is advisory: a host that cannot punch holes is fine.
+		 */
 		if (!(r->type == VIRTIO_BLK_T_DISCARD && res == -EOPNOTSUPP))
 			r->result = VIRTIO_BLK_S_IOERR;
 	} else if ((r->type == VIRTIO_BLK_T_IN ||
@@ -213,7 +214,8 @@ static void blk_next_range(struct virtio_blk_req *r)
 	int mode = FALLOC_FL_KEEP_SIZE;
 
 	/* Unmapped or discarded ranges read back as zeroes: holes. */
-	if (r->type == VIRTIO_BLK_T_DISCARD || (rg->flags & VIRTIO_BLK_WZ_UNMAP))
+	if (r->type == VIRTIO_BLK_T_DISCARD ||
+	    (rg->flags & VIRTIO_BLK_WZ_UNMAP))
 		mode |= FALLOC_FL_PUNCH_HOLE;
 	else
 		mode |= FALLOC_FL_ZERO_RANGE;
@@ -258,8 +260,7 @@ static uint8_t blk_start_ranges(struct virtio_blk_req *r,
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_get_id(struct virtio_blk_req *r,
-			  const struct virtq_chain *c)
+static uint8_t blk_get_id(struct virtio_blk_req *r, const struct virtq_chain *c)
 {
 	uint8_t id[VIRTIO_BLK_ID_BYTES] = { 0 };
 
@@ -279,8 +280,7 @@ static uint8_t blk_get_id(struct virtio_blk_req *r,
  * Validates a chain and starts its host operations. Returns false when
  * the chain cannot even carry a status byte: the queue is then broken.
  */
-static bool blk_req_start(struct virtio_blk_req *r,
-			  const struct virtq_chain *c)
+static bool blk_req_start(struct virtio_blk_req *r, const struct virtq_chain *c)
 {
 	struct virtio_blk_outhdr h;
 	const struct iovec *last;
@@ -414,14 +414,12 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 static uint64_t blk_features(void *dev)
 {
 	struct virtio_blk *b = dev;
-	uint64_t f = (1ull << VIRTIO_F_VERSION_1) |
-		     (1ull << VIRTIO_F_RING_EVENT_IDX) |
-		     (1ull << VIRTIO_F_RING_INDIRECT_DESC) |
-		     (1ull << VIRTIO_BLK_F_SIZE_MAX) |
-		     (1ull << VIRTIO_BLK_F_SEG_MAX) |
-		     (1ull << VIRTIO_BLK_F_BLK_SIZE) |
-		     (1ull << VIRTIO_BLK_F_FLUSH) |
-		     (1ull << VIRTIO_BLK_F_TOPOLOGY);
+	uint64_t f =
+	    (1ull << VIRTIO_F_VERSION_1) | (1ull << VIRTIO_F_RING_EVENT_IDX) |
+	    (1ull << VIRTIO_F_RING_INDIRECT_DESC) |
+	    (1ull << VIRTIO_BLK_F_SIZE_MAX) | (1ull << VIRTIO_BLK_F_SEG_MAX) |
+	    (1ull << VIRTIO_BLK_F_BLK_SIZE) | (1ull << VIRTIO_BLK_F_FLUSH) |
+	    (1ull << VIRTIO_BLK_F_TOPOLOGY);
 
 	if (b->nr_queues > 1)
 		f |= 1ull << VIRTIO_BLK_F_MQ;
@@ -539,7 +537,8 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		return err_set(e, "virtio-blk: %u queues (1 to %d)",
 			       p->nr_queues, VIRTIO_MAX_QUEUES);
 	if (p->serial && strlen(p->serial) > VIRTIO_BLK_ID_BYTES)
-		return err_set(e, "disk '%s': serial '%s' is longer than %d bytes",
+		return err_set(e,
+			       "disk '%s': serial '%s' is longer than %d bytes",
 			       p->path, p->serial, VIRTIO_BLK_ID_BYTES);
 	if (p->serial)
 		strcpy(b->serial, p->serial);
@@ -568,11 +567,13 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 	if (disk_image_open(&b->img, p->path, p->read_only, e) < 0)
 		return -1;
 	/* A request has one host operation in flight at a time. */
-	if (aio_init(&b->aio, BLK_QUEUE_SIZE * p->nr_queues,
-		     p->use_uring, blk_op_done, b, e) < 0)
+	if (aio_init(&b->aio, BLK_QUEUE_SIZE * p->nr_queues, p->use_uring,
+		     blk_op_done, b, e) < 0)
 		return -1;
 	b->aio_src = (struct event_source){
-		.fd = b->aio.efd, .ready = blk_aio_ready, .opaque = b,
+		.fd = b->aio.efd,
+		.ready = blk_aio_ready,
+		.opaque = b,
 	};
 	return virtio_device_watch(&b->vdev, &b->aio_src, EPOLLIN, e);
 }

@@ -18,9 +18,9 @@ static size_t rng_fill(const struct virtq_chain *c)
 		size_t left = c->iov[i].iov_len;
 
 		while (left && done < RNG_MAX_REQUEST) {
-			size_t want = left < RNG_MAX_REQUEST - done ?
-					      left :
-					      RNG_MAX_REQUEST - done;
+			size_t want = left < RNG_MAX_REQUEST - done
+					  ? left
+					  : RNG_MAX_REQUEST - done;
 			ssize_t n = getrandom(p, want, 0);
 
 			if (n < 0) {

@@ -65,7 +65,9 @@ int virtio_device_init(struct virtio_device *d, const char *name,
 	if (d->stop_efd < 0)
 		return err_errno(e, errno, "eventfd");
 	d->stop_src = (struct event_source){
-		.fd = d->stop_efd, .ready = virtio_device_stop_ready, .opaque = d,
+		.fd = d->stop_efd,
+		.ready = virtio_device_stop_ready,
+		.opaque = d,
 	};
 	return event_loop_add(&d->loop, &d->stop_src, EPOLLIN, e);
 }
@@ -81,9 +83,10 @@ void virtio_device_destroy(struct virtio_device *d)
 
 int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 {
-	bool event_idx = virtio_transport_has_feature(t, VIRTIO_F_RING_EVENT_IDX);
+	bool event_idx =
+	    virtio_transport_has_feature(t, VIRTIO_F_RING_EVENT_IDX);
 	bool indirect =
-		virtio_transport_has_feature(t, VIRTIO_F_RING_INDIRECT_DESC);
+	    virtio_transport_has_feature(t, VIRTIO_F_RING_INDIRECT_DESC);
 	unsigned int q;
 
 	d->t = t;
@@ -93,7 +96,8 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 
 		memset(&dq->vq, 0, sizeof(dq->vq));
 		dq->kick = (struct event_source){
-			.fd = qc->kick_fd, .ready = virtio_device_kick_ready,
+			.fd = qc->kick_fd,
+			.ready = virtio_device_kick_ready,
 			.opaque = dq,
 		};
 		if (!qc->enabled) {
@@ -104,8 +108,8 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 		if (virtq_init(&dq->vq, d->mem, qc->size, qc->desc_gpa,
 			       qc->driver_gpa, qc->device_gpa, event_idx,
 			       indirect) < 0) {
-			log_debug("%s: queue %u rings outside guest RAM", d->name,
-				  q);
+			log_debug("%s: queue %u rings outside guest RAM",
+				  d->name, q);
 			goto fail;
 		}
 		if (event_loop_add(&d->loop, &dq->kick, EPOLLIN, NULL) < 0)
@@ -199,7 +203,8 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 
 void virtio_device_broken(struct virtio_device *d, unsigned int q)
 {
-	log_debug("%s: queue %u: driver broke the virtqueue protocol, device needs reset",
+	log_debug("%s: queue %u: driver broke the virtqueue protocol, device "
+		  "needs reset",
 		  d->name, q);
 	d->queues[q].vq.broken = true;
 	virtio_transport_set_needs_reset(d->t);

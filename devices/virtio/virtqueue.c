@@ -172,8 +172,7 @@ int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
 	return 0;
 }
 
-static enum virtq_pop_result virtq_break(struct virtq *q,
-					 struct virtq_chain *c)
+static enum virtq_pop_result virtq_break(struct virtq *q, struct virtq_chain *c)
 {
 	q->broken = true;
 	c->nr_out = c->nr_in = 0;
@@ -357,7 +356,7 @@ bool virtq_needs_interrupt(struct virtq *q)
 			 VIRTQ_AVAIL_F_NO_INTERRUPT);
 	} else {
 		uint16_t used_event =
-			ring_load16(q->avail_host + AVAIL_USED_EVENT(q->size));
+		    ring_load16(q->avail_host + AVAIL_USED_EVENT(q->size));
 
 		need = !q->signalled_used_valid ||
 		       need_event(used_event, q->used_idx, q->signalled_used);
@@ -374,8 +373,7 @@ void virtq_disable_kicks(struct virtq *q)
 	if (!q->used_host)
 		return;
 	if (!q->event_idx) {
-		ring_store16(q->used_host + USED_FLAGS,
-			     VIRTQ_USED_F_NO_NOTIFY);
+		ring_store16(q->used_host + USED_FLAGS, VIRTQ_USED_F_NO_NOTIFY);
 	} else {
 		/*
 		 * The driver kicks when the avail idx it publishes passes
@@ -424,8 +422,8 @@ static unsigned int iov_seek(const struct iovec *iov, unsigned int nr,
 	return i;
 }
 
-size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
-			void *dst, size_t len)
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,
+			size_t len)
 {
 	uint8_t *d = dst;
 	size_t done = 0, skip;

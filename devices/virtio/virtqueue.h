@@ -51,7 +51,8 @@ struct virtq {
 enum virtq_pop_result {
 	VIRTQ_POP_EMPTY = 0,
 	VIRTQ_POP_OK = 1,
-	VIRTQ_POP_BROKEN = -1, /* queue is now broken; device must NEEDS_RESET */
+	VIRTQ_POP_BROKEN =
+	    -1, /* queue is now broken; device must NEEDS_RESET */
 };
 
 struct virtq_chain {
@@ -117,8 +118,8 @@ bool virtq_enable_kicks(struct virtq *q);
 bool virtq_has_avail(struct virtq *q);
 
 /* Copy helpers over a chain's iovecs (offset into the out or in side). */
-size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset,
-			void *dst, size_t len);
+size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,
+			size_t len);
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len);
 /*

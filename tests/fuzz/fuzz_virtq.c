@@ -106,7 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_check(guest_mem_add_region(&m, 0, FZ_REGION, host[0]) == 0);
 	fz_check(guest_mem_add_region(&m, FZ_REGION, FZ_REGION, host[1]) == 0);
 
-	qsize = (hdr[0] & 0x80) ? fz_le16(hdr) : (uint16_t)(1u << (hdr[0] & 15));
+	qsize =
+	    (hdr[0] & 0x80) ? fz_le16(hdr) : (uint16_t)(1u << (hdr[0] & 15));
 	misalign = hdr[8] & 4;
 	desc = fz_le16(hdr + 2);
 	avail = fz_le16(hdr + 4);
@@ -136,7 +137,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (script + 3 <= size) {
 			uint16_t off = fz_le16(data + script);
 
-			host[off / FZ_REGION][off % FZ_REGION] = data[script + 2];
+			host[off / FZ_REGION][off % FZ_REGION] =
+			    data[script + 2];
 			script += 3;
 		}
 

@@ -57,7 +57,8 @@ const char *guest_cmdline(const char *extra);
 void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		     unsigned int nr, unsigned int timeout_s,
 		     unsigned int attempts,
-		     bool (*ok)(const struct vm_result *r), struct vm_result *r);
+		     bool (*ok)(const struct vm_result *r),
+		     struct vm_result *r);
 
 /* The guest's self-check ran to its end with no failure and it reset. */
 bool vm_self_check_passed(const struct vm_result *r);
@@ -65,10 +66,9 @@ bool vm_self_check_passed(const struct vm_result *r);
 /* Value of key=... on the first "VIREO-CHECK <name> " line having it. */
 const char *check_value(const struct vm_result *r, const char *name,
 			const char *key, char *buf, unsigned int size);
-/* Aborts the test with the output tail when /dev/kvm or the guest is missing. */
+/* Aborts the test with the output tail when /dev/kvm or the guest is missing.
+ */
 void require_guest(void);
-
-
 
 /* The last part of the output, for assertion messages. */
 const char *output_tail(const struct vm_result *r);

@@ -47,8 +47,9 @@ static void boot_and_check(const char *kernel, const char *cpus,
 	argv[n] = NULL;
 	vm_run_attempts(argv, &stuck, 1, BOOT_TIMEOUT, attempts,
 			vm_self_check_passed, r);
-	cr_log_info("%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
-		    kernel, cpus, mem, r->t_userspace, r->t_total);
+	cr_log_info(
+	    "%s cpus=%s mem=%s: userspace after %.1f s, exit after %.1f s",
+	    kernel, cpus, mem, r->t_userspace, r->t_total);
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));
 	cr_assert(strstr(r->output, "VIREO-USERSPACE"),
 		  "guest never reached userspace:\n%s", output_tail(r));
@@ -77,8 +78,8 @@ static void expect_cpus(const struct vm_result *r, const char *online,
 
 	cr_assert(check_value(r, "cpus", "online", buf, sizeof(buf)),
 		  "no cpus line:\n%s", output_tail(r));
-	cr_assert_str_eq(buf, online, "guest reports %s CPUs online:\n%s",
-			 buf, output_tail(r));
+	cr_assert_str_eq(buf, online, "guest reports %s CPUs online:\n%s", buf,
+			 output_tail(r));
 	cr_assert(check_value(r, "cpus", "list", buf, sizeof(buf)),
 		  "no cpu list:\n%s", output_tail(r));
 	cr_assert_str_eq(buf, list, "guest reports CPUs %s online:\n%s", buf,
@@ -90,8 +91,8 @@ Test(boot, elf_1cpu_256m, .timeout = BOOT_TIMEOUT + 30)
 	struct vm_result r;
 	long kb;
 
-	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "cpus,mem", NULL,
-		       &r);
+	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "cpus,mem",
+		       NULL, &r);
 	expect_cpus(&r, "1", "0");
 	kb = mem_total_kb(&r);
 	/* MemTotal excludes the kernel image and reserved ranges. */
@@ -127,7 +128,8 @@ Test(boot, bzimage_2cpu_256m, .timeout = SMP_TEST_TIMEOUT)
 	expect_cpus(&r, "2", "0-1");
 	cr_assert_str_eq(check_value(&r, "blk", "mq", buf, sizeof(buf)) ?: "",
 			 "2", "blk-mq hardware queues:\n%s", output_tail(&r));
-	cr_assert_str_eq(check_value(&r, "blk", "serial", buf, sizeof(buf)) ?: "",
+	cr_assert_str_eq(check_value(&r, "blk", "serial", buf, sizeof(buf))
+			     ?: "",
 			 "vireo-tools", "serial:\n%s", output_tail(&r));
 	vm_result_free(&r);
 }

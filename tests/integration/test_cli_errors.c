@@ -32,8 +32,8 @@ static void expect_usage_error(const struct bad_input *t)
 		     r.status, r.output);
 	cr_assert_eq(count_lines(r.output), 1, "%s: want one line, got:\n%s",
 		     t->name, r.output);
-	cr_assert(strstr(r.output, t->expect), "%s: '%s' not in:\n%s",
-		  t->name, t->expect, r.output);
+	cr_assert(strstr(r.output, t->expect), "%s: '%s' not in:\n%s", t->name,
+		  t->expect, r.output);
 	vm_result_free(&r);
 }
 
@@ -43,27 +43,42 @@ static const struct bad_input bad_inputs[] = {
 	{ "no command", { NULL }, "no command" },
 	{ "unknown command", { "fly", NULL }, "unknown command" },
 	{ "missing kernel option", { "run", NULL }, "missing --kernel" },
-	{ "missing kernel file", { "run", "--kernel", "/nonexistent/vmlinux", NULL },
+	{ "missing kernel file",
+	  { "run", "--kernel", "/nonexistent/vmlinux", NULL },
 	  "No such file" },
-	{ "kernel is a directory", { "run", "--kernel", "/tmp", NULL },
+	{ "kernel is a directory",
+	  { "run", "--kernel", "/tmp", NULL },
 	  "not a regular file" },
-	{ "missing initrd", { "run", "--kernel", K, "--initrd", "/nonexistent", NULL },
+	{ "missing initrd",
+	  { "run", "--kernel", K, "--initrd", "/nonexistent", NULL },
 	  "initrd" },
 	{ "cpus 0", { "run", "--kernel", K, "--cpus", "0", NULL }, "--cpus" },
-	{ "cpus junk", { "run", "--kernel", K, "--cpus", "two", NULL }, "--cpus" },
-	{ "memory 0", { "run", "--kernel", K, "--memory", "0", NULL }, "--memory" },
-	{ "memory 1T", { "run", "--kernel", K, "--memory", "1T", NULL },
-	  "more than this host has" },
-	{ "memory junk", { "run", "--kernel", K, "--memory", "lots", NULL },
+	{ "cpus junk",
+	  { "run", "--kernel", K, "--cpus", "two", NULL },
+	  "--cpus" },
+	{ "memory 0",
+	  { "run", "--kernel", K, "--memory", "0", NULL },
 	  "--memory" },
-	{ "unknown option", { "run", "--kernel", K, "--frobnicate", NULL },
+	{ "memory 1T",
+	  { "run", "--kernel", K, "--memory", "1T", NULL },
+	  "more than this host has" },
+	{ "memory junk",
+	  { "run", "--kernel", K, "--memory", "lots", NULL },
+	  "--memory" },
+	{ "unknown option",
+	  { "run", "--kernel", K, "--frobnicate", NULL },
 	  "unknown option" },
-	{ "option without value", { "run", "--kernel", NULL }, "needs a value" },
-	{ "no kvm device", { "run", "--kernel", K, "--kvm", "/nonexistent/kvm", NULL },
+	{ "option without value",
+	  { "run", "--kernel", NULL },
+	  "needs a value" },
+	{ "no kvm device",
+	  { "run", "--kernel", K, "--kvm", "/nonexistent/kvm", NULL },
 	  "not found" },
-	{ "kvm not a kvm device", { "run", "--kernel", K, "--kvm", "/dev/null", NULL },
+	{ "kvm not a kvm device",
+	  { "run", "--kernel", K, "--kvm", "/dev/null", NULL },
 	  "API version" },
-	{ "corrupt kernel", { "run", "--kernel", "/etc/hostname", NULL },
+	{ "corrupt kernel",
+	  { "run", "--kernel", "/etc/hostname", NULL },
 	  "unknown kernel format" },
 };
 
@@ -89,7 +104,8 @@ ParameterizedTest(unsigned int *index, cli, bad_input, .timeout = 40)
 
 	if (strstr(t->name, "kvm") || strstr(t->name, "kernel") ||
 	    strstr(t->name, "memory 1T") || strstr(t->name, "initrd"))
-		cr_assert(access(K, R_OK) == 0, "guest image missing: run 'make guest'");
+		cr_assert(access(K, R_OK) == 0,
+			  "guest image missing: run 'make guest'");
 	expect_usage_error(t);
 }
 
@@ -101,7 +117,8 @@ Test(cli, truncated_vmlinux_exit_2, .timeout = 40)
 	struct vm_result r;
 	int fd;
 
-	cr_assert(access(K, R_OK) == 0, "guest image missing: run 'make guest'");
+	cr_assert(access(K, R_OK) == 0,
+		  "guest image missing: run 'make guest'");
 	fd = mkstemp(path);
 	cr_assert(fd >= 0);
 	close(fd);

@@ -20,7 +20,10 @@ static const char *write_triple_fault_kernel(void)
 	uint64_t paddr = 0x1000000, off = 0x100;
 	int fd;
 
-	memcpy(img, "\x7f" "ELF", 4);
+	memcpy(img,
+	       "\x7f"
+	       "ELF",
+	       4);
 	img[4] = 2; /* 64-bit */
 	img[5] = 1; /* little endian */
 	img[6] = 1;
@@ -82,7 +85,6 @@ Test(lifecycle, sigterm_stops_cleanly, .timeout = 240)
 	cr_assert(!r.timed_out, "%s", output_tail(&r));
 	cr_assert_eq(r.status, 128 + SIGTERM, "status %d:\n%s", r.status,
 		     output_tail(&r));
-	cr_assert(strstr(r.output, "stopped by signal"), "%s",
-		  output_tail(&r));
+	cr_assert(strstr(r.output, "stopped by signal"), "%s", output_tail(&r));
 	vm_result_free(&r);
 }

@@ -74,12 +74,22 @@ static void run_phase(const char *data_disk, const char *phase,
 		      const char *cpus, struct vm_result *r)
 {
 	char cmd[96];
-	const char *argv[] = { "run",	   "--kernel", GUEST_OUT "/micro/vmlinux",
-			       "--initrd", GUEST_OUT "/initramfs.cpio",
-			       "--cpus",   cpus,       "--memory",
-			       "256M",	   "--disk",   data_disk,
-			       "--disk",   TOOLS_IMG ",ro",
-			       "--cmdline", NULL,      NULL };
+	const char *argv[] = { "run",
+			       "--kernel",
+			       GUEST_OUT "/micro/vmlinux",
+			       "--initrd",
+			       GUEST_OUT "/initramfs.cpio",
+			       "--cpus",
+			       cpus,
+			       "--memory",
+			       "256M",
+			       "--disk",
+			       data_disk,
+			       "--disk",
+			       TOOLS_IMG ",ro",
+			       "--cmdline",
+			       NULL,
+			       NULL };
 	/* The write phase ends when the fsynced file is reported: kill -9. */
 	const struct vm_action actions[] = {
 		{ .when = "VIREO-BLKFS-FSYNCED", .signal = SIGKILL },
@@ -87,8 +97,9 @@ static void run_phase(const char *data_disk, const char *phase,
 	};
 	bool write = !strcmp(phase, "write");
 
-	snprintf(cmd, sizeof(cmd), "vireo.check=blkfs vireo.blkfs=%s vireo.blkfs_mib=%u",
-		 phase, blkfs_mib());
+	snprintf(cmd, sizeof(cmd),
+		 "vireo.check=blkfs vireo.blkfs=%s vireo.blkfs_mib=%u", phase,
+		 blkfs_mib());
 	argv[14] = guest_cmdline(cmd);
 	vm_run_attempts(argv, write ? actions : actions + 1, write ? 2 : 1,
 			BLKFS_TIMEOUT, strcmp(cpus, "1") ? SMP_ATTEMPTS : 1,
@@ -134,7 +145,8 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
 
 	/* Multi-queue is checked by the SMP boot test (boot/elf_2cpu_1g). */
 	run_phase(disk, "write", "1", &r);
-	cr_assert(write_phase_done(&r), "no fsync marker:\n%s", output_tail(&r));
+	cr_assert(write_phase_done(&r), "no fsync marker:\n%s",
+		  output_tail(&r));
 	cr_assert_eq(r.status, 128 + SIGKILL, "status %d", r.status);
 	expect_check(&r, "serial", "vireo-data");
 	cr_log_info("guest file: %u MiB", mib);
@@ -157,11 +169,13 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
 	expect_check(&r, "ro_write", "failed");
 	expect_check(&r, "ro_read_blocks", "16");
 	expect_check(&r, "result", "pass");
-	cr_log_info("fstrim: %s", check_value(&r, "blkfs", "fstrim", buf,
-					      sizeof(buf)) ?: "?");
+	cr_log_info("fstrim: %s",
+		    check_value(&r, "blkfs", "fstrim", buf, sizeof(buf))
+			?: "?");
 	vm_result_free(&r);
 	after_trim = allocated_bytes(img);
-	cr_log_info("data image allocated: %lld KiB after write, %lld KiB after rm + fstrim",
+	cr_log_info("data image allocated: %lld KiB after write, %lld KiB "
+		    "after rm + fstrim",
 		    after_write >> 10, after_trim >> 10);
 	cr_assert_lt(after_trim, after_write - ((long long)mib << 20) * 3 / 4,
 		     "fstrim freed too little: %lld -> %lld bytes", after_write,
@@ -174,8 +188,8 @@ Test(virtio_blk, ext4_fsync_sigkill_readback_ro_and_trim,
 
 static void expect_bad_disk(const char *disk, const char *msg)
 {
-	const char *argv[] = { "run", "--kernel", GUEST_OUT "/micro/vmlinux",
-			       "--disk", disk, NULL };
+	const char *argv[] = { "run",	 "--kernel", GUEST_OUT "/micro/vmlinux",
+			       "--disk", disk,	     NULL };
 	struct vm_result r;
 
 	require_guest();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * virtio over MMIO with the real guest: virtio-console (hvc0),
- * virtio-rng and virtio-blk (the read-only tools disk) found through ACPI (LNRO0005 devices in the DSDT) and, with
+ * virtio-rng and virtio-blk (the read-only tools disk) found through ACPI
+ * (LNRO0005 devices in the DSDT) and, with
  * --no-acpi, through virtio_mmio.device= on the kernel command line; both
  * for version 2 and legacy version 1. Also: an SMP guest finds its CPUs
  * through the MADT, and a guest `poweroff` ends vireo with status 0
@@ -28,7 +29,8 @@ struct mmio_run {
 
 static bool mmio_guest_done(const struct vm_result *r)
 {
-	return vm_self_check_passed(r) || strstr(r->output, "guest powered off");
+	return vm_self_check_passed(r) ||
+	       strstr(r->output, "guest powered off");
 }
 
 static void run_mmio_guest(const struct mmio_run *m, struct vm_result *r)
@@ -69,8 +71,8 @@ static void run_mmio_guest(const struct mmio_run *m, struct vm_result *r)
 	argv[n++] = "--cmdline";
 	argv[n++] = guest_cmdline(extra);
 	argv[n] = NULL;
-	vm_run_attempts(argv, &stuck, 1, MMIO_TIMEOUT, attempts, mmio_guest_done,
-			r);
+	vm_run_attempts(argv, &stuck, 1, MMIO_TIMEOUT, attempts,
+			mmio_guest_done, r);
 	cr_log_info("%s%s%s: userspace after %.1f s, exit after %.1f s",
 		    m->transport, m->acpi ? " acpi" : " no-acpi",
 		    m->override ? " with override" : "", r->t_userspace,

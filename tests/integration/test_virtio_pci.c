@@ -110,10 +110,10 @@ static void check_discovery_and_rng(bool transitional)
 	cr_assert(has_virtio_line(&r, "0x0004", "virtio_rng"),
 		  "no virtio rng bound:\n%s", output_tail(&r));
 	cr_assert(check_value(&r, "rng", "result", buf, sizeof(buf)) &&
-			  !strcmp(buf, "pass"),
+		      !strcmp(buf, "pass"),
 		  "rng read failed:\n%s", output_tail(&r));
 	cr_assert(check_value(&r, "rng", "bytes", buf, sizeof(buf)) &&
-			  atoi(buf) >= 65536,
+		      atoi(buf) >= 65536,
 		  "short rng read:\n%s", output_tail(&r));
 	if (check_value(&r, "rng", "ms", buf, sizeof(buf)))
 		cr_log_info("guest read 64 KiB from /dev/hwrng in %s ms", buf);
@@ -178,9 +178,10 @@ Test(virtio_pci, hvc0_bulk_transfer_exits, .timeout = BULK_TIMEOUT + 30)
 	const struct vm_action actions[] = {
 		{ .when = "VIREO-USERSPACE" },
 		{ .when = "interactive shell",
-		  .input = "echo XFER-BEGIN; sleep 1; "
-			   "dd if=/dev/zero of=/dev/hvc0 bs=1M count=4 2>/dev/null; "
-			   "sleep 1; echo XFER-DONE; sleep 1; reboot -f\n" },
+		  .input =
+		      "echo XFER-BEGIN; sleep 1; "
+		      "dd if=/dev/zero of=/dev/hvc0 bs=1M count=4 2>/dev/null; "
+		      "sleep 1; echo XFER-DONE; sleep 1; reboot -f\n" },
 		{ .when = "XFER-BEGIN\r", .signal = SIGUSR2 },
 		{ .when = "XFER-DONE\r", .signal = SIGUSR2 },
 	};
@@ -195,10 +196,11 @@ Test(virtio_pci, hvc0_bulk_transfer_exits, .timeout = BULK_TIMEOUT + 30)
 	cr_assert(second, "no stats at XFER-DONE:\n%s", output_tail(&r));
 	before = stats_exits(first);
 	after = stats_exits(second);
-	cr_log_info("%ld exits while moving %ld MiB through hvc0 (%.1f per MiB)",
-		    after - before, bytes >> 20,
-		    (double)(after - before) / (double)(bytes >> 20));
-	cr_assert(after - before < bytes / 4096,
-		  "%ld exits for %ld bytes", after - before, bytes);
+	cr_log_info(
+	    "%ld exits while moving %ld MiB through hvc0 (%.1f per MiB)",
+	    after - before, bytes >> 20,
+	    (double)(after - before) / (double)(bytes >> 20));
+	cr_assert(after - before < bytes / 4096, "%ld exits for %ld bytes",
+		  after - before, bytes);
 	vm_result_free(&r);
 }

@@ -33,8 +33,8 @@ static void bzt_put(uint8_t *img, size_t off, uint64_t v, size_t len)
 	memcpy(img + off, &v, len); /* little-endian host, like the format */
 }
 
-#define BZT_SET(img, field, v) \
-	bzt_put(img, BZT_OFF(field), (v), \
+#define BZT_SET(img, field, v)                                                 \
+	bzt_put(img, BZT_OFF(field), (v),                                      \
 		sizeof(((struct setup_header *)0)->field))
 
 /* A protocol 2.15 relocatable 64-bit bzImage, as a 6.x kernel has. */
@@ -134,8 +134,9 @@ Test(boot_bzimage, valid_image_loads_at_16mib)
 	cr_assert_eq(c.ki.load_start, LAYOUT_KERNEL_LOAD);
 	/* init_size, not the file, bounds what the kernel will touch. */
 	cr_assert_eq(c.ki.load_end, LAYOUT_KERNEL_LOAD + BZT_INIT_SIZE);
-	cr_assert_eq(memcmp(c.ram + LAYOUT_KERNEL_LOAD,
-			    c.img + c.setup_size, BZT_PAYLOAD), 0);
+	cr_assert_eq(memcmp(c.ram + LAYOUT_KERNEL_LOAD, c.img + c.setup_size,
+			    BZT_PAYLOAD),
+		     0);
 	cr_assert(bzt_untouched(&c, LAYOUT_KERNEL_LOAD + BZT_PAYLOAD, 16));
 	/* The setup sectors are never loaded. */
 	cr_assert(bzt_untouched(&c, 0x90000, 0x1000));
@@ -205,8 +206,9 @@ Test(boot_bzimage, setup_sects_zero_means_four)
 	bzt_init(&c, 0);
 	cr_assert_eq(c.setup_size, 5 * 512);
 	cr_assert_eq(bzt_load(&c), 0, "%s", c.e.msg);
-	cr_assert_eq(memcmp(c.ram + LAYOUT_KERNEL_LOAD,
-			    c.img + 5 * 512, BZT_PAYLOAD), 0);
+	cr_assert_eq(
+	    memcmp(c.ram + LAYOUT_KERNEL_LOAD, c.img + 5 * 512, BZT_PAYLOAD),
+	    0);
 	bzt_fini(&c);
 }
 
@@ -216,8 +218,9 @@ Test(boot_bzimage, setup_sects_honoured)
 
 	bzt_init(&c, 2);
 	cr_assert_eq(bzt_load(&c), 0, "%s", c.e.msg);
-	cr_assert_eq(memcmp(c.ram + LAYOUT_KERNEL_LOAD,
-			    c.img + 3 * 512, BZT_PAYLOAD), 0);
+	cr_assert_eq(
+	    memcmp(c.ram + LAYOUT_KERNEL_LOAD, c.img + 3 * 512, BZT_PAYLOAD),
+	    0);
 	bzt_fini(&c);
 }
 
@@ -231,8 +234,8 @@ Test(boot_bzimage, kernel_alignment_respected)
 	cr_assert_eq(c.ki.load_start, 0x2000000);
 	cr_assert_eq(c.ki.entry64, 0x2000200);
 	cr_assert_eq(c.ki.hdr.code32_start, 0x2000000);
-	cr_assert_eq(memcmp(c.ram + 0x2000000, c.img + c.setup_size,
-			    BZT_PAYLOAD), 0);
+	cr_assert_eq(
+	    memcmp(c.ram + 0x2000000, c.img + c.setup_size, BZT_PAYLOAD), 0);
 	bzt_fini(&c);
 }
 
@@ -255,8 +258,8 @@ Test(boot_bzimage, non_relocatable_loads_at_1mib)
 	cr_assert_eq(bzt_load(&c), 0, "%s", c.e.msg);
 	cr_assert_eq(c.ki.load_start, 0x100000);
 	cr_assert_eq(c.ki.entry64, 0x100200);
-	cr_assert_eq(memcmp(c.ram + 0x100000, c.img + c.setup_size,
-			    BZT_PAYLOAD), 0);
+	cr_assert_eq(
+	    memcmp(c.ram + 0x100000, c.img + c.setup_size, BZT_PAYLOAD), 0);
 	bzt_fini(&c);
 }
 

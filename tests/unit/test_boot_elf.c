@@ -66,14 +66,22 @@ static size_t elft_build(uint8_t *buf, uint32_t pvh_descsz)
 		.e_phnum = 3,
 	};
 	Elf64_Phdr ph[3] = {
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-		  .p_offset = ELFT_TEXT_OFF, .p_vaddr = ELFT_TEXT_VADDR,
-		  .p_paddr = ELFT_TEXT_PADDR, .p_filesz = ELFT_TEXT_LEN,
-		  .p_memsz = ELFT_TEXT_LEN, .p_align = 0x200000 },
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-		  .p_offset = ELFT_DATA_OFF, .p_vaddr = ELFT_DATA_VADDR,
-		  .p_paddr = ELFT_DATA_PADDR, .p_filesz = ELFT_DATA_FILESZ,
-		  .p_memsz = ELFT_DATA_MEMSZ, .p_align = 0x200000 },
+		{ .p_type = PT_LOAD,
+		  .p_flags = PF_R | PF_X,
+		  .p_offset = ELFT_TEXT_OFF,
+		  .p_vaddr = ELFT_TEXT_VADDR,
+		  .p_paddr = ELFT_TEXT_PADDR,
+		  .p_filesz = ELFT_TEXT_LEN,
+		  .p_memsz = ELFT_TEXT_LEN,
+		  .p_align = 0x200000 },
+		{ .p_type = PT_LOAD,
+		  .p_flags = PF_R | PF_W,
+		  .p_offset = ELFT_DATA_OFF,
+		  .p_vaddr = ELFT_DATA_VADDR,
+		  .p_paddr = ELFT_DATA_PADDR,
+		  .p_filesz = ELFT_DATA_FILESZ,
+		  .p_memsz = ELFT_DATA_MEMSZ,
+		  .p_align = 0x200000 },
 		{ .p_type = PT_NOTE, .p_offset = ELFT_NOTE_OFF, .p_align = 4 },
 	};
 	uint64_t pvh64 = ELFT_PVH;
@@ -154,8 +162,7 @@ static void elft_set_eh(struct elft_ctx *c, const Elf64_Ehdr *eh)
 	memcpy(c->img, eh, sizeof(*eh));
 }
 
-static bool elft_untouched(const struct elft_ctx *c, uint64_t gpa,
-			   size_t len)
+static bool elft_untouched(const struct elft_ctx *c, uint64_t gpa, size_t len)
 {
 	size_t i;
 
@@ -189,9 +196,11 @@ Test(boot_elf, valid_image_lands_at_paddr)
 	cr_assert_eq(c.ki.load_start, ELFT_TEXT_PADDR);
 	cr_assert_eq(c.ki.load_end, ELFT_DATA_PADDR + ELFT_DATA_MEMSZ);
 	cr_assert_eq(memcmp(c.ram + ELFT_TEXT_PADDR, c.img + ELFT_TEXT_OFF,
-			    ELFT_TEXT_LEN), 0);
+			    ELFT_TEXT_LEN),
+		     0);
 	cr_assert_eq(memcmp(c.ram + ELFT_DATA_PADDR, c.img + ELFT_DATA_OFF,
-			    ELFT_DATA_FILESZ), 0);
+			    ELFT_DATA_FILESZ),
+		     0);
 	for (i = ELFT_DATA_FILESZ; i < ELFT_DATA_MEMSZ; i++)
 		cr_assert_eq(c.ram[ELFT_DATA_PADDR + i], 0,
 			     "bss byte 0x%zx not zeroed", i);

@@ -56,8 +56,8 @@ static void plt_put(uint8_t *img, size_t off, uint64_t v, size_t len)
 	memcpy(img + off, &v, len); /* little-endian host, like the format */
 }
 
-#define PLT_SET(img, field, v) \
-	plt_put(img, PLT_OFF(field), (v), \
+#define PLT_SET(img, field, v)                                                 \
+	plt_put(img, PLT_OFF(field), (v),                                      \
 		sizeof(((struct setup_header *)0)->field))
 
 static void plt_build_elf(uint8_t *buf)
@@ -73,14 +73,22 @@ static void plt_build_elf(uint8_t *buf)
 		.e_phnum = 2,
 	};
 	Elf64_Phdr ph[2] = {
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
-		  .p_offset = PLT_TEXT_OFF, .p_vaddr = PLT_TEXT_VADDR,
-		  .p_paddr = PLT_TEXT_PADDR, .p_filesz = PLT_TEXT_LEN,
-		  .p_memsz = PLT_TEXT_LEN, .p_align = 0x200000 },
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_W,
-		  .p_offset = PLT_DATA_OFF, .p_vaddr = PLT_DATA_VADDR,
-		  .p_paddr = PLT_DATA_PADDR, .p_filesz = PLT_DATA_FILESZ,
-		  .p_memsz = PLT_DATA_MEMSZ, .p_align = 0x200000 },
+		{ .p_type = PT_LOAD,
+		  .p_flags = PF_R | PF_X,
+		  .p_offset = PLT_TEXT_OFF,
+		  .p_vaddr = PLT_TEXT_VADDR,
+		  .p_paddr = PLT_TEXT_PADDR,
+		  .p_filesz = PLT_TEXT_LEN,
+		  .p_memsz = PLT_TEXT_LEN,
+		  .p_align = 0x200000 },
+		{ .p_type = PT_LOAD,
+		  .p_flags = PF_R | PF_W,
+		  .p_offset = PLT_DATA_OFF,
+		  .p_vaddr = PLT_DATA_VADDR,
+		  .p_paddr = PLT_DATA_PADDR,
+		  .p_filesz = PLT_DATA_FILESZ,
+		  .p_memsz = PLT_DATA_MEMSZ,
+		  .p_align = 0x200000 },
 	};
 	size_t i;
 
@@ -107,7 +115,8 @@ static size_t plt_gzip(const uint8_t *in, size_t len, uint8_t **out)
 
 	memset(&zs, 0, sizeof(zs));
 	cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
-				  Z_DEFAULT_STRATEGY), Z_OK);
+				  Z_DEFAULT_STRATEGY),
+		     Z_OK);
 	cap = deflateBound(&zs, len);
 	*out = malloc(cap);
 	cr_assert(*out);
@@ -243,9 +252,11 @@ static void plt_expect_extracted(const struct plt_ctx *c)
 	cr_assert(c->ki.host_decompressed);
 	cr_assert_eq(c->ki.entry64, PLT_ENTRY);
 	cr_assert_eq(memcmp(c->ram + PLT_TEXT_PADDR, c->elf + PLT_TEXT_OFF,
-			    PLT_TEXT_LEN), 0);
+			    PLT_TEXT_LEN),
+		     0);
 	cr_assert_eq(memcmp(c->ram + PLT_DATA_PADDR, c->elf + PLT_DATA_OFF,
-			    PLT_DATA_FILESZ), 0);
+			    PLT_DATA_FILESZ),
+		     0);
 	for (i = PLT_DATA_FILESZ; i < PLT_DATA_MEMSZ; i++)
 		cr_assert_eq(c->ram[PLT_DATA_PADDR + i], 0, "bss byte %zu", i);
 	cr_assert(plt_untouched(c, PLT_DATA_PADDR + PLT_DATA_MEMSZ, 64));
@@ -273,7 +284,8 @@ static void plt_expect_fallback(const struct plt_ctx *c)
 	cr_assert_eq(c->ki.load_start, LAYOUT_KERNEL_LOAD);
 	cr_assert_eq(c->ki.load_end, LAYOUT_KERNEL_LOAD + PLT_INIT_SIZE);
 	cr_assert_eq(memcmp(c->ram + LAYOUT_KERNEL_LOAD,
-			    c->img + PLT_SETUP_SIZE, kernel), 0);
+			    c->img + PLT_SETUP_SIZE, kernel),
+		     0);
 }
 
 static void plt_expect_fail(struct plt_ctx *c, const char *want)
@@ -395,13 +407,11 @@ Test(boot_payload, unsupported_formats_fall_back)
 		memcpy(payload, fmts[i].magic, fmts[i].len);
 		plt_build(&c, payload, sizeof(payload));
 		memcpy(&hdr, c.img + PLT_HDR, sizeof(hdr));
-		cr_assert_eq(bz_payload_extract(c.img, c.size, &hdr, &pl,
-						&c.e),
+		cr_assert_eq(bz_payload_extract(c.img, c.size, &hdr, &pl, &c.e),
 			     BZ_PAYLOAD_UNSUPPORTED, "%s", fmts[i].name);
 		cr_assert_str_eq(pl.format, fmts[i].name);
 		cr_assert_null(pl.data);
-		cr_assert_eq(plt_load(&c), 0, "%s: %s", fmts[i].name,
-			     c.e.msg);
+		cr_assert_eq(plt_load(&c), 0, "%s: %s", fmts[i].name, c.e.msg);
 		plt_expect_fallback(&c);
 	}
 	plt_fini(&c);
@@ -459,7 +469,7 @@ Test(boot_payload, gzip_truncated_at_every_point)
 		PLT_SET(c.img, payload_length, len);
 		cr_assert_eq(plt_load(&c), -1, "length %u accepted", len);
 		cr_assert(strstr(c.e.msg, "truncated") ||
-				  strstr(c.e.msg, "corrupt"),
+			      strstr(c.e.msg, "corrupt"),
 			  "length %u: '%s'", len, c.e.msg);
 		cr_assert_null(strchr(c.e.msg, '\n'));
 		cr_assert(plt_untouched(&c, PLT_TEXT_PADDR, 0x100),
@@ -496,7 +506,7 @@ Test(boot_payload, xz_truncated_at_every_point)
 		PLT_SET(c.img, payload_length, cut);
 		cr_assert_eq(plt_load(&c), -1, "length %zu accepted", cut);
 		cr_assert(strstr(c.e.msg, "truncated") ||
-				  strstr(c.e.msg, "corrupt"),
+			      strstr(c.e.msg, "corrupt"),
 			  "length %zu: '%s'", cut, c.e.msg);
 		cr_assert(plt_untouched(&c, PLT_TEXT_PADDR, 0x100));
 	}
@@ -613,7 +623,8 @@ Test(boot_payload, invalid_elf_in_payload)
 	len = plt_gzip(c.elf, PLT_ELF_SIZE, &gz);
 	plt_build(&c, gz, len);
 	free(gz);
-	plt_expect_fail(&c, "bzImage payload (gzip): ELF kernel is for machine");
+	plt_expect_fail(&c,
+			"bzImage payload (gzip): ELF kernel is for machine");
 	plt_fini(&c);
 }
 

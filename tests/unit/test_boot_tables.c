@@ -96,8 +96,8 @@ Test(boot_tables, e820_low_ram_only)
 
 	cr_assert_eq(n, 3);
 	tbt_assert_e820(&map[0], 0, LAYOUT_EBDA_START, 1);
-	tbt_assert_e820(&map[1], LAYOUT_EBDA_START,
-			TBT_MIB - LAYOUT_EBDA_START, 2);
+	tbt_assert_e820(&map[1], LAYOUT_EBDA_START, TBT_MIB - LAYOUT_EBDA_START,
+			2);
 	tbt_assert_e820(&map[2], TBT_MIB, 511 * TBT_MIB, 1);
 }
 
@@ -323,8 +323,8 @@ Test(boot_tables, zero_page_initrd_above_4g)
 	struct tbt_ctx c;
 
 	tbt_init(&c, TBT_RAM_SIZE);
-	cr_assert_eq(guest_mem_add_region(&c.m, 4 * TBT_GIB, sizeof(high),
-					  high), 0);
+	cr_assert_eq(
+	    guest_mem_add_region(&c.m, 4 * TBT_GIB, sizeof(high), high), 0);
 	tbt_boot_init(&b);
 	b.t.initrd_gpa = 4 * TBT_GIB + 0x1000;
 	b.t.initrd_size = 0x2000;
@@ -395,8 +395,7 @@ Test(boot_tables, pvh_start_info_fields)
 
 	tbt_init(&c, TBT_RAM_SIZE);
 	tbt_boot_init(&b);
-	cr_assert_eq(pvh_start_info_write(&c.m, &b.t, &c.e), 0, "%s",
-		     c.e.msg);
+	cr_assert_eq(pvh_start_info_write(&c.m, &b.t, &c.e), 0, "%s", c.e.msg);
 	cr_assert_eq(tbt_u32(&c, SI(0)), 0x336ec578, "magic");
 	/* "xEn3" with the top bit of 'E' set. */
 	cr_assert_eq(c.ram[SI(0)], 'x');
@@ -441,8 +440,7 @@ Test(boot_tables, pvh_without_initrd_has_no_modules)
 	tbt_init(&c, TBT_RAM_SIZE);
 	tbt_boot_init(&b);
 	b.t.initrd_size = 0;
-	cr_assert_eq(pvh_start_info_write(&c.m, &b.t, &c.e), 0, "%s",
-		     c.e.msg);
+	cr_assert_eq(pvh_start_info_write(&c.m, &b.t, &c.e), 0, "%s", c.e.msg);
 	cr_assert_eq(tbt_u32(&c, SI(12)), 0);
 	cr_assert_eq(tbt_u64(&c, SI(16)), 0);
 	memmap = tbt_u64(&c, SI(40));
@@ -475,8 +473,7 @@ struct tbt_mp_counts {
 
 /* Walks the base table, checking each entry as it goes. */
 static struct tbt_mp_counts tbt_mp_walk(const struct tbt_ctx *c,
-					unsigned int nr_cpus,
-					uint8_t ioapic_id)
+					unsigned int nr_cpus, uint8_t ioapic_id)
 {
 	struct tbt_mp_counts n = { 0 };
 	uint64_t fp = LAYOUT_MPTABLE, ct, p, end;
@@ -677,8 +674,8 @@ static uint64_t tbt_translate(const struct tbt_ctx *c, uint64_t va)
 Test(boot_tables, pagetables_translate_identity)
 {
 	static const uint64_t va[] = {
-		0, LAYOUT_ZERO_PAGE, LAYOUT_KERNEL_LOAD + 0x200, 0x7fffffff,
-		LAYOUT_IOAPIC_BASE, 0xffffffff,
+		0,	    LAYOUT_ZERO_PAGE,	LAYOUT_KERNEL_LOAD + 0x200,
+		0x7fffffff, LAYOUT_IOAPIC_BASE, 0xffffffff,
 	};
 	struct tbt_ctx c;
 	size_t i;

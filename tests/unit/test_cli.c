@@ -432,9 +432,9 @@ Test(cli_args, bad_disk_specs)
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk", ",ro"),
 			 "expected PATH");
 	clt_setup();
-	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
-				   "a.img,rw"),
-			 "unknown option 'rw'");
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,rw"),
+	    "unknown option 'rw'");
 	clt_setup();
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
 				   "a.img,serial=123456789012345678901"),
@@ -451,8 +451,8 @@ Test(cli_args, disk_validation)
 	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk", path));
 	cr_assert_eq(cli_validate(&clt.cfg, &clt.e), 0, "%s", clt.e.msg);
 	clt_setup();
-	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk",
-				"/nonexistent.img"));
+	clt_assert_ok(
+	    CLT_PARSE("run", "--kernel", path, "--disk", "/nonexistent.img"));
 	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not found");
 	clt_setup();
 	clt_assert_ok(CLT_PARSE("run", "--kernel", path, "--disk", "/tmp"));

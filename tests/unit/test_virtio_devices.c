@@ -289,9 +289,9 @@ static void vdt_reset(void)
 
 static struct virtio_device *vdt_vdev(void)
 {
-	return vdt.kind == VDT_RNG ? &vdt.dev.rng.vdev :
-	       vdt.kind == VDT_BLK ? &vdt.dev.blk.vdev :
-				     &vdt.dev.con.vdev;
+	return vdt.kind == VDT_RNG   ? &vdt.dev.rng.vdev
+	       : vdt.kind == VDT_BLK ? &vdt.dev.blk.vdev
+				     : &vdt.dev.con.vdev;
 }
 
 static void vdt_teardown(void)
@@ -706,7 +706,8 @@ Test(vdev_console, reset_stops_transmit)
 	cr_assert_eq(vdt.out_len, 1);
 }
 
-/* --- virtio-blk ------------------------------------------------------------ */
+/* --- virtio-blk ------------------------------------------------------------
+ */
 
 #define BLK_IMG_SECTORS 2048 /* 1 MiB image */
 #define BLK_HDR VDT_BUF
@@ -721,8 +722,11 @@ Test(vdev_console, reset_stops_transmit)
 static void vdt_blk_open(bool read_only, bool use_uring, const char *serial)
 {
 	struct virtio_blk_params p = {
-		.path = vdt.img_path, .read_only = read_only,
-		.serial = serial, .nr_queues = 2, .use_uring = use_uring,
+		.path = vdt.img_path,
+		.read_only = read_only,
+		.serial = serial,
+		.nr_queues = 2,
+		.use_uring = use_uring,
 	};
 	struct err e;
 

@@ -46,9 +46,8 @@ static void vqt_setup(void)
 	memset(vqt.ram, 0, VQT_RAM);
 	memset(vqt.ram2, 0, VQT_RAM2);
 	cr_assert_eq(guest_mem_add_region(&vqt.m, 0, VQT_RAM, vqt.ram), 0);
-	cr_assert_eq(guest_mem_add_region(&vqt.m, VQT_RAM2_GPA, VQT_RAM2,
-					  vqt.ram2),
-		     0);
+	cr_assert_eq(
+	    guest_mem_add_region(&vqt.m, VQT_RAM2_GPA, VQT_RAM2, vqt.ram2), 0);
 }
 
 static void vqt_teardown(void)
@@ -65,9 +64,9 @@ static void vqt_add_big(void)
 	vqt.big = mmap(NULL, VQT_BIG_SIZE, PROT_NONE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	cr_assert(vqt.big != MAP_FAILED);
-	cr_assert_eq(guest_mem_add_region(&vqt.m, VQT_BIG_GPA, VQT_BIG_SIZE,
-					  vqt.big),
-		     0);
+	cr_assert_eq(
+	    guest_mem_add_region(&vqt.m, VQT_BIG_GPA, VQT_BIG_SIZE, vqt.big),
+	    0);
 }
 
 static void vqt_init(uint16_t size, bool event_idx, bool indirect)
@@ -199,8 +198,8 @@ static void vqt_assert_iov(unsigned int i, uint64_t gpa, size_t len)
 {
 	cr_assert_eq(vqt.c.iov[i].iov_base, (void *)vqt_host(gpa),
 		     "iov[%u] base", i);
-	cr_assert_eq(vqt.c.iov[i].iov_len, len, "iov[%u] len %zu, want %zu",
-		     i, vqt.c.iov[i].iov_len, len);
+	cr_assert_eq(vqt.c.iov[i].iov_len, len, "iov[%u] len %zu, want %zu", i,
+		     vqt.c.iov[i].iov_len, len);
 }
 
 static void vqt_assert_broken(void)
@@ -235,7 +234,8 @@ TestSuite(virtqueue, .init = vqt_setup, .fini = vqt_teardown);
 TestSuite(virtqueue_notify, .init = vqt_setup, .fini = vqt_teardown);
 TestSuite(virtqueue_hostile, .init = vqt_setup, .fini = vqt_teardown);
 
-/* --- init ------------------------------------------------------------------ */
+/* --- init ------------------------------------------------------------------
+ */
 
 Test(virtqueue, init_state)
 {
@@ -290,11 +290,10 @@ static void vqt_assert_unusable(void)
 static void vqt_init_bad(uint16_t size, uint64_t desc, uint64_t avail,
 			 uint64_t used)
 {
-	cr_assert_eq(virtq_init(&vqt.q, &vqt.m, size, desc, avail, used, true,
-				true),
-		     -1, "desc %#llx avail %#llx used %#llx",
-		     (unsigned long long)desc, (unsigned long long)avail,
-		     (unsigned long long)used);
+	cr_assert_eq(
+	    virtq_init(&vqt.q, &vqt.m, size, desc, avail, used, true, true), -1,
+	    "desc %#llx avail %#llx used %#llx", (unsigned long long)desc,
+	    (unsigned long long)avail, (unsigned long long)used);
 	vqt_assert_unusable();
 }
 
@@ -343,7 +342,8 @@ Test(virtqueue, init_outside_ram)
 		     0);
 }
 
-/* --- popping chains --------------------------------------------------------- */
+/* --- popping chains ---------------------------------------------------------
+ */
 
 Test(virtqueue, empty)
 {
@@ -528,8 +528,8 @@ Test(virtqueue, direct_then_indirect)
 {
 	vqt_init(16, false, true);
 	vqt_desc(0, VQT_BUF, 32, VIRTQ_DESC_F_NEXT, 1);
-	vqt_desc(1, VQT_IND, 2 * 16,
-		 VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_WRITE, 0);
+	vqt_desc(1, VQT_IND, 2 * 16, VIRTQ_DESC_F_INDIRECT | VIRTQ_DESC_F_WRITE,
+		 0);
 	vqt_desc_at(VQT_IND, 0, VQT_BUF + 0x100, 64, VIRTQ_DESC_F_NEXT, 1);
 	vqt_desc_at(VQT_IND, 1, VQT_BUF + 0x200, 8, VIRTQ_DESC_F_WRITE, 0);
 	vqt_publish(0);
@@ -561,11 +561,11 @@ Test(virtqueue, max_chain_indirect)
 
 	vqt_init(16, false, true);
 	for (i = 0; i < VIRTQ_MAX_CHAIN; i++)
-		vqt_desc_at(VQT_IND, i, VQT_BUF + i, 1,
-			    (i >= 1000 ? VIRTQ_DESC_F_WRITE : 0) |
-				    (i + 1 < VIRTQ_MAX_CHAIN ? VIRTQ_DESC_F_NEXT
-							     : 0),
-			    (uint16_t)(i + 1));
+		vqt_desc_at(
+		    VQT_IND, i, VQT_BUF + i, 1,
+		    (i >= 1000 ? VIRTQ_DESC_F_WRITE : 0) |
+			(i + 1 < VIRTQ_MAX_CHAIN ? VIRTQ_DESC_F_NEXT : 0),
+		    (uint16_t)(i + 1));
 	vqt_desc(2, VQT_IND, VIRTQ_MAX_CHAIN * 16, VIRTQ_DESC_F_INDIRECT, 0);
 	vqt_publish(2);
 	cr_assert_eq(vqt_pop(), VIRTQ_POP_OK);
@@ -602,7 +602,8 @@ Test(virtqueue, chain_is_a_snapshot)
 	cr_assert_eq(vqt.c.nr_out, 1);
 }
 
-/* --- copy helpers ----------------------------------------------------------- */
+/* --- copy helpers -----------------------------------------------------------
+ */
 
 Test(virtqueue, chain_read_write)
 {
@@ -663,7 +664,8 @@ Test(virtqueue, chain_read_write)
 		cr_assert_eq(ram[VQT_BUF + i], i);
 }
 
-/* --- used ring ---------------------------------------------------------------- */
+/* --- used ring
+ * ---------------------------------------------------------------- */
 
 Test(virtqueue, push_used)
 {
@@ -708,7 +710,8 @@ Test(virtqueue, used_idx_wraps)
 	cr_assert_eq(vqt_used_len(0), 3);
 }
 
-/* --- notifications ---------------------------------------------------------- */
+/* --- notifications ----------------------------------------------------------
+ */
 
 Test(virtqueue_notify, no_interrupt_flag)
 {
@@ -910,7 +913,8 @@ Test(virtqueue_notify, kicks_event_idx)
 	cr_assert(virtq_has_avail(&vqt.q));
 }
 
-/* --- hostile drivers ---------------------------------------------------------- */
+/* --- hostile drivers
+ * ---------------------------------------------------------- */
 
 Test(virtqueue_hostile, head_out_of_range)
 {
@@ -954,7 +958,8 @@ Test(virtqueue_hostile, chain_longer_than_queue)
 
 	vqt_init(4, false, false);
 	for (i = 0; i < 4; i++)
-		vqt_desc(i, VQT_BUF, 0, VIRTQ_DESC_F_NEXT, (uint16_t)((i + 1) % 4));
+		vqt_desc(i, VQT_BUF, 0, VIRTQ_DESC_F_NEXT,
+			 (uint16_t)((i + 1) % 4));
 	vqt_expect_broken(0);
 }
 
@@ -1173,8 +1178,7 @@ Test(virtqueue_hostile, length_sum_huge)
 	vqt_init(16, false, false);
 	for (i = 0; i < 16; i++)
 		vqt_desc(i, VQT_BIG_GPA, 0xffffffff,
-			 VIRTQ_DESC_F_WRITE |
-				 (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
+			 VIRTQ_DESC_F_WRITE | (i < 15 ? VIRTQ_DESC_F_NEXT : 0),
 			 (uint16_t)(i + 1));
 	vqt_expect_broken(0);
 }

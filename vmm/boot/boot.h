@@ -44,7 +44,8 @@ struct kernel_info {
 	uint64_t pvh_entry;
 	/* Guest-physical range occupied by the loaded kernel. */
 	uint64_t load_start, load_end;
-	/* Highest address an initrd may end at (inclusive, per boot protocol). */
+	/* Highest address an initrd may end at (inclusive, per boot protocol).
+	 */
 	uint64_t initrd_addr_max;
 	/* Max command line length the kernel accepts (excluding NUL). */
 	uint32_t cmdline_size;
@@ -96,8 +97,8 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
  * EBDA, the legacy area reserved, usable RAM from 1 MiB. Returns the entry
  * count, or -1 when max is too small.
  */
-int e820_build(uint64_t ram_low, uint64_t ram_high,
-	       struct boot_e820_entry *out, unsigned int max);
+int e820_build(uint64_t ram_low, uint64_t ram_high, struct boot_e820_entry *out,
+	       unsigned int max);
 
 /* Writes the NUL-terminated command line at LAYOUT_CMDLINE. */
 int cmdline_write(const struct guest_mem *m, const struct kernel_info *ki,
@@ -117,8 +118,8 @@ int zero_page_write(const struct guest_mem *m, const struct kernel_info *ki,
 		    const struct boot_tables *t, struct err *e);
 
 /* hvm_start_info (+ modlist, memmap) at LAYOUT_PVH_START_INFO, for PVH. */
-int pvh_start_info_write(const struct guest_mem *m,
-			 const struct boot_tables *t, struct err *e);
+int pvh_start_info_write(const struct guest_mem *m, const struct boot_tables *t,
+			 struct err *e);
 
 /*
  * MP floating pointer + configuration table at LAYOUT_MPTABLE: one
@@ -129,7 +130,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 int mptable_write(const struct guest_mem *m, unsigned int nr_cpus,
 		  uint8_t ioapic_id, struct err *e);
 
-/* Identity-maps 4 GiB with 2 MiB pages at LAYOUT_PML4 and writes the boot GDT. */
+/* Identity-maps 4 GiB with 2 MiB pages at LAYOUT_PML4 and writes the boot GDT.
+ */
 int boot_pagetables_write(const struct guest_mem *m, struct err *e);
 
 #endif

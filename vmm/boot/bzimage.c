@@ -36,8 +36,8 @@
  * at 0x200 exists; it also guarantees the header covers init_size.
  */
 #define BZ_MIN_VERSION 0x020c
-#define BZ_HDR_END_MIN (BZ_HDR_OFFSET + offsetof(struct setup_header, \
-						  handover_offset))
+#define BZ_HDR_END_MIN                                                         \
+	(BZ_HDR_OFFSET + offsetof(struct setup_header, handover_offset))
 
 bool bzimage_is_image(const void *image, size_t size)
 {
@@ -63,23 +63,26 @@ static int bz_read_header(const uint8_t *p, size_t size,
 	size_t end, len;
 
 	if (size < BZ_VERSION_OFFSET + sizeof(version))
-		return err_set(e,
-			       "kernel image truncated: bzImage setup header extends past end of file");
+		return err_set(e, "kernel image truncated: bzImage setup "
+				  "header extends past end of file");
 	memcpy(&version, p + BZ_VERSION_OFFSET, sizeof(version));
 	if (version < BZ_MIN_VERSION)
-		return err_set(e,
-			       "bzImage boot protocol %u.%02u is too old: vireo needs 2.12 or later for the 64-bit entry point",
-			       version >> 8, version & 0xff);
+		return err_set(
+		    e,
+		    "bzImage boot protocol %u.%02u is too old: vireo needs "
+		    "2.12 or later for the 64-bit entry point",
+		    version >> 8, version & 0xff);
 
 	end = BZ_MAGIC_OFFSET + (size_t)p[BZ_JUMP_OFFSET + 1];
 	if (end < BZ_HDR_END_MIN)
 		return err_set(e,
-			       "bzImage setup header is %zu bytes, too short for boot protocol %u.%02u",
+			       "bzImage setup header is %zu bytes, too short "
+			       "for boot protocol %u.%02u",
 			       end - BZ_HDR_OFFSET, version >> 8,
 			       version & 0xff);
 	if (end > size)
-		return err_set(e,
-			       "kernel image truncated: bzImage setup header extends past end of file");
+		return err_set(e, "kernel image truncated: bzImage setup "
+				  "header extends past end of file");
 
 	len = end - BZ_HDR_OFFSET;
 	if (len > sizeof(*hdr))
@@ -100,7 +103,8 @@ static int bz_load_addr(const struct setup_header *hdr, uint64_t *load,
 	}
 	if (align == 0 || (align & (align - 1)))
 		return err_set(e,
-			       "bzImage kernel_alignment 0x%" PRIx64 " is not a power of two",
+			       "bzImage kernel_alignment 0x%" PRIx64
+			       " is not a power of two",
 			       align);
 	*load = (LAYOUT_KERNEL_LOAD + align - 1) & ~(align - 1);
 	return 0;
@@ -122,7 +126,8 @@ static int bz_load_extracted(const struct guest_mem *m,
 
 	if (!elf_is_image(pl->data, pl->size))
 		return err_set(e,
-			       "bzImage payload (%s, %zu bytes decompressed) is not an ELF vmlinux",
+			       "bzImage payload (%s, %zu bytes decompressed) "
+			       "is not an ELF vmlinux",
 			       pl->format, pl->size);
 	if (elf_load(m, pl->data, pl->size, &elf, e))
 		return err_prefix(e, "bzImage payload (%s)", pl->format);
@@ -133,7 +138,8 @@ static int bz_load_extracted(const struct guest_mem *m,
 		    !guest_mem_range_ok(m, elf.load_start,
 					end - elf.load_start))
 			return err_set(e,
-				       "guest RAM too small for the kernel: it needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				       "guest RAM too small for the kernel: it "
+				       "needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
 				       elf.load_start, end);
 		elf.load_end = end;
 	}
@@ -163,24 +169,29 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 		return -1;
 	if (!(hdr->xloadflags & XLF_KERNEL_64))
 		return err_set(e,
-			       "bzImage has no 64-bit entry point (XLF_KERNEL_64 not set): not a 64-bit kernel");
+			       "bzImage has no 64-bit entry point "
+			       "(XLF_KERNEL_64 not set): not a 64-bit kernel");
 	if (!(hdr->loadflags & LOADED_HIGH))
-		return err_set(e,
-			       "bzImage must be loaded below 1 MiB (LOADED_HIGH not set), which vireo does not support");
+		return err_set(
+		    e, "bzImage must be loaded below 1 MiB (LOADED_HIGH not "
+		       "set), which vireo does not support");
 
-	setup_sects = hdr->setup_sects ? hdr->setup_sects :
-					 BZ_DEFAULT_SETUP_SECTS;
+	setup_sects =
+	    hdr->setup_sects ? hdr->setup_sects : BZ_DEFAULT_SETUP_SECTS;
 	setup_size = (uint64_t)(setup_sects + 1) * BZ_SECTOR;
 	if (setup_size >= size)
-		return err_set(e,
-			       "kernel image truncated: bzImage setup code (%" PRIu64 " bytes) leaves no protected-mode kernel",
-			       setup_size);
+		return err_set(
+		    e,
+		    "kernel image truncated: bzImage setup code (%" PRIu64
+		    " bytes) leaves no protected-mode kernel",
+		    setup_size);
 	kernel_size = size - setup_size;
 	if (hdr->syssize == 0)
 		return err_set(e, "bzImage header gives a zero kernel size");
 	if ((uint64_t)hdr->syssize * 16 > kernel_size)
 		return err_set(e,
-			       "kernel image truncated: protected-mode kernel needs %" PRIu64 " bytes, file has %" PRIu64,
+			       "kernel image truncated: protected-mode kernel "
+			       "needs %" PRIu64 " bytes, file has %" PRIu64,
 			       (uint64_t)hdr->syssize * 16, kernel_size);
 
 	if (bz_load_addr(hdr, &load, e))
@@ -191,11 +202,12 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	 * moves itself. Everything from the load address to the end of that
 	 * is the kernel's, must be RAM, and is kept clear of the initrd.
 	 */
-	run = hdr->relocatable_kernel || !hdr->pref_address ?
-		      load : hdr->pref_address;
+	run = hdr->relocatable_kernel || !hdr->pref_address ? load
+							    : hdr->pref_address;
 	if (run < load || run > LAYOUT_MMIO_HOLE_END)
 		return err_set(e,
-			       "bzImage pref_address 0x%" PRIx64 " is outside the usable range",
+			       "bzImage pref_address 0x%" PRIx64
+			       " is outside the usable range",
 			       run);
 	end = load + kernel_size;
 	if (run + hdr->init_size > end)
@@ -203,9 +215,11 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	/* The boot page tables identity-map only the low 4 GiB. */
 	if (end > LAYOUT_MMIO_HOLE_END ||
 	    !guest_mem_range_ok(m, load, end - load))
-		return err_set(e,
-			       "guest RAM too small for the kernel: it needs [0x%" PRIx64 ", 0x%" PRIx64 ")",
-			       load, end);
+		return err_set(
+		    e,
+		    "guest RAM too small for the kernel: it needs [0x%" PRIx64
+		    ", 0x%" PRIx64 ")",
+		    load, end);
 
 	if (!guest_decompress) {
 		struct bz_payload pl;
@@ -224,7 +238,8 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 	}
 
 	if (guest_mem_write(m, load, p + setup_size, kernel_size))
-		return err_set(e, "bzImage kernel could not be written to guest RAM");
+		return err_set(
+		    e, "bzImage kernel could not be written to guest RAM");
 
 	/* boot.rst: a loader that relocates the kernel must say where. */
 	hdr->code32_start = (uint32_t)load;

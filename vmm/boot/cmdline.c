@@ -20,7 +20,8 @@ int cmdline_write(const struct guest_mem *m, const struct kernel_info *ki,
 	len = strnlen(cmdline, max + 1);
 	if (len > max)
 		return err_set(e,
-			       "kernel command line too long: %zu bytes, at most %zu allowed",
+			       "kernel command line too long: %zu bytes, at "
+			       "most %zu allowed",
 			       strlen(cmdline), max);
 	if (guest_mem_write(m, LAYOUT_CMDLINE, cmdline, len + 1))
 		return err_set(e,

@@ -26,11 +26,11 @@ static int e820_add(struct boot_e820_entry *out, unsigned int max,
  * the kernel keeps its hands off the MP table placed at the EBDA. ram_low
  * is trusted to stop at the MMIO hole; the caller sizes it.
  */
-int e820_build(uint64_t ram_low, uint64_t ram_high,
-	       struct boot_e820_entry *out, unsigned int max)
+int e820_build(uint64_t ram_low, uint64_t ram_high, struct boot_e820_entry *out,
+	       unsigned int max)
 {
-	uint64_t base_end = ram_low < LAYOUT_EBDA_START ? ram_low :
-							 LAYOUT_EBDA_START;
+	uint64_t base_end =
+	    ram_low < LAYOUT_EBDA_START ? ram_low : LAYOUT_EBDA_START;
 	unsigned int n = 0;
 
 	if (ram_high > UINT64_MAX - LAYOUT_MMIO_HOLE_END)

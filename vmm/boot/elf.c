@@ -51,8 +51,7 @@ bool elf_is_image(const void *image, size_t size)
 	return size >= SELFMAG && memcmp(image, ELFMAG, SELFMAG) == 0;
 }
 
-static bool elf_in_file(const struct elf_image *img, uint64_t off,
-			uint64_t len)
+static bool elf_in_file(const struct elf_image *img, uint64_t off, uint64_t len)
 {
 	return off <= img->size && len <= img->size - off;
 }
@@ -83,7 +82,8 @@ static int elf_check_ehdr(struct elf_image *img, struct err *e)
 
 	if (img->size < sizeof(*eh))
 		return err_set(e,
-			       "kernel image truncated: ELF header needs %zu bytes, file has %zu",
+			       "kernel image truncated: ELF header needs %zu "
+			       "bytes, file has %zu",
 			       sizeof(*eh), img->size);
 	/* memcpy: the caller's buffer need not be aligned for Elf64_Ehdr. */
 	memcpy(&img->eh, img->data, sizeof(img->eh));
@@ -101,7 +101,8 @@ static int elf_check_ehdr(struct elf_image *img, struct err *e)
 			       eh->e_machine);
 	if (eh->e_type != ET_EXEC)
 		return err_set(e,
-			       "ELF kernel is not an executable (ELF type %u); expected a vmlinux",
+			       "ELF kernel is not an executable (ELF type %u); "
+			       "expected a vmlinux",
 			       eh->e_type);
 	return 0;
 }
@@ -114,23 +115,25 @@ static int elf_read_phdrs(struct elf_image *img, struct err *e)
 	if (eh->e_phnum == 0)
 		return err_set(e, "ELF kernel has no program headers");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return err_set(e,
-			       "ELF kernel program header size is %u, expected %zu",
-			       eh->e_phentsize, sizeof(Elf64_Phdr));
+		return err_set(
+		    e, "ELF kernel program header size is %u, expected %zu",
+		    eh->e_phentsize, sizeof(Elf64_Phdr));
 	/* Also rejects PN_XNUM, whose real count lives in section 0. */
 	if (eh->e_phnum > ELF_MAX_PHDRS)
 		return err_set(e,
-			       "ELF kernel has %u program headers, at most %u are supported",
+			       "ELF kernel has %u program headers, at most %u "
+			       "are supported",
 			       eh->e_phnum, ELF_MAX_PHDRS);
 	if (!elf_in_file(img, eh->e_phoff,
 			 (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr)))
-		return err_set(e,
-			       "kernel image truncated: program header table extends past end of file");
+		return err_set(e, "kernel image truncated: program header "
+				  "table extends past end of file");
 
 	img->nr_ph = eh->e_phnum;
 	for (i = 0; i < img->nr_ph; i++)
-		memcpy(&img->ph[i], img->data + eh->e_phoff +
-		       i * sizeof(Elf64_Phdr), sizeof(Elf64_Phdr));
+		memcpy(&img->ph[i],
+		       img->data + eh->e_phoff + i * sizeof(Elf64_Phdr),
+		       sizeof(Elf64_Phdr));
 	return 0;
 }
 
@@ -143,30 +146,35 @@ static int elf_check_load(const struct guest_mem *m,
 
 	if (!elf_in_file(img, ph->p_offset, ph->p_filesz))
 		return err_set(e,
-			       "kernel image truncated: program header %u extends past end of file",
+			       "kernel image truncated: program header %u "
+			       "extends past end of file",
 			       i);
 	if (ph->p_filesz > ph->p_memsz)
-		return err_set(e,
-			       "ELF kernel program header %u is corrupt: file size 0x%" PRIx64 " exceeds memory size 0x%" PRIx64,
-			       i, (uint64_t)ph->p_filesz,
-			       (uint64_t)ph->p_memsz);
+		return err_set(
+		    e,
+		    "ELF kernel program header %u is corrupt: file size "
+		    "0x%" PRIx64 " exceeds memory size 0x%" PRIx64,
+		    i, (uint64_t)ph->p_filesz, (uint64_t)ph->p_memsz);
 	if (ph->p_memsz == 0)
 		return 0;
 	if (ph->p_memsz > UINT64_MAX - start)
-		return err_set(e,
-			       "ELF kernel segment %u wraps around the address space",
-			       i);
+		return err_set(
+		    e, "ELF kernel segment %u wraps around the address space",
+		    i);
 	end = start + ph->p_memsz;
 	/* Page tables, zero page, command line and MP table live there. */
 	if (start < LAYOUT_HIGH_MEMORY)
-		return err_set(e,
-			       "ELF kernel segment %u [0x%" PRIx64 ", 0x%" PRIx64 ") is below 1 MiB, where vireo keeps boot structures",
-			       i, start, end);
+		return err_set(
+		    e,
+		    "ELF kernel segment %u [0x%" PRIx64 ", 0x%" PRIx64
+		    ") is below 1 MiB, where vireo keeps boot structures",
+		    i, start, end);
 	/* The boot page tables identity-map only the low 4 GiB. */
 	if (end > LAYOUT_MMIO_HOLE_END ||
 	    !guest_mem_range_ok(m, start, ph->p_memsz))
 		return err_set(e,
-			       "ELF kernel segment %u [0x%" PRIx64 ", 0x%" PRIx64 ") is outside guest RAM",
+			       "ELF kernel segment %u [0x%" PRIx64
+			       ", 0x%" PRIx64 ") is outside guest RAM",
 			       i, start, end);
 	return 0;
 }
@@ -191,9 +199,9 @@ static int elf_check_overlaps(const struct elf_image *img, struct err *e)
 				continue;
 			if (a->p_paddr < b->p_paddr + b->p_memsz &&
 			    b->p_paddr < a->p_paddr + a->p_memsz)
-				return err_set(e,
-					       "ELF kernel segments %u and %u overlap",
-					       i, j);
+				return err_set(
+				    e, "ELF kernel segments %u and %u overlap",
+				    i, j);
 		}
 	}
 	return 0;
@@ -218,17 +226,21 @@ static int elf_pvh_from_desc(const struct elf_image *img, unsigned int i,
 		memcpy(&v, desc, sizeof(v));
 	} else {
 		return err_set(e,
-			       "ELF kernel PVH entry note in program header %u has a %" PRIu32 "-byte address, expected 4 or 8",
+			       "ELF kernel PVH entry note in program header %u "
+			       "has a %" PRIu32
+			       "-byte address, expected 4 or 8",
 			       i, descsz);
 	}
 	/* The PVH entry runs with paging off: it must be a 32-bit address. */
 	if (v > UINT32_MAX)
 		return err_set(e,
-			       "ELF kernel PVH entry point 0x%" PRIx64 " is above 4 GiB",
+			       "ELF kernel PVH entry point 0x%" PRIx64
+			       " is above 4 GiB",
 			       v);
 	if (elf_seg_at_paddr(img, v) < 0)
 		return err_set(e,
-			       "ELF kernel PVH entry point 0x%" PRIx64 " is not inside a loadable segment",
+			       "ELF kernel PVH entry point 0x%" PRIx64
+			       " is not inside a loadable segment",
 			       v);
 	*pvh = v;
 	return 0;
@@ -258,13 +270,14 @@ static int elf_scan_notes(const struct elf_image *img, unsigned int i,
 		desc_off = pos + elf_align_up(sizeof(nh) + nh.n_namesz, align);
 		if (desc_off > ph->p_filesz ||
 		    nh.n_descsz > ph->p_filesz - desc_off)
-			return err_set(e,
-				       "ELF kernel note at offset 0x%" PRIx64 " of program header %u extends past the segment",
-				       pos, i);
+			return err_set(
+			    e,
+			    "ELF kernel note at offset 0x%" PRIx64
+			    " of program header %u extends past the segment",
+			    pos, i);
 
-		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY &&
-		    nh.n_namesz == 4 && memcmp(seg + name_off, "Xen", 4) == 0 &&
-		    *pvh == 0) {
+		if (nh.n_type == XEN_ELFNOTE_PHYS32_ENTRY && nh.n_namesz == 4 &&
+		    memcmp(seg + name_off, "Xen", 4) == 0 && *pvh == 0) {
 			if (elf_pvh_from_desc(img, i, seg + desc_off,
 					      nh.n_descsz, pvh, e))
 				return -1;
@@ -290,7 +303,8 @@ static int elf_entry(const struct elf_image *img, uint64_t *entry,
 	if (v < ELF_KERNEL_VIRT_BASE) {
 		if (elf_seg_at_paddr(img, v) < 0)
 			return err_set(e,
-				       "ELF kernel entry point 0x%" PRIx64 " is not inside a loadable segment",
+				       "ELF kernel entry point 0x%" PRIx64
+				       " is not inside a loadable segment",
 				       v);
 		*entry = v;
 		return 0;
@@ -305,7 +319,8 @@ static int elf_entry(const struct elf_image *img, uint64_t *entry,
 		}
 	}
 	return err_set(e,
-		       "ELF kernel entry point 0x%" PRIx64 " (virtual) is not inside a loadable segment",
+		       "ELF kernel entry point 0x%" PRIx64
+		       " (virtual) is not inside a loadable segment",
 		       v);
 }
 
@@ -325,7 +340,8 @@ static int elf_copy_segments(const struct guest_mem *m,
 		    guest_mem_fill(m, ph->p_paddr + ph->p_filesz, 0,
 				   ph->p_memsz - ph->p_filesz))
 			return err_set(e,
-				       "ELF kernel segment %u could not be written to guest RAM",
+				       "ELF kernel segment %u could not be "
+				       "written to guest RAM",
 				       i);
 	}
 	return 0;
@@ -363,10 +379,11 @@ int elf_load(const struct guest_mem *m, const void *image, size_t size,
 	for (i = 0; i < img.nr_ph; i++) {
 		const Elf64_Phdr *ph = &img.ph[i];
 
-		if (ph->p_type == PT_NOTE && !elf_in_file(&img, ph->p_offset,
-							  ph->p_filesz))
+		if (ph->p_type == PT_NOTE &&
+		    !elf_in_file(&img, ph->p_offset, ph->p_filesz))
 			return err_set(e,
-				       "kernel image truncated: program header %u extends past end of file",
+				       "kernel image truncated: program header "
+				       "%u extends past end of file",
 				       i);
 		if (ph->p_type != PT_LOAD)
 			continue;

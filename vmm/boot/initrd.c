@@ -29,12 +29,13 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 	gpa = size <= last + 1 ? (last + 1 - size) & ~(INITRD_ALIGN - 1) : 0;
 	if (size > last + 1 || gpa < ki->load_end)
 		return err_set(e,
-			       "initrd too large: %zu bytes do not fit page-aligned between the kernel end 0x%" PRIx64 " and 0x%" PRIx64,
+			       "initrd too large: %zu bytes do not fit "
+			       "page-aligned between the kernel end 0x%" PRIx64
+			       " and 0x%" PRIx64,
 			       size, ki->load_end, last + 1);
 	if (guest_mem_write(m, gpa, data, size))
-		return err_set(e,
-			       "initrd does not fit in guest RAM at 0x%" PRIx64,
-			       gpa);
+		return err_set(
+		    e, "initrd does not fit in guest RAM at 0x%" PRIx64, gpa);
 	*gpa_out = gpa;
 	return 0;
 }

@@ -19,6 +19,6 @@ int kernel_load(const struct guest_mem *m, const void *image, size_t size,
 		return elf_load(m, image, size, ki, e);
 	if (bzimage_is_image(image, size))
 		return bzimage_load(m, image, size, guest_decompress, ki, e);
-	return err_set(e,
-		       "unknown kernel format: neither an ELF vmlinux nor a bzImage");
+	return err_set(
+	    e, "unknown kernel format: neither an ELF vmlinux nor a bzImage");
 }

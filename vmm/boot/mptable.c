@@ -113,11 +113,11 @@ _Static_assert(sizeof(struct mp_ioapic) == 8, "MP spec 4.3.3");
 _Static_assert(sizeof(struct mp_interrupt) == 8, "MP spec 4.3.4");
 
 #define MP_FIXED_ENTRIES (2 + 1 + MP_IO_INTS + 2)
-#define MP_SIZE(cpus) (sizeof(struct mp_floating_pointer) + \
-		       sizeof(struct mp_config_table) + \
-		       (cpus) * sizeof(struct mp_processor) + \
-		       2 * sizeof(struct mp_bus) + sizeof(struct mp_ioapic) + \
-		       (MP_IO_INTS + 2) * sizeof(struct mp_interrupt))
+#define MP_SIZE(cpus)                                                          \
+	(sizeof(struct mp_floating_pointer) + sizeof(struct mp_config_table) + \
+	 (cpus) * sizeof(struct mp_processor) + 2 * sizeof(struct mp_bus) +    \
+	 sizeof(struct mp_ioapic) +                                            \
+	 (MP_IO_INTS + 2) * sizeof(struct mp_interrupt))
 
 _Static_assert(MP_SIZE(MP_MAX_CPUS) <= LAYOUT_HIGH_MEMORY - LAYOUT_MPTABLE,
 	       "the MP table for the maximum vCPU count must fit below 1 MiB");
@@ -220,9 +220,9 @@ int mptable_write(const struct guest_mem *m, unsigned int nr_cpus,
 	if (nr_cpus == 0)
 		return err_set(e, "MP table needs at least one vCPU");
 	if (nr_cpus > MP_MAX_CPUS)
-		return err_set(e,
-			       "%u vCPUs requested, the MP table supports at most %u",
-			       nr_cpus, MP_MAX_CPUS);
+		return err_set(
+		    e, "%u vCPUs requested, the MP table supports at most %u",
+		    nr_cpus, MP_MAX_CPUS);
 
 	memcpy(fp.signature, "_MP_", sizeof(fp.signature));
 	memcpy(ct.signature, "PCMP", sizeof(ct.signature));
@@ -232,14 +232,15 @@ int mptable_write(const struct guest_mem *m, unsigned int nr_cpus,
 	memset(buf, 0, sizeof(buf));
 	end = mp_put_entries(buf, fp_len + sizeof(ct), nr_cpus, ioapic_id);
 	if (end > LAYOUT_HIGH_MEMORY - LAYOUT_MPTABLE)
-		return err_set(e, "MP table for %u vCPUs does not fit below 1 MiB",
+		return err_set(e,
+			       "MP table for %u vCPUs does not fit below 1 MiB",
 			       nr_cpus);
 
 	ct.length = (uint16_t)(end - fp_len);
 	ct.entry_count = (uint16_t)(nr_cpus + MP_FIXED_ENTRIES);
 	memcpy(buf + fp_len, &ct, sizeof(ct));
 	buf[fp_len + offsetof(struct mp_config_table, checksum)] =
-		mp_checksum(buf + fp_len, ct.length);
+	    mp_checksum(buf + fp_len, ct.length);
 
 	fp.checksum = mp_checksum((const uint8_t *)&fp, sizeof(fp));
 	memcpy(buf, &fp, sizeof(fp));

@@ -26,15 +26,14 @@
 _Static_assert(LAYOUT_BOOT_IDT >= LAYOUT_BOOT_GDT + BOOT_GDT_ENTRIES * 8,
 	       "the boot IDT must not overlap the boot GDT");
 _Static_assert(LAYOUT_PDPT >= LAYOUT_PML4 + PT_PAGE &&
-	       LAYOUT_PD >= LAYOUT_PDPT + PT_PAGE,
+		   LAYOUT_PD >= LAYOUT_PDPT + PT_PAGE,
 	       "paging structures must not overlap");
 
 static int pt_write_page(const struct guest_mem *m, uint64_t gpa,
 			 const uint64_t *page, struct err *e)
 {
 	if (guest_mem_write(m, gpa, page, PT_PAGE))
-		return err_set(e,
-			       "boot page tables do not fit in guest RAM");
+		return err_set(e, "boot page tables do not fit in guest RAM");
 	return 0;
 }
 

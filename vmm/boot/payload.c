@@ -81,13 +81,14 @@ static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt, struct err *e)
 	uint8_t *nbuf;
 
 	if (*cap >= BZ_PAYLOAD_MAX)
-		return err_set(e,
-			       "bzImage payload (%s) decompresses to more than %u MiB",
-			       fmt, (unsigned int)(BZ_PAYLOAD_MAX >> 20));
+		return err_set(
+		    e, "bzImage payload (%s) decompresses to more than %u MiB",
+		    fmt, (unsigned int)(BZ_PAYLOAD_MAX >> 20));
 	nbuf = realloc(*buf, ncap);
 	if (!nbuf)
 		return err_set(e,
-			       "out of memory decompressing the bzImage payload (%zu bytes)",
+			       "out of memory decompressing the bzImage "
+			       "payload (%zu bytes)",
 			       ncap);
 	*buf = nbuf;
 	*cap = ncap;
@@ -107,7 +108,8 @@ static int pl_gunzip(const uint8_t *in, size_t len, struct bz_payload *out,
 		return err_set(e, "bzImage payload (gzip) is too large");
 	buf = malloc(cap);
 	if (!buf)
-		return err_set(e, "out of memory decompressing the bzImage payload");
+		return err_set(
+		    e, "out of memory decompressing the bzImage payload");
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
 		free(buf);
@@ -127,17 +129,21 @@ static int pl_gunzip(const uint8_t *in, size_t len, struct bz_payload *out,
 		if (ret == Z_OK || (ret == Z_BUF_ERROR && !zs.avail_out))
 			continue;
 		if (ret == Z_BUF_ERROR)
-			err_set(e,
-				"bzImage payload (gzip) is truncated: the stream ends after %zu of %zu bytes without its trailer",
-				len - zs.avail_in, len);
+			err_set(
+			    e,
+			    "bzImage payload (gzip) is truncated: the stream "
+			    "ends after %zu of %zu bytes without its trailer",
+			    len - zs.avail_in, len);
 		else if (ret == Z_MEM_ERROR)
-			err_set(e,
-				"out of memory decompressing the bzImage payload");
+			err_set(
+			    e,
+			    "out of memory decompressing the bzImage payload");
 		else
-			err_set(e,
-				"bzImage payload (gzip) is corrupt at byte %zu: %s",
-				len - zs.avail_in,
-				zs.msg ? zs.msg : "invalid data");
+			err_set(
+			    e,
+			    "bzImage payload (gzip) is corrupt at byte %zu: %s",
+			    len - zs.avail_in,
+			    zs.msg ? zs.msg : "invalid data");
 		goto fail;
 	}
 	inflateEnd(&zs);
@@ -180,7 +186,8 @@ static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
 
 	buf = malloc(cap);
 	if (!buf)
-		return err_set(e, "out of memory decompressing the bzImage payload");
+		return err_set(
+		    e, "out of memory decompressing the bzImage payload");
 	/*
 	 * Not LZMA_CONCATENATED: the kernel build appends a 4-byte size
 	 * after the stream, which the decoder must not read as padding.
@@ -203,13 +210,16 @@ static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
 		if (ret == LZMA_OK || (ret == LZMA_BUF_ERROR && !xs.avail_out))
 			continue;
 		if (ret == LZMA_BUF_ERROR)
-			err_set(e,
-				"bzImage payload (xz) is truncated: the stream ends after %zu of %zu bytes without its footer",
-				len - xs.avail_in, len);
+			err_set(
+			    e,
+			    "bzImage payload (xz) is truncated: the stream "
+			    "ends after %zu of %zu bytes without its footer",
+			    len - xs.avail_in, len);
 		else
-			err_set(e,
-				"bzImage payload (xz) is corrupt at byte %zu: %s",
-				len - xs.avail_in, pl_lzma_strerror(ret));
+			err_set(
+			    e,
+			    "bzImage payload (xz) is corrupt at byte %zu: %s",
+			    len - xs.avail_in, pl_lzma_strerror(ret));
 		goto fail;
 	}
 	lzma_end(&xs);
@@ -238,12 +248,14 @@ int bz_payload_extract(const void *image, size_t size,
 	if (hdr->version < PL_MIN_VERSION || hdr->payload_length == 0)
 		return BZ_PAYLOAD_UNSUPPORTED;
 
-	setup_sects = hdr->setup_sects ? hdr->setup_sects :
-					 BZ_DEFAULT_SETUP_SECTS;
+	setup_sects =
+	    hdr->setup_sects ? hdr->setup_sects : BZ_DEFAULT_SETUP_SECTS;
 	start = (uint64_t)(setup_sects + 1) * BZ_SECTOR + hdr->payload_offset;
 	if (start > size || hdr->payload_length > size - start)
 		return err_set(e,
-			       "bzImage payload [0x%" PRIx64 ", 0x%" PRIx64 ") (payload_offset 0x%x, payload_length 0x%x) extends past the end of the %zu-byte file",
+			       "bzImage payload [0x%" PRIx64 ", 0x%" PRIx64
+			       ") (payload_offset 0x%x, payload_length 0x%x) "
+			       "extends past the end of the %zu-byte file",
 			       start, start + hdr->payload_length,
 			       hdr->payload_offset, hdr->payload_length, size);
 	in = p + start;
@@ -264,8 +276,8 @@ int bz_payload_extract(const void *image, size_t size,
 	else {
 		out->data = malloc(hdr->payload_length);
 		if (!out->data)
-			return err_set(e,
-				       "out of memory copying the bzImage payload");
+			return err_set(
+			    e, "out of memory copying the bzImage payload");
 		memcpy(out->data, in, hdr->payload_length);
 		out->size = hdr->payload_length;
 		ret = 0;

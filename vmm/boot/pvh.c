@@ -49,15 +49,15 @@ _Static_assert(sizeof(struct hvm_start_info) == 56, "hvm_start_info ABI");
 _Static_assert(sizeof(struct hvm_modlist_entry) == 32, "hvm_modlist ABI");
 _Static_assert(sizeof(struct hvm_memmap_table_entry) == 24, "hvm_memmap ABI");
 
-int pvh_start_info_write(const struct guest_mem *m,
-			 const struct boot_tables *t, struct err *e)
+int pvh_start_info_write(const struct guest_mem *m, const struct boot_tables *t,
+			 struct err *e)
 {
-	const uint64_t modlist = LAYOUT_PVH_START_INFO +
-				 sizeof(struct hvm_start_info);
+	const uint64_t modlist =
+	    LAYOUT_PVH_START_INFO + sizeof(struct hvm_start_info);
 	unsigned int nr_mods = t->initrd_size ? 1 : 0;
 	uint64_t memmap = modlist + nr_mods * sizeof(struct hvm_modlist_entry);
 	uint64_t end = memmap + (uint64_t)t->nr_e820 *
-				sizeof(struct hvm_memmap_table_entry);
+				    sizeof(struct hvm_memmap_table_entry);
 	struct hvm_start_info si;
 	unsigned int i;
 
@@ -66,7 +66,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 	/* Everything lives in the page below the zero page. */
 	if (end > LAYOUT_ZERO_PAGE)
 		return err_set(e,
-			       "E820 map has %u entries, too many for the PVH start info page",
+			       "E820 map has %u entries, too many for the PVH "
+			       "start info page",
 			       t->nr_e820);
 	if (!guest_mem_range_ok(m, LAYOUT_PVH_START_INFO,
 				end - LAYOUT_PVH_START_INFO))
@@ -74,8 +75,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 	if (t->cmdline_gpa && !guest_mem_range_ok(m, t->cmdline_gpa,
 						  (uint64_t)t->cmdline_len + 1))
 		return err_set(e, "kernel command line is outside guest RAM");
-	if (t->initrd_size && !guest_mem_range_ok(m, t->initrd_gpa,
-						  t->initrd_size))
+	if (t->initrd_size &&
+	    !guest_mem_range_ok(m, t->initrd_gpa, t->initrd_size))
 		return err_set(e, "initrd is outside guest RAM");
 
 	memset(&si, 0, sizeof(si));
@@ -97,8 +98,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 		};
 
 		if (guest_mem_write(m, modlist, &mod, sizeof(mod)))
-			return err_set(e,
-				       "PVH module list does not fit in guest RAM");
+			return err_set(
+			    e, "PVH module list does not fit in guest RAM");
 	}
 	for (i = 0; i < t->nr_e820; i++) {
 		struct hvm_memmap_table_entry ent = {
@@ -109,8 +110,8 @@ int pvh_start_info_write(const struct guest_mem *m,
 
 		if (guest_mem_write(m, memmap + i * sizeof(ent), &ent,
 				    sizeof(ent)))
-			return err_set(e,
-				       "PVH memory map does not fit in guest RAM");
+			return err_set(
+			    e, "PVH memory map does not fit in guest RAM");
 	}
 	return 0;
 }

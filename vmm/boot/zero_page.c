@@ -31,14 +31,15 @@ int zero_page_write(const struct guest_mem *m, const struct kernel_info *ki,
 	if (t->nr_e820 == 0 || !t->e820)
 		return err_set(e, "E820 map is empty");
 	if (t->nr_e820 > E820_MAX_ENTRIES_ZEROPAGE)
-		return err_set(e,
-			       "E820 map has %u entries, the zero page holds at most %u",
-			       t->nr_e820, E820_MAX_ENTRIES_ZEROPAGE);
+		return err_set(
+		    e,
+		    "E820 map has %u entries, the zero page holds at most %u",
+		    t->nr_e820, E820_MAX_ENTRIES_ZEROPAGE);
 	if (t->cmdline_gpa && !guest_mem_range_ok(m, t->cmdline_gpa,
 						  (uint64_t)t->cmdline_len + 1))
 		return err_set(e, "kernel command line is outside guest RAM");
-	if (t->initrd_size && !guest_mem_range_ok(m, t->initrd_gpa,
-						  t->initrd_size))
+	if (t->initrd_size &&
+	    !guest_mem_range_ok(m, t->initrd_gpa, t->initrd_size))
 		return err_set(e, "initrd is outside guest RAM");
 
 	memset(&bp, 0, sizeof(bp));
