@@ -56,7 +56,7 @@ $(PLAIN)/integration-tests: $(call objs,$(PLAIN),$(INTEG_SRCS) util/err.c)
 # --- packages -------------------------------------------------------------
 # Debian packages vireo builds and tests with; guest-images lists its own.
 PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 acpica-tools \
-	zlib1g-dev liblzma-dev liburing-dev clang libclang-rt-14-dev \
+	zlib1g-dev liblzma-dev liburing-dev clang libclang-rt-14-dev clang-format \
 	$(shell cat guest-images/packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
