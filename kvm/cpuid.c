@@ -35,7 +35,8 @@ static void cpuid_fix_topology(struct kvm_cpuid_entry2 *ent,
 			ent->edx |= CPUID_1_EDX_HTT;
 		break;
 	case 4:
-		/* Cores per package, minus one, in EAX[31:26]; no SMT siblings.
+		/*
+		 * Cores per package, minus one, in EAX[31:26]; no SMT siblings.
 		 */
 		ent->eax =
 		    (ent->eax & 0x03ffc3ffu) | (((1u << core_bits) - 1) << 26);

@@ -9,8 +9,8 @@
 /* What the user asked for; filled by cli/, validated again by vmm/. */
 enum vm_console {
 	VM_CONSOLE_SERIAL, /* stdio on the 8250 (ttyS0) */
-	VM_CONSOLE_VIRTIO, /* stdio on virtio-console (hvc0); 8250 output only
-			    */
+	/* stdio on virtio-console (hvc0); the 8250 only prints */
+	VM_CONSOLE_VIRTIO,
 };
 
 enum vm_transport {

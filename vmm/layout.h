@@ -35,7 +35,8 @@
 /* Where the PCI/virtio-mmio allocator hands out 32-bit MMIO windows. */
 #define LAYOUT_MMIO32_START 0xc0000000ULL
 #define LAYOUT_MMIO32_END 0xfec00000ULL
-/* Carved from it in this order by bus/mmio/mmio_space.c (vmm/virtio_devices.c).
+/*
+ * Carved from it in this order by bus/mmio/mmio_space.c (vmm/virtio_devices.c).
  */
 #define LAYOUT_PCI_MEM_SIZE 0x20000000ULL /* PCI BAR window, 512 MiB */
 #define LAYOUT_PCI_ECAM_SIZE 0x100000ULL /* ECAM for bus 0 */

@@ -51,7 +51,8 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if (si.ssi_signo == SIGUSR2) {
-		/* A snapshot for tests and benchmarks; the guest keeps running.
+		/*
+		 * A snapshot for tests and benchmarks; the guest keeps running.
 		 */
 		vcpus_print_stats(m);
 		return;
@@ -136,13 +137,15 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    irq_router_init(&m->router, &m->vm, e) < 0 ||
 	    guest_ram_create(m, e) < 0 || vcpus_create(m, e) < 0)
 		return -1;
-	/* Devices before the boot tables: ACPI and the command line list them.
+	/*
+	 * Devices before the boot tables: ACPI and the command line list them.
 	 */
 	if (machine_setup_signals(m, e) < 0 ||
 	    legacy_devices_create(m, e) < 0 ||
 	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0)
 		return -1;
-	/* Only now: a VM that fails to start prints its one error line alone.
+	/*
+	 * Only now: a VM that fails to start prints its one error line alone.
 	 */
 	if (m->quirk_params)
 		log_info("host is %s: appending guest kernel parameters \"%s\" "

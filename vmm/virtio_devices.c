@@ -224,7 +224,8 @@ int virtio_devices_create(struct machine *m, struct err *e)
 	return 0;
 }
 
-/* Without ACPI the guest learns of virtio-mmio devices from its command line.
+/*
+ * Without ACPI the guest learns of virtio-mmio devices from its command line.
  */
 int virtio_devices_cmdline(struct machine *m, struct err *e)
 {

@@ -155,8 +155,7 @@ static void virtio_pci_kick(struct virtio_pci *vp, uint32_t queue)
 	}
 }
 
-/* ---- modern BAR ------------------------------------------------------------
- */
+/* ---- modern BAR ---------------------------------------------------------- */
 
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 {
@@ -357,8 +356,7 @@ static const struct bus_ops modern_bar_ops = {
 	.write = modern_write,
 };
 
-/* ---- legacy I/O BAR -------------------------------------------------------
- */
+/* ---- legacy I/O BAR ------------------------------------------------------ */
 
 static uint32_t legacy_config_offset(struct virtio_pci *vp)
 {
@@ -490,8 +488,7 @@ static const struct bus_ops legacy_bar_ops = {
 	.write = legacy_write,
 };
 
-/* ---- assembly -------------------------------------------------------------
- */
+/* ---- assembly ------------------------------------------------------------ */
 
 static void virtio_pci_raise(struct virtio_transport *t, uint16_t vector)
 {

@@ -91,7 +91,8 @@ static uint8_t uart_msr(const struct uart_8250 *u)
 
 	if (!(u->mcr & MCR_LOOP))
 		return MSR_DCD | MSR_DSR | MSR_CTS;
-	/* Loopback wires modem outputs to inputs; Linux autoconfig checks it.
+	/*
+	 * Loopback wires modem outputs to inputs; Linux autoconfig checks it.
 	 */
 	if (u->mcr & MCR_RTS)
 		msr |= MSR_CTS;

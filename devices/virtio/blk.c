@@ -144,7 +144,8 @@ static void blk_op_done(void *opaque, void *tag, int res)
 
 	(void)opaque;
 	if (res < 0) {
-		/* Discard is advisory: a host that cannot punch holes is fine.
+		/*
+		 * Discard is advisory: a host that cannot punch holes is fine.
 		 */
 		if (!(r->type == VIRTIO_BLK_T_DISCARD && res == -EOPNOTSUPP))
 			r->result = VIRTIO_BLK_S_IOERR;

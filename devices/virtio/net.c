@@ -117,7 +117,8 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 		if (r == VIRTQ_POP_BROKEN)
 			return -1;
 		if (r == VIRTQ_POP_EMPTY) {
-			/* A ring full of our chains is all there will ever be.
+			/*
+			 * A ring full of our chains is all there will ever be.
 			 */
 			if (nr && nr == vq->size)
 				break;

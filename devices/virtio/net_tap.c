@@ -22,9 +22,9 @@ static unsigned int tap_flags(uint64_t f)
 {
 	unsigned int flags = 0;
 
+	/* Every segmentation offload needs checksum offload. */
 	if (!(f & F(VNET_F_GUEST_CSUM)))
-		return 0; /* every segmentation offload needs checksum offload
-			   */
+		return 0;
 	flags |= TUN_F_CSUM;
 	if (f & F(VNET_F_GUEST_TSO4))
 		flags |= TUN_F_TSO4;

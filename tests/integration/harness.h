@@ -66,7 +66,8 @@ bool vm_self_check_passed(const struct vm_result *r);
 /* Value of key=... on the first "VIREO-CHECK <name> " line having it. */
 const char *check_value(const struct vm_result *r, const char *name,
 			const char *key, char *buf, unsigned int size);
-/* Aborts the test with the output tail when /dev/kvm or the guest is missing.
+/*
+ * Aborts the test with the output tail when /dev/kvm or the guest is missing.
  */
 void require_guest(void);
 

@@ -123,7 +123,8 @@ static void expect_console_rng_blk(const struct vm_result *r,
 	expect_value(r, "rng", "result", "pass");
 	cr_assert(has_virtio_driver(r, "virtio_blk"), "%s", output_tail(r));
 	expect_value(r, "blk", "result", "pass");
-	/* The guest's console is hvc0: the check lines came over virtio-mmio.
+	/*
+	 * The guest's console is hvc0: the check lines came over virtio-mmio.
 	 */
 }
 

@@ -52,8 +52,7 @@ Test(aml, names_and_strings)
 {
 	static const uint8_t want[] = {
 		0x08, '_',  'H', 'I', 'D', 0x0d, 'L',  'N',
-		'R',  'O',  '0', '0', '0', '5',	 0x00, /* Name(_HID, "LNRO0005")
-							*/
+		'R',  'O',  '0', '0', '0', '5',	 0x00, /* Name(_HID, ...) */
 		'\\', 0x2e, '_', 'S', 'B', '_',	 'P',  'C',
 		'I',  '0',  '^', 'A', 'B', '_',	 '_', /* padded */
 		'\\', 0x2f, 3,	 'A', '_', '_',	 '_',  'B',
@@ -181,7 +180,8 @@ Test(aml, resource_descriptors)
 		0x10,
 		0x00,
 		0x00,
-		/* Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive){16}
+		/*
+		 * Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive){16}
 		 */
 		0x89,
 		0x06,

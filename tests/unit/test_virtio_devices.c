@@ -712,8 +712,7 @@ Test(vdev_console, reset_stops_transmit)
 	cr_assert_eq(vdt.out_len, 1);
 }
 
-/* --- virtio-blk ------------------------------------------------------------
- */
+/* --- virtio-blk ----------------------------------------------------------- */
 
 #define BLK_IMG_SECTORS 2048 /* 1 MiB image */
 #define BLK_HDR VDT_BUF

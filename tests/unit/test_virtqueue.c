@@ -234,8 +234,7 @@ TestSuite(virtqueue, .init = vqt_setup, .fini = vqt_teardown);
 TestSuite(virtqueue_notify, .init = vqt_setup, .fini = vqt_teardown);
 TestSuite(virtqueue_hostile, .init = vqt_setup, .fini = vqt_teardown);
 
-/* --- init ------------------------------------------------------------------
- */
+/* --- init ----------------------------------------------------------------- */
 
 Test(virtqueue, init_state)
 {
@@ -342,8 +341,7 @@ Test(virtqueue, init_outside_ram)
 		     0);
 }
 
-/* --- popping chains ---------------------------------------------------------
- */
+/* --- popping chains ------------------------------------------------------- */
 
 Test(virtqueue, empty)
 {
@@ -602,8 +600,7 @@ Test(virtqueue, chain_is_a_snapshot)
 	cr_assert_eq(vqt.c.nr_out, 1);
 }
 
-/* --- copy helpers -----------------------------------------------------------
- */
+/* --- copy helpers --------------------------------------------------------- */
 
 Test(virtqueue, chain_read_write)
 {
@@ -710,8 +707,7 @@ Test(virtqueue, used_idx_wraps)
 	cr_assert_eq(vqt_used_len(0), 3);
 }
 
-/* --- notifications ----------------------------------------------------------
- */
+/* --- notifications -------------------------------------------------------- */
 
 Test(virtqueue_notify, no_interrupt_flag)
 {

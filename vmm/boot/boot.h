@@ -44,7 +44,8 @@ struct kernel_info {
 	uint64_t pvh_entry;
 	/* Guest-physical range occupied by the loaded kernel. */
 	uint64_t load_start, load_end;
-	/* Highest address an initrd may end at (inclusive, per boot protocol).
+	/*
+	 * Highest address an initrd may end at (inclusive, per boot protocol).
 	 */
 	uint64_t initrd_addr_max;
 	/* Max command line length the kernel accepts (excluding NUL). */
@@ -130,7 +131,8 @@ int pvh_start_info_write(const struct guest_mem *m, const struct boot_tables *t,
 int mptable_write(const struct guest_mem *m, unsigned int nr_cpus,
 		  uint8_t ioapic_id, struct err *e);
 
-/* Identity-maps 4 GiB with 2 MiB pages at LAYOUT_PML4 and writes the boot GDT.
+/*
+ * Identity-maps 4 GiB with 2 MiB pages at LAYOUT_PML4 and writes the boot GDT.
  */
 int boot_pagetables_write(const struct guest_mem *m, struct err *e);
 
