@@ -28,6 +28,11 @@ static const char *vireo_path(void)
 	return p && *p ? p : "build/vireo";
 }
 
+bool pvm_host(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
 void require_guest(void)
 {
 	/* Never pass silently: no KVM or no guest image is a failure. */
@@ -288,9 +293,7 @@ void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		cr_log_info("RETRY attempt %u of %u: SMP guest did not "
 			    "complete%s; retrying. Output tail:\n%s",
 			    i, attempts,
-			    access("/sys/module/kvm_pvm", F_OK) == 0
-				? " (known PVM guest issue)"
-				: "",
+			    pvm_host() ? " (known PVM guest issue)" : "",
 			    output_tail(r));
 		vm_result_free(r);
 	}

@@ -60,6 +60,13 @@ void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		     bool (*ok)(const struct vm_result *r),
 		     struct vm_result *r);
 
+/*
+ * The host's KVM is kvm_pvm, where guests run ~10x slower and some guest
+ * paths are known to fail (../shared/platform-pvm.md): tests size their
+ * workloads and name known issues by it.
+ */
+bool pvm_host(void);
+
 /* The guest's self-check ran to its end with no failure and it reset. */
 bool vm_self_check_passed(const struct vm_result *r);
 

@@ -67,7 +67,7 @@ static unsigned int blkfs_mib(void)
 
 	if (env && atoi(env) > 0)
 		return (unsigned int)atoi(env);
-	return access("/sys/module/kvm_pvm", F_OK) == 0 ? 2 : 16;
+	return pvm_host() ? 2 : 16;
 }
 
 static void run_phase(const char *data_disk, const char *phase,

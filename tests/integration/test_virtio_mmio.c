@@ -210,7 +210,7 @@ Test(virtio_mmio, acpi_smp_and_poweroff,
 /* The Debian cloud kernel with ACPI and virtio-mmio. */
 Test(virtio_mmio, distro_kernel_acpi, .timeout = MMIO_TIMEOUT + 30)
 {
-	if (access("/sys/module/kvm_pvm", F_OK) == 0)
+	if (pvm_host())
 		cr_skip_test(
 		    "NOT RUN: the distro kernel cannot boot on this PVM host "
 		    "(kvm_pvm loaded: it dies in the emulator before "

@@ -166,8 +166,7 @@ static void net_make_pattern(void)
 	FILE *f;
 	int fd;
 
-	unsigned int dflt =
-	    access("/sys/module/kvm_pvm", F_OK) == 0 ? 256 : 16384;
+	unsigned int dflt = pvm_host() ? 256 : 16384;
 
 	nt.size = (size_t)(kib ? atoi(kib) : (int)dflt) << 10;
 	cr_assert_gt(nt.size, 0);
