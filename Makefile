@@ -97,22 +97,58 @@ bench: deps all guest
 		'tests/bench/boot-bench && tests/bench/boot-bench --transports && tests/bench/blk-bench && tests/bench/net-bench'
 
 # --- fuzzing ----------------------------------------------------------------
-# libFuzzer target for the virtqueue; `make fuzz FUZZ_SECONDS=600` to go longer.
-FUZZ_SECONDS ?= 60
+# One libFuzzer target per guest- or user-facing parser: tests/fuzz/fuzz_NAME.c
+# links the library built with the fuzzer's flags; its seeds live in
+# tests/fuzz/seeds/NAME/. `make fuzz` runs every target FUZZ_SECONDS each
+# (`make fuzz FUZZ_SECONDS=600`), `make fuzz-NAME` one of them.
+FUZZ_SECONDS ?= 30
 FUZZ := $(BUILD)/fuzz
-FUZZ_CFLAGS := -std=gnu11 $(WARN) -g -O1 -I. -D_GNU_SOURCE \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -g -O1 -I. -D_GNU_SOURCE -MMD -MP -pthread \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined -pthread
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
 
-.PHONY: fuzz
-$(FUZZ)/fuzz_virtq: tests/fuzz/fuzz_virtq.c devices/virtio/virtqueue.c kvm/guest_mem.c \
-		devices/virtio/virtqueue.h kvm/guest_mem.h
+$(FUZZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^)
+	@echo "  CC      $@"
+	@clang $(FUZZ_CFLAGS) -c $< -o $@
 
-fuzz: $(FUZZ)/fuzz_virtq
-	@mkdir -p $(FUZZ)/corpus
-	$(FUZZ)/fuzz_virtq -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-		$(FUZZ)/corpus tests/fuzz/seeds
+$(FUZZ)/fuzz_%: $(FUZZ)/obj/tests/fuzz/fuzz_%.o $(call objs,$(FUZZ),$(LIB_SRCS))
+	clang $(FUZZ_LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Objects are kept between runs (they are intermediates of a pattern rule).
+.SECONDARY:
+
+.PHONY: fuzz fuzz-build $(addprefix fuzz-,$(FUZZ_TARGETS))
+fuzz-build: $(addprefix $(FUZZ)/fuzz_,$(FUZZ_TARGETS))
+
+$(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: $(FUZZ)/fuzz_%
+	@mkdir -p $(FUZZ)/corpus/$* tests/fuzz/seeds/$*
+	$(FUZZ)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-close_fd_mask=3 $(FUZZ)/corpus/$* tests/fuzz/seeds/$*
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-$$t || exit 1; done
+
+# --- ThreadSanitizer ----------------------------------------------------------
+# The unit tests that run device threads, under TSan.
+TSAN := $(BUILD)/tsan
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+
+$(TSAN)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	@$(CC) $(BASE_CFLAGS) $(TSAN_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(TSAN)/unit-tests: $(call objs,$(TSAN),$(LIB_SRCS) $(UNIT_SRCS))
+	$(CC) $(TSAN_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+.PHONY: tsan
+tsan: $(TSAN)/unit-tests
+	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(TSAN)/unit-tests -j1 \
+		--filter '$(TSAN_FILTER)'
+TSAN_FILTER ?= *
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

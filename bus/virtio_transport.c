@@ -62,7 +62,8 @@ static bool features_acceptable(const struct virtio_transport *t)
 		return false;
 	if (!t->legacy && !(t->driver_features & (1ull << VIRTIO_F_VERSION_1)))
 		return false;
-	return true;
+	return !t->ops->features_ok ||
+	       t->ops->features_ok(t->dev, t->driver_features);
 }
 
 static void mark_needs_reset(struct virtio_transport *t)

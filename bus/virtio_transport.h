@@ -56,6 +56,14 @@ struct virtio_dev_ops {
 	void (*config_write)(void *dev, uint32_t offset, const void *data,
 			     unsigned int len);
 	/*
+	 * Optional: whether the device can work with the features the driver
+	 * accepted (a subset of the offer). Asked at FEATURES_OK, and at
+	 * DRIVER_OK for legacy drivers, which have no FEATURES_OK; false
+	 * refuses FEATURES_OK (legacy: NEEDS_RESET). Must not log: the driver
+	 * may retry in a loop.
+	 */
+	bool (*features_ok)(void *dev, uint64_t features);
+	/*
 	 * DRIVER_OK: t->queues[] and t->driver_features are final. The device
 	 * starts serving; a negative return marks it NEEDS_RESET.
 	 */
@@ -76,6 +84,11 @@ struct virtio_transport {
 	uint16_t queue_select;
 	uint16_t config_vector;
 	bool active;
+	/*
+	 * PCI bus mastering is off: the device must not touch guest memory or
+	 * raise MSIs. Set by the transport; read by device threads.
+	 */
+	bool dma_off;
 	struct virtio_queue_config queues[VIRTIO_MAX_QUEUES];
 	/* Filled by the concrete transport. */
 	void (*raise)(struct virtio_transport *t, uint16_t vector);
@@ -97,6 +110,11 @@ void virtio_transport_notify_queue(struct virtio_transport *t,
 void virtio_transport_notify_config(struct virtio_transport *t);
 /* A hostile or broken driver: DEVICE_NEEDS_RESET and a config interrupt. */
 void virtio_transport_set_needs_reset(struct virtio_transport *t);
+/* False while the device may not access guest memory (bus mastering off). */
+static inline bool virtio_transport_dma_allowed(const struct virtio_transport *t)
+{
+	return !__atomic_load_n(&t->dma_off, __ATOMIC_ACQUIRE);
+}
 bool virtio_transport_has_feature(const struct virtio_transport *t,
 				  unsigned int bit);
 /* Transport register helpers shared by PCI and MMIO (lock held). */

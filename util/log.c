@@ -49,3 +49,14 @@ void log_debug(const char *fmt, ...)
 	log_vprint("debug: ", fmt, ap);
 	va_end(ap);
 }
+
+void log_guest_once(bool *logged, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (__atomic_exchange_n(logged, true, __ATOMIC_RELAXED))
+		return;
+	va_start(ap, fmt);
+	log_vprint("guest: ", fmt, ap);
+	va_end(ap);
+}

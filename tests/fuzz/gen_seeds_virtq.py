@@ -53,4 +53,4 @@ def main(out):
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "seeds"))
+        os.path.dirname(os.path.abspath(__file__)), "seeds", "virtq"))
