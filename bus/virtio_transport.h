@@ -68,6 +68,13 @@ struct virtio_dev_ops {
 	 * starts serving; a negative return marks it NEEDS_RESET.
 	 */
 	int (*activate)(void *dev, struct virtio_transport *t);
+	/*
+	 * Optional: stop serving queue q alone and forget its state, return
+	 * once nothing of q is in flight (legacy QueuePFN 0 on a live device;
+	 * VIRTIO_F_RING_RESET later). Without it the transport marks the
+	 * device NEEDS_RESET instead.
+	 */
+	void (*queue_reset)(void *dev, unsigned int q);
 	/* Status 0 (or teardown): stop all work; return once quiesced. */
 	void (*reset)(void *dev);
 };
