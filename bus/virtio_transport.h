@@ -118,7 +118,8 @@ void virtio_transport_notify_config(struct virtio_transport *t);
 /* A hostile or broken driver: DEVICE_NEEDS_RESET and a config interrupt. */
 void virtio_transport_set_needs_reset(struct virtio_transport *t);
 /* False while the device may not access guest memory (bus mastering off). */
-static inline bool virtio_transport_dma_allowed(const struct virtio_transport *t)
+static inline bool
+virtio_transport_dma_allowed(const struct virtio_transport *t)
 {
 	return !__atomic_load_n(&t->dma_off, __ATOMIC_ACQUIRE);
 }
