@@ -134,9 +134,9 @@ static void run_table(const struct scenario *t, unsigned int n, const char *list
 static void boot_info(u64 ptr, u64 kind)
 {
 	if (kind == BOOT_PVH) {
-		/* hvm_start_info: cmdline_paddr at 16, rsdp_paddr at 24. */
-		boot.cmdline = (const char *)mr64(ptr + 16);
-		boot.rsdp = mr64(ptr + 24);
+		/* hvm_start_info: cmdline_paddr at 24, rsdp_paddr at 32. */
+		boot.cmdline = (const char *)mr64(ptr + 24);
+		boot.rsdp = mr64(ptr + 32);
 	} else {
 		/* boot_params: acpi_rsdp_addr at 0x70, cmd_line_ptr at 0x228. */
 		boot.cmdline = (const char *)(u64)mr32(ptr + 0x228);
@@ -153,7 +153,7 @@ void hmain(u64 ptr, u64 kind)
 	unsigned int i;
 
 	boot_info(ptr, kind);
-	print("\nHOSTILE-START entry=%s\n", kind == BOOT_PVH ? "pvh" : "64bit");
+	print("\nHOSTILE-START entry=%s cmdline=\"%s\"\n", kind == BOOT_PVH ? "pvh" : "64bit", boot.cmdline);
 	irq_init();
 	time_init();
 	acpi_scan();

@@ -524,7 +524,7 @@ bool v_setup_queue(struct vdev *d, u32 q, u16 size)
 	vq->desc = base;
 	vq->avail = base + 16ull * size;
 	vq->used = (vq->avail + 6 + 2ull * size + 4095) & ~4095ull;
-	memset((void *)base, 0, 0x20000);
+	memset((void *)base, 0, vq->used + 6 + 8ull * size - base);
 	if (d->kind == VK_MMIO_LEGACY) {
 		mw32(MM(d, GUEST_PAGE_SIZE), 4096);
 		mw32(MM(d, QUEUE_ALIGN), 4096);
