@@ -39,9 +39,11 @@ static void parse_lnro(u64 at, u64 end)
 	u32 gsi = 0;
 
 	for (p = at; p + 12 < end && p < at + 256; p++) {
-		if (!base && mr8(p) == 0x86 && mr8(p + 1) == 9 && mr8(p + 2) == 0)
+		if (!base && mr8(p) == 0x86 && mr8(p + 1) == 9 &&
+		    mr8(p + 2) == 0)
 			base = mr32(p + 4);
-		if (!gsi && mr8(p) == 0x89 && mr8(p + 1) >= 6 && mr8(p + 4) == 1)
+		if (!gsi && mr8(p) == 0x89 && mr8(p + 1) >= 6 &&
+		    mr8(p + 4) == 1)
 			gsi = mr32(p + 5);
 		if (base && gsi)
 			break;
@@ -83,7 +85,8 @@ void acpi_scan(void)
 		return;
 	}
 	for (i = 0; i < n && i < 32; i++) {
-		u64 t = xsdt ? mr64(xsdt + 36 + 8 * i) : mr32(rsdt + 36 + 4 * i);
+		u64 t =
+		    xsdt ? mr64(xsdt + 36 + 8 * i) : mr32(rsdt + 36 + 4 * i);
 
 		if (!t || t >= 0x100000000ull)
 			continue;

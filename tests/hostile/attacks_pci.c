@@ -38,7 +38,8 @@ static unsigned int functions(struct fn *out, unsigned int max)
  * Every dword of every function: a random value, read back, restore. The
  * space must read back exactly as it was (but for W1C status bits).
  */
-static enum result cfg_random_dwords(struct vdev *d, char *facts, unsigned int size)
+static enum result cfg_random_dwords(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	struct fn f[16];
 	unsigned int n = functions(f, 16), i, off, diffs = 0;
@@ -51,7 +52,8 @@ static enum result cfg_random_dwords(struct vdev *d, char *facts, unsigned int s
 		for (off = 0; off < 256; off += 4)
 			save[off / 4] = pci_read(f[i].dev, f[i].fn, off, 4);
 		for (off = 0; off < 256; off += 4) {
-			pci_write(f[i].dev, f[i].fn, off, 4, (u32)rnd_next(&seed));
+			pci_write(f[i].dev, f[i].fn, off, 4,
+				  (u32)rnd_next(&seed));
 			(void)pci_read(f[i].dev, f[i].fn, off, 4);
 			pci_write(f[i].dev, f[i].fn, off, 4, save[off / 4]);
 		}
@@ -64,12 +66,14 @@ static enum result cfg_random_dwords(struct vdev *d, char *facts, unsigned int s
 		}
 	}
 	if (diffs)
-		return factf(facts, size, R_FAIL, "%u dwords differ after restore", diffs);
+		return factf(facts, size, R_FAIL,
+			     "%u dwords differ after restore", diffs);
 	return factf(facts, size, R_PASS, "%u functions, 64 dwords each", n);
 }
 
 /* BAR sizing on every BAR: a power-of-two size, then restored. */
-static enum result cfg_bar_sizing(struct vdev *d, char *facts, unsigned int size)
+static enum result cfg_bar_sizing(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	struct fn f[16];
 	unsigned int n = functions(f, 16), i, b, bars = 0;
@@ -84,13 +88,15 @@ static enum result cfg_bar_sizing(struct vdev *d, char *facts, unsigned int size
 			m = pci_read(f[i].dev, f[i].fn, off, 4);
 			pci_write(f[i].dev, f[i].fn, off, 4, save);
 			if (pci_read(f[i].dev, f[i].fn, off, 4) != save)
-				return factf(facts, size, R_FAIL, "%u.%u BAR%u not restored", f[i].dev,
-					     f[i].fn, b);
+				return factf(facts, size, R_FAIL,
+					     "%u.%u BAR%u not restored",
+					     f[i].dev, f[i].fn, b);
 			if (!m)
 				continue;
 			m &= save & 1 ? ~3u : ~0xfu;
 			if (m && (~m + 1) & ~m)
-				return factf(facts, size, R_FAIL, "%u.%u BAR%u mask 0x%x", f[i].dev,
+				return factf(facts, size, R_FAIL,
+					     "%u.%u BAR%u mask 0x%x", f[i].dev,
 					     f[i].fn, b, m);
 			bars++;
 		}
@@ -109,10 +115,13 @@ static enum result cfg_widths(struct vdev *d, char *facts, unsigned int size)
 	for (i = 0; i < n; i++)
 		for (len = 1; len <= 4; len *= 2)
 			for (off = 0; off < 256; off += len) {
-				u32 a = pci_cf8_read(f[i].dev, f[i].fn, off, len);
-				u32 b = pci_ecam_read(f[i].dev, f[i].fn, off, len);
+				u32 a =
+				    pci_cf8_read(f[i].dev, f[i].fn, off, len);
+				u32 b =
+				    pci_ecam_read(f[i].dev, f[i].fn, off, len);
 
-				/* The MSI-X PBA/ISR-like registers do not live here: equal. */
+				/* The MSI-X PBA/ISR-like registers do not live
+				 * here: equal. */
 				if (a != b && off != 0x06)
 					bad++;
 			}
@@ -130,17 +139,21 @@ static enum result cfg_widths(struct vdev *d, char *facts, unsigned int size)
 
 static enum result cfg_absent(struct vdev *d, char *facts, unsigned int size)
 {
-	static const struct fn absent[] = { { 31, 0 }, { 31, 7 }, { 20, 3 }, { 0, 5 } };
+	static const struct fn absent[] = {
+		{ 31, 0 }, { 31, 7 }, { 20, 3 }, { 0, 5 }
+	};
 	unsigned int i;
 
 	(void)d;
 	for (i = 0; i < 4; i++) {
 		pci_write(absent[i].dev, absent[i].fn, 0x10, 4, 0x12345678);
 		pci_write(absent[i].dev, absent[i].fn, 4, 2, 7);
-		if (pci_cf8_read(absent[i].dev, absent[i].fn, 0, 4) != 0xffffffffu ||
-		    (plat.ecam && pci_ecam_read(absent[i].dev, absent[i].fn, 0x10, 4) != 0xffffffffu))
-			return factf(facts, size, R_FAIL, "%u.%u answers", absent[i].dev,
-				     absent[i].fn);
+		if (pci_cf8_read(absent[i].dev, absent[i].fn, 0, 4) !=
+			0xffffffffu ||
+		    (plat.ecam && pci_ecam_read(absent[i].dev, absent[i].fn,
+						0x10, 4) != 0xffffffffu))
+			return factf(facts, size, R_FAIL, "%u.%u answers",
+				     absent[i].dev, absent[i].fn);
 	}
 	/* Bus 1 does not exist behind the host bridge. */
 	outl(0xcf8, 0x80010000u);
@@ -157,7 +170,8 @@ static void set_cmd(struct vdev *d, u16 clear, u16 set)
 }
 
 /* No DMA without bus mastering; the request runs once it is back on. */
-static enum result bus_master_off(struct vdev *d, char *facts, unsigned int size)
+static enum result bus_master_off(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	struct buf b = { bufarea(d), 16, true };
 	struct vq *vq;
@@ -171,10 +185,12 @@ static enum result bus_master_off(struct vdev *d, char *facts, unsigned int size
 	done = vq_wait(vq, 50, NULL, NULL);
 	set_cmd(d, 0, 0x4);
 	if (done)
-		return factf(facts, size, R_FAIL, "device did DMA with bus mastering off");
+		return factf(facts, size, R_FAIL,
+			     "device did DMA with bus mastering off");
 	v_notify(d, 0);
 	return factf(facts, size, R_PASS, "no DMA while off; %s after",
-		     vq_wait(vq, 100, NULL, NULL) ? "completed" : "not completed");
+		     vq_wait(vq, 100, NULL, NULL) ? "completed"
+						  : "not completed");
 }
 
 /* With decoding off the BAR is gone: reads are all-ones, not the device. */
@@ -191,9 +207,11 @@ static enum result decode_off(struct vdev *d, char *facts, unsigned int size)
 			  : outb((u16)(d->io + VIRTIO_PCI_STATUS), 0);
 	set_cmd(d, 0, bit);
 	if (v != 0xff && v != 0)
-		return factf(facts, size, R_FAIL, "status 0x%x read with decoding off", v);
+		return factf(facts, size, R_FAIL,
+			     "status 0x%x read with decoding off", v);
 	if (!v_status(d))
-		return factf(facts, size, R_FAIL, "write reached the device with decoding off");
+		return factf(facts, size, R_FAIL,
+			     "write reached the device with decoding off");
 	return factf(facts, size, R_PASS, "read 0x%x", v);
 }
 
@@ -242,14 +260,18 @@ static enum result bar_move(struct vdev *d, char *facts, unsigned int size)
 	bar_write(d, bar, to);
 	rebase(d, old, to);
 	ok = dev_works(d, f2, sizeof(f2));
-	stale = io ? inb((u16)(old + VIRTIO_PCI_STATUS)) : mr8(old + VIRTIO_PCI_COMMON_STATUS);
+	stale = io ? inb((u16)(old + VIRTIO_PCI_STATUS))
+		   : mr8(old + VIRTIO_PCI_COMMON_STATUS);
 	bar_write(d, bar, old);
 	rebase(d, to, old);
 	if (!ok)
-		return factf(facts, size, R_FAIL, "device dead at the new address: %s", f2);
+		return factf(facts, size, R_FAIL,
+			     "device dead at the new address: %s", f2);
 	if (stale != 0xff && stale != 0)
-		return factf(facts, size, R_FAIL, "old address still answers: 0x%x", stale);
-	return factf(facts, size, R_PASS, "moved 0x%lx -> 0x%lx and back", old, to);
+		return factf(facts, size, R_FAIL,
+			     "old address still answers: 0x%x", stale);
+	return factf(facts, size, R_PASS, "moved 0x%lx -> 0x%lx and back", old,
+		     to);
 }
 
 /* Two devices' BARs on the same address, then apart again. */
@@ -274,8 +296,10 @@ static enum result bar_overlap(struct vdev *d, char *facts, unsigned int size)
 	v_notify(o, 0);
 	bar_write(d, bar, mine);
 	if (!dev_works(o, f2, sizeof(f2)))
-		return factf(facts, size, R_FAIL, "%s dead after the overlap: %s", o->name, f2);
-	return factf(facts, size, R_PASS, "%s over %s and back", d->name, o->name);
+		return factf(facts, size, R_FAIL,
+			     "%s dead after the overlap: %s", o->name, f2);
+	return factf(facts, size, R_PASS, "%s over %s and back", d->name,
+		     o->name);
 }
 
 /* 1/2/4/8-byte reads and writes over the registers: no crash, defined. */
@@ -312,7 +336,8 @@ static enum result bar_widths(struct vdev *d, char *facts, unsigned int size)
 	return factf(facts, size, R_PASS, "status=0x%x", v_status(d));
 }
 
-static enum result legacy_io_widths(struct vdev *d, char *facts, unsigned int size)
+static enum result legacy_io_widths(struct vdev *d, char *facts,
+				    unsigned int size)
 {
 	unsigned int off;
 
@@ -330,9 +355,11 @@ static enum result legacy_io_widths(struct vdev *d, char *facts, unsigned int si
 	return factf(facts, size, R_PASS, "status=0x%x", v_status(d));
 }
 
-/* ---- MSI-X ----------------------------------------------------------------- */
+/* ---- MSI-X -----------------------------------------------------------------
+ */
 
-static void msix_entry(struct vdev *d, unsigned int i, u64 addr, u32 data, bool masked)
+static void msix_entry(struct vdev *d, unsigned int i, u64 addr, u32 data,
+		       bool masked)
 {
 	u64 e = d->msix_table + 16ull * i;
 
@@ -381,12 +408,15 @@ static enum result msix_delivery(struct vdev *d, char *facts, unsigned int size)
 	got = irq_wait(vec, before, 200);
 	msix_off(d);
 	if (!got)
-		return factf(facts, size, R_FAIL, "no interrupt on vector 0x%x", vec);
-	return factf(facts, size, R_PASS, "vector 0x%x x%u", vec, irq_count[vec] - before);
+		return factf(facts, size, R_FAIL, "no interrupt on vector 0x%x",
+			     vec);
+	return factf(facts, size, R_PASS, "vector 0x%x x%u", vec,
+		     irq_count[vec] - before);
 }
 
 /* Masked: nothing arrives, the PBA bit is set; unmasking delivers it. */
-static enum result msix_mask_pending(struct vdev *d, char *facts, unsigned int size, bool fmask)
+static enum result msix_mask_pending(struct vdev *d, char *facts,
+				     unsigned int size, bool fmask)
 {
 	u8 vec = VEC_MSIX_BASE + 1;
 	u32 before = irq_count[vec], pba1, pba2;
@@ -406,28 +436,35 @@ static enum result msix_mask_pending(struct vdev *d, char *facts, unsigned int s
 	pba2 = mr32(d->msix_pba);
 	msix_off(d);
 	if (early)
-		return factf(facts, size, R_FAIL, "interrupt delivered while masked");
+		return factf(facts, size, R_FAIL,
+			     "interrupt delivered while masked");
 	if (!(pba1 & 1))
-		return factf(facts, size, R_FAIL, "PBA bit 0 clear while pending (0x%x)", pba1);
+		return factf(facts, size, R_FAIL,
+			     "PBA bit 0 clear while pending (0x%x)", pba1);
 	if (!late || (pba2 & 1))
-		return factf(facts, size, R_FAIL, "unmask: delivered=%u pba=0x%x", late, pba2);
+		return factf(facts, size, R_FAIL,
+			     "unmask: delivered=%u pba=0x%x", late, pba2);
 	return factf(facts, size, R_PASS, "pending then delivered");
 }
 
-static enum result msix_entry_mask(struct vdev *d, char *facts, unsigned int size)
+static enum result msix_entry_mask(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	return msix_mask_pending(d, facts, size, false);
 }
 
-static enum result msix_function_mask(struct vdev *d, char *facts, unsigned int size)
+static enum result msix_function_mask(struct vdev *d, char *facts,
+				      unsigned int size)
 {
 	return msix_mask_pending(d, facts, size, true);
 }
 
 /* Entries that point nowhere useful: no crash, nothing delivered. */
-static enum result msix_bad_entries(struct vdev *d, char *facts, unsigned int size)
+static enum result msix_bad_entries(struct vdev *d, char *facts,
+				    unsigned int size)
 {
-	static const u64 addr[] = { 0, 0xfee0000full, 0xdeadbeef000ull, 0xfee00000ull };
+	static const u64 addr[] = { 0, 0xfee0000full, 0xdeadbeef000ull,
+				    0xfee00000ull };
 	static const u32 data[] = { 0x5, 0, 0x4002, 0x3 };
 	struct buf b = { bufarea(d), 16, true };
 	unsigned int i;
@@ -442,7 +479,8 @@ static enum result msix_bad_entries(struct vdev *d, char *facts, unsigned int si
 		v_set_vectors(d, 0, 0);
 		vq_submit(d, &d->vq[0], &b, 1);
 		if (!vq_wait(&d->vq[0], 300, NULL, NULL))
-			return factf(facts, size, R_FAIL, "no completion with entry %u", i);
+			return factf(facts, size, R_FAIL,
+				     "no completion with entry %u", i);
 	}
 	/* Vectors past the table and the table's end. */
 	v_set_vectors(d, (u16)d->msix_n, (u16)(d->msix_n + 1));
@@ -454,7 +492,8 @@ static enum result msix_bad_entries(struct vdev *d, char *facts, unsigned int si
 	return factf(facts, size, R_PASS, "4 bad entries survived");
 }
 
-static enum result msix_pba_write(struct vdev *d, char *facts, unsigned int size)
+static enum result msix_pba_write(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	u32 before, after;
 
@@ -467,12 +506,14 @@ static enum result msix_pba_write(struct vdev *d, char *facts, unsigned int size
 	after = mr32(d->msix_pba);
 	msix_ctl(d, 0);
 	if (after != before)
-		return factf(facts, size, R_FAIL, "PBA writable: 0x%x -> 0x%x", before, after);
+		return factf(facts, size, R_FAIL, "PBA writable: 0x%x -> 0x%x",
+			     before, after);
 	return factf(facts, size, R_PASS, "PBA 0x%x read-only", after);
 }
 
 /* MMIO: the device's pin through the IOAPIC, and InterruptACK. */
-static enum result mmio_interrupt(struct vdev *d, char *facts, unsigned int size)
+static enum result mmio_interrupt(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	u8 vec = (u8)(VEC_IOAPIC_BASE + (d->gsi & 0x3f));
 	struct buf b = { bufarea(d), 16, d->type != VIRTIO_ID_CONSOLE };
@@ -490,7 +531,8 @@ static enum result mmio_interrupt(struct vdev *d, char *facts, unsigned int size
 	v_isr_ack(d, v_isr(d));
 	ioapic_route(d->gsi, vec, true);
 	if (!got)
-		return factf(facts, size, R_FAIL, "no interrupt on GSI %u", d->gsi);
+		return factf(facts, size, R_FAIL, "no interrupt on GSI %u",
+			     d->gsi);
 	return factf(facts, size, R_PASS, "GSI %u -> vector 0x%x", d->gsi, vec);
 }
 
@@ -512,4 +554,5 @@ const struct scenario pci_scenarios[] = {
 	{ "msix_pba_write", ON_PCI, msix_pba_write },
 	{ "mmio_ioapic_interrupt", ON_MMIO, mmio_interrupt },
 };
-const unsigned int nr_pci_scenarios = sizeof(pci_scenarios) / sizeof(pci_scenarios[0]);
+const unsigned int nr_pci_scenarios =
+    sizeof(pci_scenarios) / sizeof(pci_scenarios[0]);

@@ -9,7 +9,8 @@
 
 #define RESULT_MS 40
 
-static void set_desc(struct vq *vq, unsigned int i, u64 addr, u32 len, u16 flags, u16 next)
+static void set_desc(struct vq *vq, unsigned int i, u64 addr, u32 len,
+		     u16 flags, u16 next)
 {
 	struct vring_desc *de = vq_desc(vq, i);
 
@@ -20,14 +21,15 @@ static void set_desc(struct vq *vq, unsigned int i, u64 addr, u32 len, u16 flags
 }
 
 /* A completion must never claim more bytes than the chain could hold. */
-static enum result judge(struct vdev *d, struct vq *vq, u32 max_len, char *facts,
-			 unsigned int size)
+static enum result judge(struct vdev *d, struct vq *vq, u32 max_len,
+			 char *facts, unsigned int size)
 {
 	u32 len;
 	const char *o = outcome(d, vq, RESULT_MS, &len);
 
 	if (!strncmp(o, "completed", 9) && len > max_len)
-		return factf(facts, size, R_FAIL, "%s used.len=%u > %u", o, len, max_len);
+		return factf(facts, size, R_FAIL, "%s used.len=%u > %u", o, len,
+			     max_len);
 	return factf(facts, size, R_PASS, "%s len=%u", o, len);
 }
 
@@ -38,12 +40,15 @@ static struct vq *up(struct vdev *d)
 	return &d->vq[d->type == VIRTIO_ID_CONSOLE ? 1 : 0];
 }
 
-#define UP_OR_FAIL(d, vq)                                                          \
-	struct vq *vq = up(d);                                                     \
-	if (!vq)                                                                   \
-		return factf(facts, size, R_FAIL, "bring-up status=0x%x", v_status(d))
+#define UP_OR_FAIL(d, vq)                                                      \
+	struct vq *vq = up(d);                                                 \
+	if (!vq)                                                               \
+	return factf(facts, size, R_FAIL, "bring-up status=0x%x", v_status(d))
 
-static u64 buf(struct vdev *d) { return bufarea(d) + 0x10000; }
+static u64 buf(struct vdev *d)
+{
+	return bufarea(d) + 0x10000;
+}
 
 static enum result desc_loop(struct vdev *d, char *facts, unsigned int size)
 {
@@ -54,7 +59,8 @@ static enum result desc_loop(struct vdev *d, char *facts, unsigned int size)
 	return judge(d, vq, 32, facts, size);
 }
 
-static enum result desc_self_loop(struct vdev *d, char *facts, unsigned int size)
+static enum result desc_self_loop(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 3, buf(d), 8, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 3);
@@ -62,7 +68,8 @@ static enum result desc_self_loop(struct vdev *d, char *facts, unsigned int size
 	return judge(d, vq, 8, facts, size);
 }
 
-static enum result head_out_of_range(struct vdev *d, char *facts, unsigned int size)
+static enum result head_out_of_range(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	kick_head(d, vq, (u16)(vq->size + 7));
@@ -70,10 +77,12 @@ static enum result head_out_of_range(struct vdev *d, char *facts, unsigned int s
 	return judge(d, vq, 0, facts, size);
 }
 
-static enum result next_out_of_range(struct vdev *d, char *facts, unsigned int size)
+static enum result next_out_of_range(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
-	set_desc(vq, 0, buf(d), 16, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 0xfffe);
+	set_desc(vq, 0, buf(d), 16, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
+		 0xfffe);
 	kick_head(d, vq, 0);
 	return judge(d, vq, 16, facts, size);
 }
@@ -86,7 +95,8 @@ static enum result len_huge(struct vdev *d, char *facts, unsigned int size)
 	return judge(d, vq, 0xffffffffu, facts, size);
 }
 
-static enum result addr_beyond_ram(struct vdev *d, char *facts, unsigned int size)
+static enum result addr_beyond_ram(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 0, 0x7ffffffff000ull, 64, VRING_DESC_F_WRITE, 0);
@@ -113,7 +123,8 @@ static enum result addr_in_mmio(struct vdev *d, char *facts, unsigned int size)
 	return judge(d, vq, 64, facts, size);
 }
 
-static enum result straddles_ram_end(struct vdev *d, char *facts, unsigned int size)
+static enum result straddles_ram_end(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	/* 256 MiB guests: the last 32 bytes of RAM and 32 past it. */
 	UP_OR_FAIL(d, vq);
@@ -130,7 +141,8 @@ static enum result zero_len(struct vdev *d, char *facts, unsigned int size)
 	return judge(d, vq, 0, facts, size);
 }
 
-static enum result readonly_buffer(struct vdev *d, char *facts, unsigned int size)
+static enum result readonly_buffer(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	u8 *p = (u8 *)buf(d);
 	unsigned int i;
@@ -144,11 +156,13 @@ static enum result readonly_buffer(struct vdev *d, char *facts, unsigned int siz
 	/* The device must never write a buffer the driver marked readable. */
 	for (i = 0; i < 64 && d->type != VIRTIO_ID_CONSOLE; i++)
 		if (p[i] != 0x5a)
-			return factf(facts, size, R_FAIL, "device wrote read-only byte %u", i);
+			return factf(facts, size, R_FAIL,
+				     "device wrote read-only byte %u", i);
 	return r;
 }
 
-static enum result writable_before_readable(struct vdev *d, char *facts, unsigned int size)
+static enum result writable_before_readable(struct vdev *d, char *facts,
+					    unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 0, buf(d), 16, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1);
@@ -157,21 +171,27 @@ static enum result writable_before_readable(struct vdev *d, char *facts, unsigne
 	return judge(d, vq, 32, facts, size);
 }
 
-static u64 itable(struct vdev *d) { return bufarea(d) + 0x20000; }
+static u64 itable(struct vdev *d)
+{
+	return bufarea(d) + 0x20000;
+}
 
-static enum result indirect_nested(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_nested(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	struct vring_desc *t = (void *)itable(d);
 
 	UP_OR_FAIL(d, vq);
-	t[0] = (struct vring_desc){ itable(d) + 256, 16, VRING_DESC_F_INDIRECT, 0 };
+	t[0] = (struct vring_desc){ itable(d) + 256, 16, VRING_DESC_F_INDIRECT,
+				    0 };
 	t[16] = (struct vring_desc){ buf(d), 16, VRING_DESC_F_WRITE, 0 };
 	set_desc(vq, 0, itable(d), 16, VRING_DESC_F_INDIRECT, 0);
 	kick_head(d, vq, 0);
 	return judge(d, vq, 16, facts, size);
 }
 
-static enum result indirect_len_odd(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_len_odd(struct vdev *d, char *facts,
+				    unsigned int size)
 {
 	struct vring_desc *t = (void *)itable(d);
 
@@ -182,7 +202,8 @@ static enum result indirect_len_odd(struct vdev *d, char *facts, unsigned int si
 	return judge(d, vq, 16, facts, size);
 }
 
-static enum result indirect_len_zero(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_len_zero(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 0, itable(d), 0, VRING_DESC_F_INDIRECT, 0);
@@ -204,38 +225,45 @@ static enum result indirect_loop(struct vdev *d, char *facts, unsigned int size)
 	struct vring_desc *t = (void *)itable(d);
 
 	UP_OR_FAIL(d, vq);
-	t[0] = (struct vring_desc){ buf(d), 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1 };
-	t[1] = (struct vring_desc){ buf(d), 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0 };
+	t[0] = (struct vring_desc){ buf(d), 16,
+				    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1 };
+	t[1] = (struct vring_desc){ buf(d), 16,
+				    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0 };
 	set_desc(vq, 0, itable(d), 32, VRING_DESC_F_INDIRECT, 0);
 	kick_head(d, vq, 0);
 	return judge(d, vq, 32, facts, size);
 }
 
-static enum result indirect_next_out(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_next_out(struct vdev *d, char *facts,
+				     unsigned int size)
 {
 	struct vring_desc *t = (void *)itable(d);
 
 	UP_OR_FAIL(d, vq);
-	t[0] = (struct vring_desc){ buf(d), 16, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 9 };
+	t[0] = (struct vring_desc){ buf(d), 16,
+				    VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 9 };
 	set_desc(vq, 0, itable(d), 32, VRING_DESC_F_INDIRECT, 0);
 	kick_head(d, vq, 0);
 	return judge(d, vq, 32, facts, size);
 }
 
-static enum result indirect_with_next(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_with_next(struct vdev *d, char *facts,
+				      unsigned int size)
 {
 	struct vring_desc *t = (void *)itable(d);
 
 	UP_OR_FAIL(d, vq);
 	t[0] = (struct vring_desc){ buf(d), 16, VRING_DESC_F_WRITE, 0 };
-	set_desc(vq, 0, itable(d), 16, VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
+	set_desc(vq, 0, itable(d), 16,
+		 VRING_DESC_F_INDIRECT | VRING_DESC_F_NEXT, 1);
 	set_desc(vq, 1, buf(d) + 64, 16, VRING_DESC_F_WRITE, 0);
 	kick_head(d, vq, 0);
 	return judge(d, vq, 32, facts, size);
 }
 
 /* 4096 valid one-byte entries: longer than any queue. */
-static enum result indirect_long_chain(struct vdev *d, char *facts, unsigned int size)
+static enum result indirect_long_chain(struct vdev *d, char *facts,
+				       unsigned int size)
 {
 	struct vring_desc *t = (void *)BIG_BASE;
 	unsigned int i, n = 4096;
@@ -243,14 +271,17 @@ static enum result indirect_long_chain(struct vdev *d, char *facts, unsigned int
 	UP_OR_FAIL(d, vq);
 	for (i = 0; i < n; i++)
 		t[i] = (struct vring_desc){ buf(d) + (i & 63), 1,
-					    VRING_DESC_F_WRITE | (i + 1 < n ? VRING_DESC_F_NEXT : 0),
+					    VRING_DESC_F_WRITE |
+						(i + 1 < n ? VRING_DESC_F_NEXT
+							   : 0),
 					    (u16)(i + 1) };
 	set_desc(vq, 0, BIG_BASE, n * 16, VRING_DESC_F_INDIRECT, 0);
 	kick_head(d, vq, 0);
 	return judge(d, vq, n, facts, size);
 }
 
-static enum result avail_idx_jump(struct vdev *d, char *facts, unsigned int size)
+static enum result avail_idx_jump(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	u32 len;
 	const char *o;
@@ -267,12 +298,13 @@ static enum result avail_idx_jump(struct vdev *d, char *facts, unsigned int size
 		completions = (u16)(vq_used_idx(vq) - (u16)(vq->last_used - 1));
 	/* More completions than the ring has entries: the device ran away. */
 	if (completions > vq->size)
-		return factf(facts, size, R_FAIL, "%s completions=%u > size %u", o, completions,
-			     vq->size);
+		return factf(facts, size, R_FAIL, "%s completions=%u > size %u",
+			     o, completions, vq->size);
 	return factf(facts, size, R_PASS, "%s completions=%u", o, completions);
 }
 
-static enum result avail_idx_backwards(struct vdev *d, char *facts, unsigned int size)
+static enum result avail_idx_backwards(struct vdev *d, char *facts,
+				       unsigned int size)
 {
 	u32 len;
 
@@ -286,7 +318,8 @@ static enum result avail_idx_backwards(struct vdev *d, char *facts, unsigned int
 	return judge(d, vq, 16, facts, size);
 }
 
-static enum result same_head_twice(struct vdev *d, char *facts, unsigned int size)
+static enum result same_head_twice(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	u32 len = 0;
 	const char *o;
@@ -306,7 +339,8 @@ static enum result same_head_twice(struct vdev *d, char *facts, unsigned int siz
 }
 
 /* The chain's buffer is the descriptor table itself. */
-static enum result buffer_over_ring(struct vdev *d, char *facts, unsigned int size)
+static enum result buffer_over_ring(struct vdev *d, char *facts,
+				    unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 0, vq->desc, 16ull * vq->size, VRING_DESC_F_WRITE, 0);
@@ -315,7 +349,8 @@ static enum result buffer_over_ring(struct vdev *d, char *facts, unsigned int si
 }
 
 /* Descriptors rewritten with garbage right after each kick. */
-static enum result desc_rewritten(struct vdev *d, char *facts, unsigned int size)
+static enum result desc_rewritten(struct vdev *d, char *facts,
+				  unsigned int size)
 {
 	u64 seed = 0x1234567;
 	unsigned int i, j;
@@ -328,18 +363,21 @@ static enum result desc_rewritten(struct vdev *d, char *facts, unsigned int size
 		for (j = 0; j < 4; j++) {
 			u64 r = rnd_next(&seed);
 
-			set_desc(vq, j, r & 0xffffffffffull, (u32)(r >> 20), (u16)(r >> 40), (u16)r);
+			set_desc(vq, j, r & 0xffffffffffull, (u32)(r >> 20),
+				 (u16)(r >> 40), (u16)r);
 		}
 	}
 	delay_us(20000);
 	while (vq_wait(vq, 0, NULL, &len))
 		if (len > 0xffffffu)
 			return factf(facts, size, R_FAIL, "used.len=%u", len);
-	return factf(facts, size, R_PASS, "used=%u status=0x%x", vq_used_idx(vq), v_status(d));
+	return factf(facts, size, R_PASS, "used=%u status=0x%x",
+		     vq_used_idx(vq), v_status(d));
 }
 
 /* The driver scribbles on the used ring the device owns. */
-static enum result used_ring_scribble(struct vdev *d, char *facts, unsigned int size)
+static enum result used_ring_scribble(struct vdev *d, char *facts,
+				      unsigned int size)
 {
 	unsigned int i;
 
@@ -351,11 +389,13 @@ static enum result used_ring_scribble(struct vdev *d, char *facts, unsigned int 
 		mw32(vq->used + 4, 0xffffffffu);
 	}
 	delay_us(20000);
-	return factf(facts, size, R_PASS, "used.idx=%u status=0x%x", vq_used_idx(vq), v_status(d));
+	return factf(facts, size, R_PASS, "used.idx=%u status=0x%x",
+		     vq_used_idx(vq), v_status(d));
 }
 
 /* EVENT_IDX with used_event far behind, ahead and NO_INTERRUPT flags. */
-static enum result event_idx_games(struct vdev *d, char *facts, unsigned int size)
+static enum result event_idx_games(struct vdev *d, char *facts,
+				   unsigned int size)
 {
 	u64 ev = 1ull << VIRTIO_RING_F_EVENT_IDX;
 	struct vq *vq;
@@ -370,16 +410,20 @@ static enum result event_idx_games(struct vdev *d, char *facts, unsigned int siz
 	for (i = 0; i < 6; i++) {
 		mw16(vq->avail, i & 1 ? VRING_AVAIL_F_NO_INTERRUPT : 0xffff);
 		mw16(vq->avail + 4 + 2ull * vq->size, (u16)(i * 0x5555));
-		set_desc(vq, 0, buf(d), 16, d->type == VIRTIO_ID_CONSOLE ? 0 : VRING_DESC_F_WRITE, 0);
+		set_desc(vq, 0, buf(d), 16,
+			 d->type == VIRTIO_ID_CONSOLE ? 0 : VRING_DESC_F_WRITE,
+			 0);
 		kick_head(d, vq, 0);
 		if (!vq_wait(vq, 200, NULL, &len))
-			return factf(facts, size, R_FAIL, "request %u not completed", i);
+			return factf(facts, size, R_FAIL,
+				     "request %u not completed", i);
 	}
 	return factf(facts, size, R_PASS, "6 completions");
 }
 
 /* The avail ring placed inside the used ring. */
-static enum result rings_overlap_live(struct vdev *d, char *facts, unsigned int size)
+static enum result rings_overlap_live(struct vdev *d, char *facts,
+				      unsigned int size)
 {
 	UP_OR_FAIL(d, vq);
 	set_desc(vq, 0, vq->avail, 64, VRING_DESC_F_WRITE, 0);
@@ -426,4 +470,5 @@ const struct scenario ring_scenarios[] = {
 	{ "ring_event_idx_games", ON_ANY, event_idx_games },
 	{ "ring_overlap_live", ON_ANY, rings_overlap_live },
 };
-const unsigned int nr_ring_scenarios = sizeof(ring_scenarios) / sizeof(ring_scenarios[0]);
+const unsigned int nr_ring_scenarios =
+    sizeof(ring_scenarios) / sizeof(ring_scenarios[0]);

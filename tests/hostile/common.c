@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "scenario.h"
 
-enum result factf(char *facts, unsigned int size, enum result r, const char *f, ...)
+enum result factf(char *facts, unsigned int size, enum result r, const char *f,
+		  ...)
 {
 	va_list ap;
 

@@ -16,9 +16,18 @@ typedef uint16_t u16;
 typedef uint32_t u32;
 typedef uint64_t u64;
 
-static inline void outb(u16 p, u8 v) { __asm__ volatile("outb %0,%1" ::"a"(v), "Nd"(p)); }
-static inline void outw(u16 p, u16 v) { __asm__ volatile("outw %0,%1" ::"a"(v), "Nd"(p)); }
-static inline void outl(u16 p, u32 v) { __asm__ volatile("outl %0,%1" ::"a"(v), "Nd"(p)); }
+static inline void outb(u16 p, u8 v)
+{
+	__asm__ volatile("outb %0,%1" ::"a"(v), "Nd"(p));
+}
+static inline void outw(u16 p, u16 v)
+{
+	__asm__ volatile("outw %0,%1" ::"a"(v), "Nd"(p));
+}
+static inline void outl(u16 p, u32 v)
+{
+	__asm__ volatile("outl %0,%1" ::"a"(v), "Nd"(p));
+}
 static inline u8 inb(u16 p)
 {
 	u8 v;
@@ -39,17 +48,47 @@ static inline u32 inl(u16 p)
 }
 
 /* Explicit widths: the compiler must not merge or split device accesses. */
-static inline u8 mr8(u64 a) { return *(volatile u8 *)a; }
-static inline u16 mr16(u64 a) { return *(volatile u16 *)a; }
-static inline u32 mr32(u64 a) { return *(volatile u32 *)a; }
-static inline u64 mr64(u64 a) { return *(volatile u64 *)a; }
-static inline void mw8(u64 a, u8 v) { *(volatile u8 *)a = v; }
-static inline void mw16(u64 a, u16 v) { *(volatile u16 *)a = v; }
-static inline void mw32(u64 a, u32 v) { *(volatile u32 *)a = v; }
-static inline void mw64(u64 a, u64 v) { *(volatile u64 *)a = v; }
+static inline u8 mr8(u64 a)
+{
+	return *(volatile u8 *)a;
+}
+static inline u16 mr16(u64 a)
+{
+	return *(volatile u16 *)a;
+}
+static inline u32 mr32(u64 a)
+{
+	return *(volatile u32 *)a;
+}
+static inline u64 mr64(u64 a)
+{
+	return *(volatile u64 *)a;
+}
+static inline void mw8(u64 a, u8 v)
+{
+	*(volatile u8 *)a = v;
+}
+static inline void mw16(u64 a, u16 v)
+{
+	*(volatile u16 *)a = v;
+}
+static inline void mw32(u64 a, u32 v)
+{
+	*(volatile u32 *)a = v;
+}
+static inline void mw64(u64 a, u64 v)
+{
+	*(volatile u64 *)a = v;
+}
 
-static inline void mb(void) { __asm__ volatile("mfence" ::: "memory"); }
-static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
+static inline void mb(void)
+{
+	__asm__ volatile("mfence" ::: "memory");
+}
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
 static inline u64 rdtsc(void)
 {
 	u32 lo, hi;
@@ -78,8 +117,14 @@ __attribute__((noreturn)) void machine_reset(void);
 /* Time: TSC ticks, calibrated once against the PIT. */
 extern u64 tsc_per_ms;
 void time_init(void);
-static inline u64 deadline_ms(u64 ms) { return rdtsc() + ms * tsc_per_ms; }
-static inline bool expired(u64 dl) { return (int64_t)(rdtsc() - dl) >= 0; }
+static inline u64 deadline_ms(u64 ms)
+{
+	return rdtsc() + ms * tsc_per_ms;
+}
+static inline bool expired(u64 dl)
+{
+	return (int64_t)(rdtsc() - dl) >= 0;
+}
 void delay_us(u64 us);
 
 /* A seeded xorshift for the random mutations. */

@@ -35,7 +35,8 @@ void isr_dispatch(struct frame *f)
 		u64 cr2;
 
 		__asm__ volatile("mov %%cr2,%0" : "=r"(cr2));
-		print("\nHOSTILE-EXCEPTION vector=%lu err=0x%lx rip=0x%lx cr2=0x%lx\n",
+		print("\nHOSTILE-EXCEPTION vector=%lu err=0x%lx rip=0x%lx "
+		      "cr2=0x%lx\n",
 		      f->vec, f->err, f->rip, cr2);
 		print("HOSTILE-END pass=0 fail=1\n");
 		machine_reset();
@@ -66,8 +67,11 @@ void irq_init(void)
 	for (i = 0; i < 256; i++) {
 		u64 a = isr_stubs[i];
 
-		idt[i] = (struct idt_gate){ .off0 = (u16)a, .sel = 0x08, .type = 0x8e,
-					    .off1 = (u16)(a >> 16), .off2 = (u32)(a >> 32) };
+		idt[i] = (struct idt_gate){ .off0 = (u16)a,
+					    .sel = 0x08,
+					    .type = 0x8e,
+					    .off1 = (u16)(a >> 16),
+					    .off2 = (u32)(a >> 32) };
 	}
 	__asm__ volatile("lidt %0" ::"m"(d));
 	/* Mask the 8259s: every device interrupt comes through the APICs. */

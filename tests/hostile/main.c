@@ -20,7 +20,10 @@ static const char *cmd_value(const char *cmdline, const char *key)
 	return NULL;
 }
 
-static bool item_end(char c) { return !c || c == ',' || c == ' '; }
+static bool item_end(char c)
+{
+	return !c || c == ',' || c == ' ';
+}
 
 /* hostile=all, or a comma list of names; NAME* matches a prefix. */
 static bool selected(const char *list, const char *name)
@@ -118,11 +121,13 @@ static void run_one(const struct scenario *s)
 		npass++;
 	else
 		nfail++;
-	print("HOSTILE %s %s %s ms=%lu %s\n", s->name, r == R_PASS ? "pass" : "fail",
-	      d->name, (rdtsc() - t0) / tsc_per_ms, facts);
+	print("HOSTILE %s %s %s ms=%lu %s\n", s->name,
+	      r == R_PASS ? "pass" : "fail", d->name,
+	      (rdtsc() - t0) / tsc_per_ms, facts);
 }
 
-static void run_table(const struct scenario *t, unsigned int n, const char *list)
+static void run_table(const struct scenario *t, unsigned int n,
+		      const char *list)
 {
 	unsigned int i;
 
@@ -138,7 +143,8 @@ static void boot_info(u64 ptr, u64 kind)
 		boot.cmdline = (const char *)mr64(ptr + 24);
 		boot.rsdp = mr64(ptr + 32);
 	} else {
-		/* boot_params: acpi_rsdp_addr at 0x70, cmd_line_ptr at 0x228. */
+		/* boot_params: acpi_rsdp_addr at 0x70, cmd_line_ptr at 0x228.
+		 */
 		boot.cmdline = (const char *)(u64)mr32(ptr + 0x228);
 		boot.rsdp = mr64(ptr + 0x70);
 	}
@@ -153,15 +159,16 @@ void hmain(u64 ptr, u64 kind)
 	unsigned int i;
 
 	boot_info(ptr, kind);
-	print("\nHOSTILE-START entry=%s cmdline=\"%s\"\n", kind == BOOT_PVH ? "pvh" : "64bit", boot.cmdline);
+	print("\nHOSTILE-START entry=%s cmdline=\"%s\"\n",
+	      kind == BOOT_PVH ? "pvh" : "64bit", boot.cmdline);
 	irq_init();
 	time_init();
 	acpi_scan();
 	mmio_scan_cmdline(boot.cmdline);
 	virtio_discover();
-	print("HOSTILE-INFO tsc_per_ms=%lu ecam=0x%lx mmio=%u%s devices=%u:", tsc_per_ms,
-	      plat.ecam, plat.nr_mmio, plat.mmio_from_acpi ? "(acpi)" : "(cmdline)",
-	      nr_devs);
+	print("HOSTILE-INFO tsc_per_ms=%lu ecam=0x%lx mmio=%u%s devices=%u:",
+	      tsc_per_ms, plat.ecam, plat.nr_mmio,
+	      plat.mmio_from_acpi ? "(acpi)" : "(cmdline)", nr_devs);
 	for (i = 0; i < nr_devs; i++)
 		print(" %s", devs[i].name);
 	print("\n");

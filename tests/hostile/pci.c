@@ -6,7 +6,8 @@ static u32 cf8_addr(unsigned int dev, unsigned int fn, unsigned int off)
 	return 0x80000000u | (dev << 11) | (fn << 8) | (off & 0xfc);
 }
 
-u32 pci_cf8_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len)
+u32 pci_cf8_read(unsigned int dev, unsigned int fn, unsigned int off,
+		 unsigned int len)
 {
 	u16 port = (u16)(0xcfc + (off & 3));
 
@@ -18,7 +19,8 @@ u32 pci_cf8_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned i
 	return inl(port);
 }
 
-void pci_cf8_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v)
+void pci_cf8_write(unsigned int dev, unsigned int fn, unsigned int off,
+		   unsigned int len, u32 v)
 {
 	u16 port = (u16)(0xcfc + (off & 3));
 
@@ -36,7 +38,8 @@ static u64 ecam_addr(unsigned int dev, unsigned int fn, unsigned int off)
 	return plat.ecam + ((u64)dev << 15) + ((u64)fn << 12) + (off & 0xfff);
 }
 
-u32 pci_ecam_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len)
+u32 pci_ecam_read(unsigned int dev, unsigned int fn, unsigned int off,
+		  unsigned int len)
 {
 	u64 a = ecam_addr(dev, fn, off);
 
@@ -47,7 +50,8 @@ u32 pci_ecam_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned 
 	return mr32(a);
 }
 
-void pci_ecam_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v)
+void pci_ecam_write(unsigned int dev, unsigned int fn, unsigned int off,
+		    unsigned int len, u32 v)
 {
 	u64 a = ecam_addr(dev, fn, off);
 
@@ -59,13 +63,15 @@ void pci_ecam_write(unsigned int dev, unsigned int fn, unsigned int off, unsigne
 		mw32(a, v);
 }
 
-u32 pci_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len)
+u32 pci_read(unsigned int dev, unsigned int fn, unsigned int off,
+	     unsigned int len)
 {
 	return plat.ecam ? pci_ecam_read(dev, fn, off, len)
 			 : pci_cf8_read(dev, fn, off, len);
 }
 
-void pci_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v)
+void pci_write(unsigned int dev, unsigned int fn, unsigned int off,
+	       unsigned int len, u32 v)
 {
 	if (plat.ecam)
 		pci_ecam_write(dev, fn, off, len, v);
@@ -73,13 +79,15 @@ void pci_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int
 		pci_cf8_write(dev, fn, off, len, v);
 }
 
-unsigned int pci_find_cap(unsigned int dev, unsigned int fn, u8 id, unsigned int start)
+unsigned int pci_find_cap(unsigned int dev, unsigned int fn, u8 id,
+			  unsigned int start)
 {
 	unsigned int off, hops = 0;
 
 	if (!(pci_read(dev, fn, 0x06, 2) & 0x10))
 		return 0;
-	off = start ? pci_read(dev, fn, start + 1, 1) : pci_read(dev, fn, 0x34, 1);
+	off = start ? pci_read(dev, fn, start + 1, 1)
+		    : pci_read(dev, fn, 0x34, 1);
 	/* A looping list must not hang us: 48 capabilities fill the space. */
 	while (off >= 0x40 && off < 0x100 && hops++ < 48) {
 		if (pci_read(dev, fn, off, 1) == id)
@@ -97,6 +105,7 @@ u64 pci_bar_addr(unsigned int dev, unsigned int fn, unsigned int bar, bool *io)
 	if (lo & 1)
 		return lo & ~3u;
 	if ((lo & 6) == 4 && bar < 5)
-		return (lo & ~0xfull) | ((u64)pci_read(dev, fn, 0x14 + 4 * bar, 4) << 32);
+		return (lo & ~0xfull) |
+		       ((u64)pci_read(dev, fn, 0x14 + 4 * bar, 4) << 32);
 	return lo & ~0xfull;
 }

@@ -20,16 +20,23 @@ void acpi_scan(void);
 void mmio_scan_cmdline(const char *cmdline);
 
 /* Type-1 (0xCF8/0xCFC) configuration access, bus 0 only. */
-u32 pci_cf8_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len);
-void pci_cf8_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v);
+u32 pci_cf8_read(unsigned int dev, unsigned int fn, unsigned int off,
+		 unsigned int len);
+void pci_cf8_write(unsigned int dev, unsigned int fn, unsigned int off,
+		   unsigned int len, u32 v);
 /* ECAM (MCFG) access, when the firmware tables offer it. */
-u32 pci_ecam_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len);
-void pci_ecam_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v);
+u32 pci_ecam_read(unsigned int dev, unsigned int fn, unsigned int off,
+		  unsigned int len);
+void pci_ecam_write(unsigned int dev, unsigned int fn, unsigned int off,
+		    unsigned int len, u32 v);
 /* ECAM when present, else 0xCF8: what a driver would use. */
-u32 pci_read(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len);
-void pci_write(unsigned int dev, unsigned int fn, unsigned int off, unsigned int len, u32 v);
+u32 pci_read(unsigned int dev, unsigned int fn, unsigned int off,
+	     unsigned int len);
+void pci_write(unsigned int dev, unsigned int fn, unsigned int off,
+	       unsigned int len, u32 v);
 /* Offset of the first capability with id (after start, 0 = from the list). */
-unsigned int pci_find_cap(unsigned int dev, unsigned int fn, u8 id, unsigned int start);
+unsigned int pci_find_cap(unsigned int dev, unsigned int fn, u8 id,
+			  unsigned int start);
 u64 pci_bar_addr(unsigned int dev, unsigned int fn, unsigned int bar, bool *io);
 
 /* Interrupts: IDT, LAPIC, IOAPIC. Counts per vector are observed. */
@@ -38,8 +45,14 @@ u64 pci_bar_addr(unsigned int dev, unsigned int fn, unsigned int bar, bool *io);
 extern volatile u32 irq_count[256];
 void irq_init(void);
 void ioapic_route(u32 gsi, u8 vector, bool masked);
-static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
-static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+static inline void irq_disable(void)
+{
+	__asm__ volatile("cli" ::: "memory");
+}
 /* Waits (interrupts on) up to ms for irq_count[vec] to exceed before. */
 bool irq_wait(u8 vec, u32 before, u64 ms);
 #endif

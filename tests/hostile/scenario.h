@@ -34,8 +34,8 @@ extern const unsigned int nr_ring_scenarios, nr_transport_scenarios,
     nr_pci_scenarios, nr_device_scenarios;
 
 /* Helpers shared by the attack files. */
-enum result factf(char *facts, unsigned int size, enum result r, const char *f, ...)
-    __attribute__((format(printf, 4, 5)));
+enum result factf(char *facts, unsigned int size, enum result r, const char *f,
+		  ...) __attribute__((format(printf, 4, 5)));
 /* Brings d up with nq queues (the device's usual number when 0). */
 bool bring_up(struct vdev *d, unsigned int nq);
 /* Waits briefly for the device to react to a bad chain; "what happened". */

@@ -10,7 +10,8 @@ unsigned int nr_devs;
 
 const char *vkind_name(enum vkind k)
 {
-	static const char *const n[] = { "pci", "pci-legacy", "mmio", "mmio-legacy" };
+	static const char *const n[] = { "pci", "pci-legacy", "mmio",
+					 "mmio-legacy" };
 
 	return n[k];
 }
@@ -89,14 +90,16 @@ static void add_pci(unsigned int dev, unsigned int fn)
 	struct vdev *d;
 	bool io;
 
-	if ((id & 0xffff) != 0x1af4 || did < 0x1000 || did > 0x107f || nr_devs == MAX_DEVS)
+	if ((id & 0xffff) != 0x1af4 || did < 0x1000 || did > 0x107f ||
+	    nr_devs == MAX_DEVS)
 		return;
 	d = &devs[nr_devs];
 	memset(d, 0, sizeof(*d));
 	d->pdev = dev;
 	d->pfn = fn;
 	d->slot = nr_devs;
-	/* Transitional IDs: drive the legacy interface, as force_legacy would. */
+	/* Transitional IDs: drive the legacy interface, as force_legacy would.
+	 */
 	if (did >= 0x1040) {
 		d->kind = VK_PCI;
 		d->type = did - 0x1040u;
@@ -113,7 +116,8 @@ static void add_pci(unsigned int dev, unsigned int fn)
 		return;
 	/* Bus master on: the device may DMA (some attacks turn it off). */
 	pci_write(dev, fn, 4, 2, pci_read(dev, fn, 4, 2) | 0x7);
-	fmt(d->name, sizeof(d->name), "%s@%s", type_name(d->type), vkind_name(d->kind));
+	fmt(d->name, sizeof(d->name), "%s@%s", type_name(d->type),
+	    vkind_name(d->kind));
 	nr_devs++;
 }
 
@@ -122,7 +126,8 @@ static void add_mmio(u64 base, u32 gsi)
 	struct vdev *d;
 	u32 ver;
 
-	if (nr_devs == MAX_DEVS || mr32(base + VIRTIO_MMIO_MAGIC_VALUE) != 0x74726976)
+	if (nr_devs == MAX_DEVS ||
+	    mr32(base + VIRTIO_MMIO_MAGIC_VALUE) != 0x74726976)
 		return;
 	ver = mr32(base + VIRTIO_MMIO_VERSION);
 	if ((ver != 1 && ver != 2) || !mr32(base + VIRTIO_MMIO_DEVICE_ID))
@@ -134,7 +139,8 @@ static void add_mmio(u64 base, u32 gsi)
 	d->base = base;
 	d->gsi = gsi;
 	d->slot = nr_devs;
-	fmt(d->name, sizeof(d->name), "%s@%s", type_name(d->type), vkind_name(d->kind));
+	fmt(d->name, sizeof(d->name), "%s@%s", type_name(d->type),
+	    vkind_name(d->kind));
 	nr_devs++;
 }
 
@@ -167,7 +173,8 @@ void virtio_discover(void)
 
 static bool msix_on(struct vdev *d)
 {
-	return d->msix_cap && (pci_read(d->pdev, d->pfn, d->msix_cap + 2, 2) & 0x8000);
+	return d->msix_cap &&
+	       (pci_read(d->pdev, d->pfn, d->msix_cap + 2, 2) & 0x8000);
 }
 
 u8 v_status(struct vdev *d)
@@ -355,7 +362,8 @@ void v_queue_addrs(struct vdev *d, u64 desc, u64 avail, u64 used)
 		break;
 	case VK_PCI_LEGACY:
 	case VK_MMIO_LEGACY:
-		/* Legacy: the layout follows from the PFN; see v_queue_enable. */
+		/* Legacy: the layout follows from the PFN; see v_queue_enable.
+		 */
 		(void)avail;
 		(void)used;
 		break;
@@ -385,7 +393,8 @@ void v_notify(struct vdev *d, u32 q)
 	switch (d->kind) {
 	case VK_PCI:
 		v_select(d, q);
-		mw16(d->notify + (u64)mr16(CC(d, Q_NOFF)) * d->notify_mult, (u16)q);
+		mw16(d->notify + (u64)mr16(CC(d, Q_NOFF)) * d->notify_mult,
+		     (u16)q);
 		break;
 	case VK_PCI_LEGACY:
 		outw(LEG(d, QUEUE_NOTIFY), (u16)q);
@@ -432,7 +441,9 @@ u32 v_cfg_read(struct vdev *d, u32 off, unsigned int len)
 	u64 a = cfg_base(d, &io) + off;
 
 	if (io)
-		return len == 1 ? inb((u16)a) : len == 2 ? inw((u16)a) : inl((u16)a);
+		return len == 1	  ? inb((u16)a)
+		       : len == 2 ? inw((u16)a)
+				  : inl((u16)a);
 	return len == 1 ? mr8(a) : len == 2 ? mr16(a) : mr32(a);
 }
 
@@ -501,7 +512,8 @@ int v_negotiate(struct vdev *d, u64 want)
 	v_set_features(d, d->features);
 	if (vlegacy(d))
 		return 0;
-	s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK;
+	s = VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+	    VIRTIO_CONFIG_S_FEATURES_OK;
 	v_set_status(d, s);
 	if (!(v_status(d) & VIRTIO_CONFIG_S_FEATURES_OK))
 		return s;
@@ -561,7 +573,8 @@ void vq_publish(struct vdev *d, struct vq *vq, u16 head)
 	v_notify(d, vq->q);
 }
 
-u16 vq_submit(struct vdev *d, struct vq *vq, const struct buf *b, unsigned int n)
+u16 vq_submit(struct vdev *d, struct vq *vq, const struct buf *b,
+	      unsigned int n)
 {
 	unsigned int i;
 
@@ -632,8 +645,10 @@ static bool blk_works(struct vdev *d, char *facts, unsigned int size)
 	h->sector = 0;
 	*status = 0xee;
 	vq_submit(d, &d->vq[0], b, 3);
-	if (!vq_wait(&d->vq[0], 1000, NULL, &len) || *status != VIRTIO_BLK_S_OK) {
-		fmt(facts, size, "blk-read-failed status=%u len=%u", *status, len);
+	if (!vq_wait(&d->vq[0], 1000, NULL, &len) ||
+	    *status != VIRTIO_BLK_S_OK) {
+		fmt(facts, size, "blk-read-failed status=%u len=%u", *status,
+		    len);
 		return false;
 	}
 	return true;

@@ -56,13 +56,22 @@ static inline bool vlegacy(const struct vdev *d)
 {
 	return d->kind == VK_PCI_LEGACY || d->kind == VK_MMIO_LEGACY;
 }
-static inline bool vpci(const struct vdev *d) { return d->kind <= VK_PCI_LEGACY; }
+static inline bool vpci(const struct vdev *d)
+{
+	return d->kind <= VK_PCI_LEGACY;
+}
 
 /* Per-device memory: rings at arena, buffers at arena + 512 KiB. */
 #define ARENA_BASE 0x1000000ull
 #define ARENA_SIZE 0x100000ull
-static inline u64 arena(const struct vdev *d) { return ARENA_BASE + d->slot * ARENA_SIZE; }
-static inline u64 bufarea(const struct vdev *d) { return arena(d) + 0x80000; }
+static inline u64 arena(const struct vdev *d)
+{
+	return ARENA_BASE + d->slot * ARENA_SIZE;
+}
+static inline u64 bufarea(const struct vdev *d)
+{
+	return arena(d) + 0x80000;
+}
 /* A scratch area shared by big attacks (16 MiB at 64 MiB). */
 #define BIG_BASE 0x4000000ull
 #define BIG_SIZE 0x1000000ull
@@ -88,7 +97,8 @@ void v_isr_ack(struct vdev *d, u32 bits); /* MMIO only */
 u32 v_cfg_read(struct vdev *d, u32 off, unsigned int len);
 void v_cfg_write(struct vdev *d, u32 off, unsigned int len, u32 v);
 u32 v_cfg_gen(struct vdev *d);
-void v_set_vectors(struct vdev *d, u16 cfg, u16 queue_vec); /* PCI; all queues */
+void v_set_vectors(struct vdev *d, u16 cfg,
+		   u16 queue_vec); /* PCI; all queues */
 
 /* Driver level. */
 /* Handshake up to FEATURES_OK: 0, or the status that was refused. */
@@ -104,7 +114,8 @@ struct buf {
 	bool write; /* device writes */
 };
 /* Chain of n descriptors from index 0, published and kicked; returns head. */
-u16 vq_submit(struct vdev *d, struct vq *vq, const struct buf *b, unsigned int n);
+u16 vq_submit(struct vdev *d, struct vq *vq, const struct buf *b,
+	      unsigned int n);
 /* Publishes head in the avail ring (no descriptor writes) and kicks. */
 void vq_publish(struct vdev *d, struct vq *vq, u16 head);
 /* Waits up to ms for a used entry: true with *len set. */
@@ -113,7 +124,10 @@ static inline struct vring_desc *vq_desc(struct vq *vq, unsigned int i)
 {
 	return (struct vring_desc *)(vq->desc + 16ull * i);
 }
-static inline u16 vq_used_idx(struct vq *vq) { return mr16(vq->used + 2); }
+static inline u16 vq_used_idx(struct vq *vq)
+{
+	return mr16(vq->used + 2);
+}
 
 /* One good request: the device works. facts gets what failed. */
 bool dev_works(struct vdev *d, char *facts, unsigned int size);
