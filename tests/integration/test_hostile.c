@@ -222,7 +222,7 @@ static void run_hostile(const char *vireo, const char *transport, bool pvh,
 	if (!acpi)
 		args[n++] = "--no-acpi";
 	args[n++] = "--cmdline";
-	args[n++] = "console=ttyS0 hostile=all";
+	args[n++] = cmdline;
 	args[n] = NULL;
 	hrun_exec(vireo, args, &r);
 	unlink(disk);
@@ -277,6 +277,13 @@ static void run_hostile(const char *vireo, const char *transport, bool pvh,
 		  r.wall);
 	free(r.out);
 	free(r.err);
+}
+
+static void run_hostile(const char *vireo, const char *transport, bool pvh,
+			bool acpi)
+{
+	run_guest(vireo, transport, pvh, acpi, "console=ttyS0 hostile=all",
+		  MIN_SCENARIOS);
 }
 
 static const char *plain_vireo(void)
@@ -338,4 +345,17 @@ Test(hostile, asan_mmio, .timeout = HOSTILE_TIMEOUT + 30)
 Test(hostile, asan_mmio_legacy, .timeout = HOSTILE_TIMEOUT + 30)
 {
 	run_asan("mmio-legacy");
+}
+
+/* Seeded random ring and register mutation, a few seconds per transport. */
+Test(hostile, chaos_pci, .timeout = HOSTILE_TIMEOUT + 30)
+{
+	run_guest(plain_vireo(), "pci", false, true,
+		  "console=ttyS0 hostile=none hostile.chaos=3,seed=1", 1);
+}
+
+Test(hostile, chaos_mmio, .timeout = HOSTILE_TIMEOUT + 30)
+{
+	run_guest(plain_vireo(), "mmio", false, true,
+		  "console=ttyS0 hostile=none hostile.chaos=3,seed=2", 1);
 }
