@@ -187,8 +187,9 @@ static const char *asan_vireo(void)
 						     : NULL;
 }
 
-static void run_hostile(const char *vireo, const char *transport, bool pvh,
-			bool acpi)
+static void run_guest(const char *vireo, const char *transport, bool pvh,
+		      bool acpi, const char *cmdline,
+		      unsigned int min_scenarios)
 {
 	char disk[64], diskarg[96];
 	const char *args[32];
@@ -259,7 +260,7 @@ static void run_hostile(const char *vireo, const char *transport, bool pvh,
 		  "no HOSTILE-END line:\n%s", r.out);
 	cr_assert(!strstr(r.out, "HOSTILE-EXCEPTION"), "the guest faulted:\n%s",
 		  r.out);
-	cr_assert(pass + fail >= MIN_SCENARIOS, "only %u scenarios ran on %s",
+	cr_assert(pass + fail >= min_scenarios, "only %u scenarios ran on %s",
 		  pass + fail, transport);
 	cr_assert(fail == known + unexpected,
 		  "HOSTILE-END fail=%u but %u fail lines", fail,
