@@ -104,3 +104,56 @@ pd:
 	.skip 0x10000
 	.globl stack_top
 stack_top:
+
+/*
+ * Application processor start-up: copied to AP_TRAMPOLINE (below 1 MiB) and
+ * entered in real mode by the SIPI. Straight to long mode on the shared GDT
+ * and page tables, then ap_main on the AP's own stack.
+ */
+	.section .rodata
+	.code16
+	.globl ap_tramp, ap_tramp_end
+ap_tramp:
+	cli
+	movw %cs, %ax
+	movw %ax, %ds
+	lgdtl (ap_gdtr - ap_tramp)
+	movl %cr4, %eax
+	orl $0x20, %eax
+	movl %eax, %cr4
+	movl $pml4, %eax
+	movl %eax, %cr3
+	movl $0xc0000080, %ecx
+	rdmsr
+	orl $0x100, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80000001, %eax
+	movl %eax, %cr0
+	ljmpl $0x08, $ap_long
+	.p2align 3
+ap_gdtr:
+	.word gdt_end - gdt - 1
+	.long gdt
+ap_tramp_end:
+
+	.text
+	.code64
+ap_long:
+	movl $0x10, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	movl %eax, %fs
+	movl %eax, %gs
+	movq $ap_stack_top, %rsp
+	call ap_main
+2:	cli
+	hlt
+	jmp 2b
+
+	.section .bss
+	.p2align 12
+	.skip 0x8000
+	.globl ap_stack_top
+ap_stack_top:

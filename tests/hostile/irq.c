@@ -56,12 +56,18 @@ void ioapic_route(u32 gsi, u8 vector, bool masked)
 	mw32(IOAPIC + 0x10, lo);
 }
 
-void irq_init(void)
+void irq_load_idt(void)
 {
 	struct {
 		u16 limit;
 		u64 base;
 	} __attribute__((packed)) d = { sizeof(idt) - 1, (u64)idt };
+
+	__asm__ volatile("lidt %0" ::"m"(d));
+}
+
+void irq_init(void)
+{
 	unsigned int i;
 
 	for (i = 0; i < 256; i++) {
@@ -73,7 +79,7 @@ void irq_init(void)
 					    .off1 = (u16)(a >> 16),
 					    .off2 = (u32)(a >> 32) };
 	}
-	__asm__ volatile("lidt %0" ::"m"(d));
+	irq_load_idt();
 	/* Mask the 8259s: every device interrupt comes through the APICs. */
 	outb(0x21, 0xff);
 	outb(0xa1, 0xff);

@@ -178,6 +178,7 @@ void hmain(u64 ptr, u64 kind)
 	run_table(ring_scenarios, nr_ring_scenarios, list);
 	run_table(pci_scenarios, nr_pci_scenarios, list);
 	run_table(device_scenarios, nr_device_scenarios, list);
+	run_table(race_scenarios, nr_race_scenarios, list);
 	chaos = cmd_value(boot.cmdline, "hostile.chaos=");
 	if (chaos) {
 		const char *p;

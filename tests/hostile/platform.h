@@ -44,6 +44,7 @@ u64 pci_bar_addr(unsigned int dev, unsigned int fn, unsigned int bar, bool *io);
 #define VEC_IOAPIC_BASE 0x80 /* GSI 16-23 -> 0x80 + gsi */
 extern volatile u32 irq_count[256];
 void irq_init(void);
+void irq_load_idt(void); /* on each CPU */
 void ioapic_route(u32 gsi, u8 vector, bool masked);
 static inline void irq_enable(void)
 {

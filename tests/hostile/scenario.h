@@ -29,9 +29,9 @@ struct scenario {
 };
 
 extern const struct scenario ring_scenarios[], transport_scenarios[],
-    pci_scenarios[], device_scenarios[];
+    pci_scenarios[], device_scenarios[], race_scenarios[];
 extern const unsigned int nr_ring_scenarios, nr_transport_scenarios,
-    nr_pci_scenarios, nr_device_scenarios;
+    nr_pci_scenarios, nr_device_scenarios, nr_race_scenarios;
 
 /* Helpers shared by the attack files. */
 enum result factf(char *facts, unsigned int size, enum result r, const char *f,

@@ -211,6 +211,8 @@ static void run_guest(const char *vireo, const char *transport, bool pvh,
 	args[n++] = HOSTILE_ELF;
 	args[n++] = "--memory";
 	args[n++] = "256M";
+	args[n++] = "--cpus"; /* the second vCPU races the first */
+	args[n++] = "2";
 	args[n++] = "--rng";
 	args[n++] = "--disk";
 	args[n++] = diskarg;
