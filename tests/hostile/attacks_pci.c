@@ -14,6 +14,16 @@ struct fn {
 	unsigned int dev, fn;
 };
 
+/*
+ * Functions we may scribble on: virtio devices and vireo's host bridge.
+ * Other firmware's chipset functions (QEMU's q35 PAM/PCIEXBAR registers)
+ * would unmap the BIOS area or the ECAM under us.
+ */
+static bool ours(u32 id)
+{
+	return (id & 0xffff) == 0x1af4 || id == 0x00081b36u;
+}
+
 static unsigned int functions(struct fn *out, unsigned int max)
 {
 	unsigned int dev, f, n = 0;
@@ -27,7 +37,8 @@ static unsigned int functions(struct fn *out, unsigned int max)
 					break;
 				continue;
 			}
-			out[n++] = (struct fn){ dev, f };
+			if (ours(id))
+				out[n++] = (struct fn){ dev, f };
 			if (!f && !(pci_read(dev, f, 0x0e, 1) & 0x80))
 				break;
 		}

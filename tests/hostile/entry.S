@@ -80,7 +80,10 @@ gdt_desc:
 	.word gdt_end - gdt - 1
 	.quad gdt
 
-	/* Identity map of the low 4 GiB in 2 MiB pages. */
+	/*
+	 * Identity map of the low 8 GiB in 2 MiB pages: RAM, the hole below
+	 * 4 GiB and 64-bit BARs firmware (QEMU's) places just above it.
+	 */
 	.p2align 12
 	.globl pml4
 pml4:
@@ -91,10 +94,14 @@ pdpt:
 	.quad pd + 0x1000 + 0x3
 	.quad pd + 0x2000 + 0x3
 	.quad pd + 0x3000 + 0x3
-	.fill 508, 8, 0
+	.quad pd + 0x4000 + 0x3
+	.quad pd + 0x5000 + 0x3
+	.quad pd + 0x6000 + 0x3
+	.quad pd + 0x7000 + 0x3
+	.fill 504, 8, 0
 pd:
 	.set i, 0
-	.rept 2048
+	.rept 4096
 	.quad (i << 21) + 0x83
 	.set i, i + 1
 	.endr
