@@ -6,7 +6,7 @@
  */
 #include "platform.h"
 
-struct platform plat;
+struct platform plat = { .reset_space = 0xff };
 
 static bool sig_at(u64 a, const char *sig, unsigned int n)
 {
@@ -93,6 +93,14 @@ void acpi_scan(void)
 		len = mr32(t + 4);
 		if (sig_at(t, "MCFG", 4))
 			parse_mcfg(t, len);
+		/* Flags bit 10: RESET_REG_SUP; the GAS at 116, the value at
+		 * 128. */
+		if (sig_at(t, "FACP", 4) && len >= 129 &&
+		    (mr32(t + 112) & (1u << 10))) {
+			plat.reset_space = mr8(t + 116);
+			plat.reset_addr = mr64(t + 120);
+			plat.reset_value = mr8(t + 128);
+		}
 		if (sig_at(t, "FACP", 4) && len >= 148) {
 			u64 d = mr64(t + 140);
 

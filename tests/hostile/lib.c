@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "hostile.h"
+#include "platform.h"
 
 #define COM1 0x3f8
 #define LSR_THRE 0x20
@@ -221,7 +222,12 @@ u64 parse_u64(const char *s, const char **end)
 
 void machine_reset(void)
 {
-	/* The FADT's reset register first, then the keyboard controller. */
+	/* The FADT's reset register, then 0xCF9, then the keyboard controller.
+	 */
+	if (plat.reset_space == 1)
+		outb((u16)plat.reset_addr, plat.reset_value);
+	else if (plat.reset_space == 0 && plat.reset_addr)
+		mw8(plat.reset_addr, plat.reset_value);
 	outb(0xcf9, 0x02);
 	outb(0xcf9, 0x06);
 	outb(0x64, 0xfe);
@@ -229,9 +235,36 @@ void machine_reset(void)
 		__asm__ volatile("cli; hlt");
 }
 
+static void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			 : "a"(leaf), "c"(0));
+}
+
+/* Without a PIT: the hypervisor's TSC leaf, then the CPU's base clock. */
+static u64 tsc_khz_from_cpuid(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0x40000000, &a, &b, &c, &d);
+	if (a >= 0x40000010 && a < 0x40000100) {
+		cpuid(0x40000010, &a, &b, &c, &d);
+		if (a)
+			return a;
+	}
+	cpuid(0, &a, &b, &c, &d);
+	if (a >= 0x16) {
+		cpuid(0x16, &a, &b, &c, &d);
+		if (a)
+			return (u64)a * 1000;
+	}
+	return 2000000; /* a guess: 2 GHz */
+}
+
 /*
  * PIT channel 2 counts 10 ms with the speaker gate; the TSC delta over it
- * gives the rate. Bounded, so a PIT that never counts leaves the default.
+ * gives the rate. A gate that reads done at once means no PIT (microvm).
  */
 void time_init(void)
 {
@@ -247,8 +280,10 @@ void time_init(void)
 	while (!(inb(PIT_GATE) & 0x20) && ++spins < 2000000)
 		;
 	t1 = rdtsc();
-	if (spins < 2000000 && t1 - t0 > 10000)
+	if (spins >= 16 && spins < 2000000 && t1 - t0 > 10000)
 		tsc_per_ms = (t1 - t0) / 10;
+	else
+		tsc_per_ms = tsc_khz_from_cpuid();
 }
 
 void delay_us(u64 us)

@@ -13,6 +13,9 @@ struct platform {
 	u64 mmio_base[MAX_MMIO_DEVS];
 	u32 mmio_gsi[MAX_MMIO_DEVS];
 	bool mmio_from_acpi;
+	/* FADT RESET_REG (ACPI 5.2.9): space 0 memory, 1 I/O; 0xff none. */
+	u8 reset_space, reset_value;
+	u64 reset_addr;
 };
 extern struct platform plat;
 
