@@ -9,7 +9,7 @@
 
 #include "scenario.h"
 
-#define BLK_MS 300
+#define BLK_MS 1500
 
 struct blkreq {
 	struct virtio_blk_outhdr *h;
@@ -443,7 +443,7 @@ static enum result rng_len_honest(struct vdev *d, char *facts,
 		return factf(facts, size, R_FAIL, "bring-up");
 	memset(p, 0x5a, 128);
 	vq_submit(d, &d->vq[0], b, 2);
-	if (!vq_wait(&d->vq[0], 300, NULL, &len) || len > 64)
+	if (!vq_wait(&d->vq[0], PATIENCE_MS, NULL, &len) || len > 64)
 		return factf(facts, size, R_FAIL, "len=%u", len);
 	for (i = len; i < 32; i++)
 		if (p[i] != 0x5a)
@@ -478,7 +478,7 @@ static enum result rng_many_small(struct vdev *d, char *facts,
 	mw16(vq->avail + 2, vq->avail_idx);
 	v_notify(d, 0);
 	for (i = 0; i < vq->size; i++)
-		if (!vq_wait(vq, 300, NULL, &len) || len > 1)
+		if (!vq_wait(vq, PATIENCE_MS, NULL, &len) || len > 1)
 			return factf(facts, size, R_FAIL, "request %u len=%u",
 				     i, len);
 	return factf(facts, size, R_PASS, "%u one-byte requests", vq->size);

@@ -396,7 +396,7 @@ static bool msix_request(struct vdev *d, u8 vec, bool masked, u16 ctl)
 	msix_entry(d, 0, 0xfee00000ull, vec, masked);
 	v_set_vectors(d, VIRTIO_MSI_NO_VECTOR, 0);
 	vq_submit(d, &d->vq[0], &b, 1);
-	return vq_wait(&d->vq[0], 300, NULL, NULL);
+	return vq_wait(&d->vq[0], PATIENCE_MS, NULL, NULL);
 }
 
 static void msix_off(struct vdev *d)
@@ -416,7 +416,7 @@ static enum result msix_delivery(struct vdev *d, char *facts, unsigned int size)
 		return factf(facts, size, R_SKIP, "no MSI-X");
 	if (!msix_request(d, vec, false, 0))
 		return factf(facts, size, R_FAIL, "no completion");
-	got = irq_wait(vec, before, 200);
+	got = irq_wait(vec, before, PATIENCE_MS);
 	msix_off(d);
 	if (!got)
 		return factf(facts, size, R_FAIL, "no interrupt on vector 0x%x",
@@ -443,7 +443,7 @@ static enum result msix_mask_pending(struct vdev *d, char *facts,
 		msix_ctl(d, MSIX_ENABLE);
 	else
 		mw32(d->msix_table + 12, 0);
-	late = irq_wait(vec, before, 100);
+	late = irq_wait(vec, before, PATIENCE_MS);
 	pba2 = mr32(d->msix_pba);
 	msix_off(d);
 	if (early)
@@ -489,7 +489,7 @@ static enum result msix_bad_entries(struct vdev *d, char *facts,
 		msix_entry(d, 0, addr[i], data[i], false);
 		v_set_vectors(d, 0, 0);
 		vq_submit(d, &d->vq[0], &b, 1);
-		if (!vq_wait(&d->vq[0], 300, NULL, NULL))
+		if (!vq_wait(&d->vq[0], PATIENCE_MS, NULL, NULL))
 			return factf(facts, size, R_FAIL,
 				     "no completion with entry %u", i);
 	}
@@ -538,7 +538,7 @@ static enum result mmio_interrupt(struct vdev *d, char *facts,
 		return factf(facts, size, R_FAIL, "bring-up");
 	ioapic_route(d->gsi, vec, false);
 	vq_submit(d, &d->vq[q], &b, 1);
-	got = irq_wait(vec, before, 300);
+	got = irq_wait(vec, before, PATIENCE_MS);
 	v_isr_ack(d, v_isr(d));
 	ioapic_route(d->gsi, vec, true);
 	if (!got)

@@ -414,7 +414,7 @@ static enum result event_idx_games(struct vdev *d, char *facts,
 			 d->type == VIRTIO_ID_CONSOLE ? 0 : VRING_DESC_F_WRITE,
 			 0);
 		kick_head(d, vq, 0);
-		if (!vq_wait(vq, 200, NULL, &len))
+		if (!vq_wait(vq, PATIENCE_MS, NULL, &len))
 			return factf(facts, size, R_FAIL,
 				     "request %u not completed", i);
 	}

@@ -239,7 +239,7 @@ static enum result queue_enable_twice(struct vdev *d, char *facts,
 		return factf(facts, size, R_FAIL, "desc moved 0x%x -> 0x%x",
 			     lo0, lo1);
 	vq_submit(d, vq, &b, 1);
-	if (!vq_wait(vq, 300, NULL, &len))
+	if (!vq_wait(vq, PATIENCE_MS, NULL, &len))
 		return factf(facts, size, R_FAIL,
 			     "queue dead after enable games");
 	return factf(facts, size, R_PASS, "frozen, works");
@@ -454,7 +454,7 @@ static enum result isr_semantics(struct vdev *d, char *facts, unsigned int size)
 	(void)v_isr(d);
 	v_isr_ack(d, 3);
 	vq_submit(d, vq, &b, 1);
-	if (!vq_wait(vq, 300, NULL, NULL))
+	if (!vq_wait(vq, PATIENCE_MS, NULL, NULL))
 		return factf(facts, size, R_FAIL, "no completion");
 	delay_us(2000);
 	i1 = v_isr(d);

@@ -126,6 +126,12 @@ static inline bool expired(u64 dl)
 	return (int64_t)(rdtsc() - dl) >= 0;
 }
 void delay_us(u64 us);
+/*
+ * How long to wait for something that must happen (a completion, an
+ * interrupt): generous, as it only costs time when it fails, and a loaded
+ * host may not run the device thread for a while.
+ */
+#define PATIENCE_MS 2000
 
 /* A seeded xorshift for the random mutations. */
 u64 rnd_next(u64 *s);

@@ -622,7 +622,8 @@ static bool rng_works(struct vdev *d, char *facts, unsigned int size)
 
 	memset((void *)b.addr, 0, 64);
 	vq_submit(d, &d->vq[0], &b, 1);
-	if (!vq_wait(&d->vq[0], 500, NULL, &len) || len == 0 || len > 64) {
+	if (!vq_wait(&d->vq[0], PATIENCE_MS, NULL, &len) || len == 0 ||
+	    len > 64) {
 		fmt(facts, size, "rng-request-failed len=%u", len);
 		return false;
 	}
@@ -645,7 +646,7 @@ static bool blk_works(struct vdev *d, char *facts, unsigned int size)
 	h->sector = 0;
 	*status = 0xee;
 	vq_submit(d, &d->vq[0], b, 3);
-	if (!vq_wait(&d->vq[0], 1000, NULL, &len) ||
+	if (!vq_wait(&d->vq[0], PATIENCE_MS, NULL, &len) ||
 	    *status != VIRTIO_BLK_S_OK) {
 		fmt(facts, size, "blk-read-failed status=%u len=%u", *status,
 		    len);
@@ -661,7 +662,7 @@ static bool console_works(struct vdev *d, char *facts, unsigned int size)
 
 	*(char *)bufarea(d) = '\n';
 	vq_submit(d, &d->vq[1], &b, 1);
-	if (!vq_wait(&d->vq[1], 500, NULL, &len)) {
+	if (!vq_wait(&d->vq[1], PATIENCE_MS, NULL, &len)) {
 		fmt(facts, size, "console-tx-failed");
 		return false;
 	}
