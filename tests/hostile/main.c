@@ -155,7 +155,7 @@ static void boot_info(u64 ptr, u64 kind)
 void hmain(u64 ptr, u64 kind);
 void hmain(u64 ptr, u64 kind)
 {
-	const char *list, *chaos;
+	const char *list, *chaos, *idle;
 	unsigned int i;
 
 	boot_info(ptr, kind);
@@ -179,6 +179,9 @@ void hmain(u64 ptr, u64 kind)
 	run_table(pci_scenarios, nr_pci_scenarios, list);
 	run_table(device_scenarios, nr_device_scenarios, list);
 	run_table(race_scenarios, nr_race_scenarios, list);
+	idle = cmd_value(boot.cmdline, "hostile.idle=");
+	if (idle)
+		idle_run(parse_u64(idle, NULL));
 	chaos = cmd_value(boot.cmdline, "hostile.chaos=");
 	if (chaos) {
 		const char *p;

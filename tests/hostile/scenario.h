@@ -47,6 +47,9 @@ static inline void kick_head(struct vdev *d, struct vq *vq, u16 head)
 }
 #define NEEDS_RESET(d) (v_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET)
 
+/* Idle with poisoned rings (hostile.idle=MS). */
+void idle_run(u64 ms);
+
 /* Chaos mode: seeded random ring and register mutation. */
 void chaos_run(u64 seconds, u64 seed, unsigned int *pass, unsigned int *fail);
 #endif

@@ -41,7 +41,35 @@ struct hrun {
 	char *out, *err;
 	size_t out_len, err_len;
 	double wall, cpu;
+	/* CPU and wall time between HOSTILE-IDLE-START and -END; -1: unseen. */
+	double idle_cpu, idle_wall;
 };
+
+/* utime + stime of every thread of pid, in seconds. */
+static double proc_cpu(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* Fields after the command name, which may hold spaces: 14 and 15. */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		   &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
 
 static double now(void)
 {
@@ -71,7 +99,10 @@ static void hrun_exec(const char *vireo, const char *const *args,
 	struct rusage ru;
 	pid_t pid;
 
+	double idle_cpu0 = -1, idle_t0 = 0;
+
 	memset(r, 0, sizeof(*r));
+	r->idle_cpu = r->idle_wall = -1;
 	append(&r->out, &r->out_len, "", 0);
 	append(&r->err, &r->err_len, "", 0);
 	cr_assert(pipe(op) == 0 && pipe(ep) == 0);
@@ -122,9 +153,19 @@ static void hrun_exec(const char *vireo, const char *const *args,
 				open_fds--;
 				continue;
 			}
-			if (i == 0)
+			if (i == 0) {
 				append(&r->out, &r->out_len, buf, (size_t)n);
-			else
+				if (idle_cpu0 < 0 &&
+				    strstr(r->out, "HOSTILE-IDLE-START")) {
+					idle_cpu0 = proc_cpu(pid);
+					idle_t0 = now();
+				}
+				if (idle_cpu0 >= 0 && r->idle_cpu < 0 &&
+				    strstr(r->out, "HOSTILE-IDLE-END")) {
+					r->idle_cpu = proc_cpu(pid) - idle_cpu0;
+					r->idle_wall = now() - idle_t0;
+				}
+			} else
 				append(&r->err, &r->err_len, buf, (size_t)n);
 		}
 	}
@@ -278,6 +319,15 @@ static void run_guest(const char *vireo, const char *transport, bool pvh,
 	cr_assert(r.cpu < 1.5 * r.wall + 0.5,
 		  "CPU %.2f s over %.2f s wall: something spins", r.cpu,
 		  r.wall);
+	if (strstr(cmdline, "hostile.idle=")) {
+		cr_assert(r.idle_cpu >= 0, "no idle phase seen:\n%s", r.out);
+		cr_log_info("idle: %.2f s CPU over %.2f s", r.idle_cpu,
+			    r.idle_wall);
+		/* Halted guest, poisoned rings: vireo should sleep. */
+		cr_assert(r.idle_cpu < 0.25 * r.idle_wall + 0.05,
+			  "vireo used %.2f s CPU while the guest idled %.2f s",
+			  r.idle_cpu, r.idle_wall);
+	}
 	free(r.out);
 	free(r.err);
 }
@@ -285,8 +335,8 @@ static void run_guest(const char *vireo, const char *transport, bool pvh,
 static void run_hostile(const char *vireo, const char *transport, bool pvh,
 			bool acpi)
 {
-	run_guest(vireo, transport, pvh, acpi, "console=ttyS0 hostile=all",
-		  MIN_SCENARIOS);
+	run_guest(vireo, transport, pvh, acpi,
+		  "console=ttyS0 hostile=all hostile.idle=1000", MIN_SCENARIOS);
 }
 
 static const char *plain_vireo(void)
