@@ -336,7 +336,7 @@ static void run_hostile(const char *vireo, const char *transport, bool pvh,
 			bool acpi)
 {
 	run_guest(vireo, transport, pvh, acpi,
-		  "console=ttyS0 hostile=all hostile.idle=1000", MIN_SCENARIOS);
+		  "console=ttyS0 hostile=all hostile.idle=500", MIN_SCENARIOS);
 }
 
 static const char *plain_vireo(void)
@@ -404,11 +404,11 @@ Test(hostile, asan_mmio_legacy, .timeout = HOSTILE_TIMEOUT + 30)
 Test(hostile, chaos_pci, .timeout = HOSTILE_TIMEOUT + 30)
 {
 	run_guest(plain_vireo(), "pci", false, true,
-		  "console=ttyS0 hostile=none hostile.chaos=3,seed=1", 1);
+		  "console=ttyS0 hostile=none hostile.chaos=2,seed=1", 1);
 }
 
 Test(hostile, chaos_mmio, .timeout = HOSTILE_TIMEOUT + 30)
 {
 	run_guest(plain_vireo(), "mmio", false, true,
-		  "console=ttyS0 hostile=none hostile.chaos=3,seed=2", 1);
+		  "console=ttyS0 hostile=none hostile.chaos=2,seed=2", 1);
 }
