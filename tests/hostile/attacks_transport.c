@@ -583,6 +583,57 @@ static enum result device_status_garbage(struct vdev *d, char *facts,
 	return factf(facts, size, R_PASS, "status=0x%x", v_status(d));
 }
 
+/*
+ * virtio-blk config (5.2.4): fields where the UAPI struct puts them, the
+ * same bytes whatever the access width, and on legacy PCI moved by 4 bytes
+ * when MSI-X is on (4.1.4.8).
+ */
+static enum result blk_config_layout(struct vdev *d, char *facts,
+				     unsigned int size)
+{
+	u64 f = v_dev_features(d),
+	    cap = v_cfg_read(d, 0, 4) | (u64)v_cfg_read(d, 4, 4) << 32;
+	u64 bytes = 0;
+	const char *want = boot.cmdline;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		bytes |= (u64)v_cfg_read(d, i, 1) << (8 * i);
+	if (!cap || bytes != cap)
+		return factf(facts, size, R_FAIL,
+			     "capacity 0x%lx, bytewise 0x%lx", cap, bytes);
+	/* hostile.blk_sectors=N: the host says how big the image is. */
+	while (want && *want && strncmp(want, "hostile.blk_sectors=", 20))
+		want++;
+	if (want && *want && parse_u64(want + 20, NULL) != cap)
+		return factf(facts, size, R_FAIL,
+			     "capacity %lu, image has %lu sectors", cap,
+			     parse_u64(want + 20, NULL));
+	if (f & (1ull << 1) && !v_cfg_read(d, 8, 4))
+		return factf(facts, size, R_FAIL,
+			     "SIZE_MAX offered, size_max 0");
+	if (f & (1ull << 2) && !v_cfg_read(d, 12, 4))
+		return factf(facts, size, R_FAIL, "SEG_MAX offered, seg_max 0");
+	if (f & (1ull << 6)) {
+		u32 bs = v_cfg_read(d, 20, 4);
+
+		if (bs < 512 || (bs & (bs - 1)))
+			return factf(facts, size, R_FAIL, "blk_size %u", bs);
+	}
+	if (d->kind == VK_PCI_LEGACY && d->msix_cap) {
+		u32 lo;
+
+		pci_write(d->pdev, d->pfn, d->msix_cap + 2, 2, 0x8000);
+		lo = v_cfg_read(d, 0, 4); /* now at 24 */
+		pci_write(d->pdev, d->pfn, d->msix_cap + 2, 2, 0);
+		if (lo != (u32)cap)
+			return factf(facts, size, R_FAIL,
+				     "with MSI-X capacity reads 0x%x", lo);
+	}
+	return factf(facts, size, R_PASS, "capacity=%lu features=0x%lx", cap,
+		     f);
+}
+
 const struct scenario transport_scenarios[] = {
 	{ "baseline_rng", ON_RNG, baseline },
 	{ "baseline_blk", ON_BLK, baseline },
@@ -598,6 +649,7 @@ const struct scenario transport_scenarios[] = {
 	{ "conf_msix_vector_readback", ON_PCI, msix_vector_readback },
 	{ "conf_queue_enable_frozen", ON_MODERN, queue_enable_twice },
 	{ "conf_config_out_of_range", ON_ANY, config_out_of_range },
+	{ "conf_blk_config_layout", ON_BLK, blk_config_layout },
 	{ "reg_features_without_version1", ON_MODERN,
 	  features_without_version1 },
 	{ "reg_status_backwards", ON_ANY, status_backwards },

@@ -336,7 +336,9 @@ static void run_hostile(const char *vireo, const char *transport, bool pvh,
 			bool acpi)
 {
 	run_guest(vireo, transport, pvh, acpi,
-		  "console=ttyS0 hostile=all hostile.idle=500", MIN_SCENARIOS);
+		  "console=ttyS0 hostile=all hostile.idle=500 "
+		  "hostile.blk_sectors=2048",
+		  MIN_SCENARIOS);
 }
 
 static const char *plain_vireo(void)
