@@ -51,6 +51,7 @@ $(ASAN)/unit-tests: $(call objs,$(ASAN),$(LIB_SRCS) $(UNIT_SRCS))
 $(PLAIN)/integration-tests: $(call objs,$(PLAIN),$(INTEG_SRCS) util/err.c)
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
+include tests/hostile/hostile.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # --- packages -------------------------------------------------------------
