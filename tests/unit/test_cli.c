@@ -460,3 +460,66 @@ Test(cli_args, disk_validation)
 			 "not a regular file or block device");
 	unlink(path);
 }
+
+/*
+ * A repeated sub-option used to be applied over the first: serial=XY after
+ * serial=ABCDEFGH left "XYCDEFGH". Every repeatable key is now an error.
+ */
+Test(cli_args, disk_serial_given_twice)
+{
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+				   "a.img,serial=ABCDEFGH,serial=XY"),
+			 "serial given twice");
+}
+
+Test(cli_args, disk_and_net_keys_given_twice)
+{
+	static const char *const disks[] = {
+		"a.img,ro,ro",
+		"a.img,ro,serial=A,ro",
+		"a.img,serial=A,ro,serial=A",
+	};
+	static const char *const nets[] = {
+		"tap=vt0,tap=vt1",
+		"tap=vt0,mac=52:54:00:00:00:01,mac=52:54:00:00:00:02",
+		"mac=52:54:00:00:00:01,tap=vt0,mac=52:54:00:00:00:01",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(disks) / sizeof(disks[0]); i++) {
+		clt_setup();
+		clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+					   (char *)disks[i]),
+				 "given twice");
+	}
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		clt_setup();
+		clt_assert_error(
+		    CLT_PARSE("run", "--kernel", "k", "--net", (char *)nets[i]),
+		    "given twice");
+	}
+}
+
+Test(cli_args, disk_empty_serial_and_flag_with_value)
+{
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,serial="),
+	    "serial= needs a value");
+	clt_setup();
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,ro=1"),
+	    "unknown option 'ro=1'");
+	clt_setup();
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,"),
+			 "unknown option ''");
+}
+
+Test(cli_args, net_keys_in_any_order)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--net",
+				"mac=52:54:00:00:00:09,tap=vt9"));
+	cr_assert_eq(clt.cfg.nr_nets, 1);
+	cr_assert_str_eq(clt.cfg.nets[0].tap, "vt9");
+	cr_assert(clt.cfg.nets[0].mac_set);
+	cr_assert_eq(clt.cfg.nets[0].mac[5], 9);
+}
