@@ -33,21 +33,23 @@ static void fzb_check(int ok)
 		abort();
 }
 
-static void fzb_ram_init(struct fzb_ram *r)
+/*
+ * Allocated once: a few MiB calloc'd per input costs more than the loaders
+ * themselves, and what the RAM holds never steers a loader.
+ */
+static struct fzb_ram *fzb_ram_get(void)
 {
-	memset(r, 0, sizeof(*r));
-	r->low = calloc(1, FZB_LOW_SIZE);
-	r->high = calloc(1, FZB_HIGH_SIZE);
-	fzb_check(r->low && r->high);
-	fzb_check(guest_mem_add_region(&r->m, 0, FZB_LOW_SIZE, r->low) == 0);
-	fzb_check(guest_mem_add_region(&r->m, FZB_HIGH_GPA, FZB_HIGH_SIZE,
-				       r->high) == 0);
-}
+	static struct fzb_ram r;
 
-static void fzb_ram_fini(struct fzb_ram *r)
-{
-	free(r->low);
-	free(r->high);
+	if (r.low)
+		return &r;
+	r.low = calloc(1, FZB_LOW_SIZE);
+	r.high = calloc(1, FZB_HIGH_SIZE);
+	fzb_check(r.low && r.high);
+	fzb_check(guest_mem_add_region(&r.m, 0, FZB_LOW_SIZE, r.low) == 0);
+	fzb_check(guest_mem_add_region(&r.m, FZB_HIGH_GPA, FZB_HIGH_SIZE,
+				       r.high) == 0);
+	return &r;
 }
 
 /*

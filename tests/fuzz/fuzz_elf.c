@@ -15,18 +15,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct kernel_info ki;
-	struct fzb_ram r;
+	struct fzb_ram *r;
 	struct err e;
 
 	if (!elf_is_image(data, size))
 		return -1; /* the bzImage target covers the rest */
-	fzb_ram_init(&r);
-	if (kernel_load(&r.m, data, size, NULL, &ki, &e) == 0) {
+	r = fzb_ram_get();
+	if (kernel_load(&r->m, data, size, NULL, &ki, &e) == 0) {
 		fzb_check(ki.format == KERNEL_FORMAT_ELF);
-		fzb_after_load(&r, &ki);
+		fzb_after_load(r, &ki);
 	} else {
 		fzb_check(e.msg[0] && !strchr(e.msg, '\n'));
 	}
-	fzb_ram_fini(&r);
 	return 0;
 }
