@@ -66,9 +66,10 @@ static void fzb_after_load(struct fzb_ram *r, const struct kernel_info *ki)
 	struct err e;
 	int n;
 
+	/* Both ends: an ELF may span the gap between the two blocks. */
 	fzb_check(ki->load_start < ki->load_end);
-	fzb_check(guest_mem_range_ok(&r->m, ki->load_start,
-				     ki->load_end - ki->load_start));
+	fzb_check(guest_mem_range_ok(&r->m, ki->load_start, 1) &&
+		  guest_mem_range_ok(&r->m, ki->load_end - 1, 1));
 	fzb_check(ki->entry64 >= ki->load_start && ki->entry64 < ki->load_end);
 	if (ki->pvh_entry)
 		fzb_check(ki->pvh_entry >= ki->load_start &&
