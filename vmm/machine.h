@@ -31,20 +31,7 @@
 #include "vmm/config.h"
 #include "util/event_loop.h"
 #include "vmm/stdio_console.h"
-
-struct machine;
-
-struct vcpu_stats {
-	atomic_uint_fast64_t pio_exits, mmio_exits, other_exits;
-};
-
-struct vcpu_thread {
-	struct machine *m;
-	struct kvm_vcpu vcpu;
-	pthread_t thread;
-	int started;
-	struct vcpu_stats stats;
-};
+#include "vmm/vcpu_loop.h"
 
 #define VM_MAX_VIRTIO_DEVICES 32
 
@@ -99,6 +86,7 @@ struct machine {
 
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;
+	struct vcpu_loop_ctx vcpu_ctx; /* what every vCPU thread sees */
 
 	/* First stop request wins; the main thread acts on it. */
 	atomic_int stopping;
