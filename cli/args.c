@@ -8,6 +8,7 @@
 #include <sys/sysinfo.h>
 
 #include "devices/virtio/net.h"
+#include "vmm/device_types.h"
 #include "util/file.h"
 #include "util/size.h"
 
@@ -155,30 +156,27 @@ static int opt_transport(struct vm_config *cfg, const char *arg, struct err *e)
 static int opt_virtio_transport(struct vm_config *cfg, const char *arg,
 				struct err *e)
 {
-	static const char *const devs[] = { "console", "rng", "blk", "net" };
 	const char *eq = strchr(arg, '=');
+	const struct device_type *type =
+	    eq ? device_type_find(arg, (size_t)(eq - arg)) : NULL;
 	struct vm_transport_override *o;
-	size_t i;
+	char names[128];
 
 	if (cfg->nr_transport_overrides == VM_MAX_TRANSPORT_OVERRIDES)
 		return err_set(e, "--virtio-transport: at most %d times",
 			       VM_MAX_TRANSPORT_OVERRIDES);
 	o = &cfg->transport_overrides[cfg->nr_transport_overrides];
-	for (i = 0; eq && i < sizeof(devs) / sizeof(devs[0]); i++)
-		if (strlen(devs[i]) == (size_t)(eq - arg) &&
-		    !strncmp(arg, devs[i], (size_t)(eq - arg)))
-			break;
-	if (!eq || i == sizeof(devs) / sizeof(devs[0]))
+	if (!type)
 		return err_set(
 		    e,
 		    "--virtio-transport '%s': expected DEV=TRANSPORT with DEV "
-		    "console, rng, blk or net",
-		    arg);
+		    "%s",
+		    arg, device_type_names(names, sizeof(names)));
 	if (transport_parse(eq + 1, &o->transport) < 0)
 		return err_set(
 		    e, "--virtio-transport '%s': expected " TRANSPORT_NAMES,
 		    arg);
-	o->dev = devs[i];
+	o->dev = type->name;
 	cfg->nr_transport_overrides++;
 	return 0;
 }
@@ -415,8 +413,8 @@ static const struct cli_option run_options[] = {
 	  "(v2) or mmio-legacy (v1)",
 	  opt_transport },
 	{ "--virtio-transport", "DEV=T",
-	  "put one device type (console, rng, blk, net) on transport T; "
-	  "repeatable",
+	  "put one device type on transport T, overriding --transport; "
+	  "repeatable; DEV:",
 	  opt_virtio_transport },
 	{ "--no-acpi", NULL,
 	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
@@ -447,12 +445,17 @@ void cli_print_help(FILE *out)
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
-		char left[48];
+		char left[48], names[128];
 
 		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
 			 run_options[i].metavar ? " " : "",
 			 run_options[i].metavar ? run_options[i].metavar : "");
-		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
+		fprintf(out, "  %-34s %s", left, run_options[i].help);
+		/* The names come from the device table, not from here. */
+		if (run_options[i].apply == opt_virtio_transport)
+			fprintf(out, " %s",
+				device_type_names(names, sizeof(names)));
+		fputc('\n', out);
 	}
 	fprintf(
 	    out,
