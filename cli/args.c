@@ -566,14 +566,28 @@ static int disk_check(const struct vm_disk_config *d, struct err *e)
 	return 0;
 }
 
+/*
+ * stat() before open(): opening a FIFO (or a tty) for reading blocks until
+ * a writer appears, so a mistyped path would hang vireo instead of failing.
+ */
+static int input_file_check(const char *path, const char *what, struct err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_set(e, "%s file '%s' is not a regular file", what,
+			       path);
+	return file_check_readable(path, what, e);
+}
+
 int cli_validate(const struct vm_config *cfg, struct err *e)
 {
 	struct sysinfo si;
 
-	if (file_check_readable(cfg->kernel_path, "kernel", e) < 0)
+	if (input_file_check(cfg->kernel_path, "kernel", e) < 0)
 		return -1;
 	if (cfg->initrd_path &&
-	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
+	    input_file_check(cfg->initrd_path, "initrd", e) < 0)
 		return -1;
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		if (disk_check(&cfg->disks[i], e) < 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 
@@ -522,4 +523,28 @@ Test(cli_args, net_keys_in_any_order)
 	cr_assert_str_eq(clt.cfg.nets[0].tap, "vt9");
 	cr_assert(clt.cfg.nets[0].mac_set);
 	cr_assert_eq(clt.cfg.nets[0].mac[5], 9);
+}
+
+/*
+ * A FIFO as --kernel or --initrd used to block vireo in open() until a
+ * writer appeared: a hang, not an error. Nothing writes to this one.
+ */
+Test(cli_validate, fifo_is_not_a_kernel_and_does_not_hang, .timeout = 10)
+{
+	char fifo[] = "/tmp/vireo-cli-fifo-XXXXXX";
+	int fd = mkstemp(fifo);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	clt_valid_cfg();
+	clt.cfg.kernel_path = fifo;
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
+	cr_assert(strstr(clt.e.msg, "kernel"), "%s", clt.e.msg);
+	clt.cfg.kernel_path = clt_file;
+	clt.cfg.initrd_path = fifo;
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
+	cr_assert(strstr(clt.e.msg, "initrd"), "%s", clt.e.msg);
+	unlink(fifo);
 }
