@@ -8,6 +8,7 @@ import lzma
 import os
 import struct
 import sys
+import zlib
 
 PT_LOAD, PT_NOTE = 1, 4
 TEXT_PADDR, DATA_PADDR = 0x1000000, 0x1200000
@@ -53,9 +54,9 @@ def elf(pvh=8, low=False, vaddr_entry=False):
 
 
 def bzimage(payload, init_size=0x200000, relocatable=1, pref=0x1000000):
-    """A protocol 2.15 64-bit bzImage whose payload follows 0x100 bytes of
+    """A protocol 2.15 64-bit bzImage whose payload follows 0x300 bytes of
     decompressor code, with the kernel's 4-byte size trailer."""
-    setup_sects, head = 4, 0x100
+    setup_sects, head = 4, 0x300
     kernel = (head + len(payload) + 4 + 15) & ~15
     img = bytearray((setup_sects + 1) * 512 + kernel)
     hdr = 0x1F1
@@ -95,6 +96,19 @@ def xz(data, dict_size=1 << 16):
                          filters=filters) + struct.pack("<I", len(data))
 
 
+def xz_dict_byte(stream, byte):
+    """The same stream asking for another LZMA2 dictionary (40: 4 GiB - 1),
+    block header CRC32 fixed up: what a decompression bomb looks like."""
+    d = bytearray(stream)
+    blk = 12  # after the stream header
+    hsize = (d[blk] + 1) * 4
+    i = d.index(b"\x21\x01", blk, blk + hsize)
+    d[i + 2] = byte
+    crc = zlib.crc32(bytes(d[blk: blk + hsize - 4]))
+    d[blk + hsize - 4: blk + hsize] = struct.pack("<I", crc)
+    return bytes(d)
+
+
 def main(root):
     vmlinux = elf()
     seeds = {
@@ -108,6 +122,7 @@ def main(root):
         "bzimage": {
             "gzip": bzimage(gzip.compress(vmlinux, 9, mtime=0)),
             "xz": bzimage(xz(vmlinux)),
+            "xz_huge_dict": bzimage(xz_dict_byte(xz(vmlinux), 40)),
             "elf": bzimage(vmlinux),
             "fallback": bzimage(b"\x02\x21\x4c\x18" + bytes(64)),
             "fixed": bzimage(gzip.compress(elf(pvh=0, low=True), 9, mtime=0),
