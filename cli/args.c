@@ -8,6 +8,7 @@
 #include <sys/sysinfo.h>
 
 #include "devices/virtio/net.h"
+#include "vmm/device_types.h"
 #include "util/file.h"
 #include "util/size.h"
 
@@ -155,30 +156,27 @@ static int opt_transport(struct vm_config *cfg, const char *arg, struct err *e)
 static int opt_virtio_transport(struct vm_config *cfg, const char *arg,
 				struct err *e)
 {
-	static const char *const devs[] = { "console", "rng", "blk", "net" };
 	const char *eq = strchr(arg, '=');
+	const struct device_type *type =
+	    eq ? device_type_find(arg, (size_t)(eq - arg)) : NULL;
 	struct vm_transport_override *o;
-	size_t i;
+	char names[128];
 
 	if (cfg->nr_transport_overrides == VM_MAX_TRANSPORT_OVERRIDES)
 		return err_set(e, "--virtio-transport: at most %d times",
 			       VM_MAX_TRANSPORT_OVERRIDES);
 	o = &cfg->transport_overrides[cfg->nr_transport_overrides];
-	for (i = 0; eq && i < sizeof(devs) / sizeof(devs[0]); i++)
-		if (strlen(devs[i]) == (size_t)(eq - arg) &&
-		    !strncmp(arg, devs[i], (size_t)(eq - arg)))
-			break;
-	if (!eq || i == sizeof(devs) / sizeof(devs[0]))
+	if (!type)
 		return err_set(
 		    e,
 		    "--virtio-transport '%s': expected DEV=TRANSPORT with DEV "
-		    "console, rng, blk or net",
-		    arg);
+		    "%s",
+		    arg, device_type_names(names, sizeof(names)));
 	if (transport_parse(eq + 1, &o->transport) < 0)
 		return err_set(
 		    e, "--virtio-transport '%s': expected " TRANSPORT_NAMES,
 		    arg);
-	o->dev = devs[i];
+	o->dev = type->name;
 	cfg->nr_transport_overrides++;
 	return 0;
 }
@@ -200,14 +198,100 @@ static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
 }
 
 /*
+ * The comma-separated KEY[=VALUE] list after --disk PATH or in --net. A key
+ * given twice is an error rather than "last wins": a silent override (or,
+ * as before, a shorter serial copied over a longer one) would give the
+ * guest a device other than the one the user believes they described.
+ */
+struct subopt {
+	const char *key;
+	bool has_value;
+};
+
+/* One token: index into keys, value (NUL-free view into arg) or -1. */
+struct subopt_token {
+	int key;
+	const char *value;
+	size_t value_len;
+};
+
+#define SUBOPT_MAX_KEYS 8
+
+struct subopt_iter {
+	const char *opt_name; /* "--disk" */
+	const char *arg; /* the whole argument, for messages */
+	const char *p; /* next token */
+	const struct subopt *keys;
+	size_t nr_keys;
+	const char *expect; /* e.g. "ro or serial=ID" */
+	unsigned int seen;
+};
+
+/* 1 with *t filled, 0 at the end of the list, -1 with e set. */
+static int subopt_next(struct subopt_iter *it, struct subopt_token *t,
+		       struct err *e)
+{
+	const char *tok = it->p, *end, *eq;
+	size_t len, klen, i;
+
+	if (!tok)
+		return 0;
+	end = strchrnul(tok, ',');
+	len = (size_t)(end - tok);
+	it->p = *end ? end + 1 : NULL;
+	eq = memchr(tok, '=', len);
+	klen = eq ? (size_t)(eq - tok) : len;
+	for (i = 0; i < it->nr_keys; i++)
+		if (strlen(it->keys[i].key) == klen &&
+		    !strncmp(tok, it->keys[i].key, klen) &&
+		    it->keys[i].has_value == !!eq)
+			break;
+	if (i == it->nr_keys)
+		return err_set(
+		    e, "%s '%s': unknown option '%.*s' (expected %s)",
+		    it->opt_name, it->arg, (int)len, tok, it->expect);
+	if (it->seen & (1u << i))
+		return err_set(e, "%s '%s': %s given twice", it->opt_name,
+			       it->arg, it->keys[i].key);
+	it->seen |= 1u << i;
+	t->key = (int)i;
+	t->value = eq ? eq + 1 : NULL;
+	t->value_len = eq ? len - klen - 1 : 0;
+	if (eq && t->value_len == 0)
+		return err_set(e, "%s '%s': %s= needs a value", it->opt_name,
+			       it->arg, it->keys[i].key);
+	return 1;
+}
+
+enum { DISK_RO, DISK_SERIAL };
+
+static const struct subopt disk_keys[] = {
+	[DISK_RO] = { "ro", false },
+	[DISK_SERIAL] = { "serial", true },
+};
+
+_Static_assert(sizeof(disk_keys) / sizeof(disk_keys[0]) <= SUBOPT_MAX_KEYS,
+	       "seen mask");
+
+/*
  * --disk PATH[,ro][,serial=ID]: the path is everything before the first
  * comma, so paths with commas are not supported.
  */
 static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	struct vm_disk_config *d;
-	const char *p = strchr(arg, ','), *next;
+	const char *p = strchr(arg, ',');
 	size_t len = p ? (size_t)(p - arg) : strlen(arg);
+	struct subopt_iter it = {
+		.opt_name = "--disk",
+		.arg = arg,
+		.p = p ? p + 1 : NULL,
+		.keys = disk_keys,
+		.nr_keys = sizeof(disk_keys) / sizeof(disk_keys[0]),
+		.expect = "ro or serial=ID",
+	};
+	struct subopt_token t;
+	int ret;
 
 	if (cfg->nr_disks == VM_MAX_DISKS)
 		return err_set(e, "--disk: at most %d disks", VM_MAX_DISKS);
@@ -219,70 +303,78 @@ static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 	if (len >= sizeof(d->path))
 		return err_set(e, "--disk: path too long");
 	memcpy(d->path, arg, len);
-	for (; p; p = next) {
-		const char *opt = p + 1;
-		size_t olen;
-
-		next = strchr(opt, ',');
-		olen = next ? (size_t)(next - opt) : strlen(opt);
-		if (olen == 2 && !strncmp(opt, "ro", 2)) {
+	while ((ret = subopt_next(&it, &t, e)) > 0) {
+		if (t.key == DISK_RO) {
 			d->read_only = true;
-		} else if (olen >= 7 && !strncmp(opt, "serial=", 7)) {
-			if (olen - 7 > VM_DISK_SERIAL_MAX)
-				return err_set(
-				    e,
-				    "--disk '%s': serial longer than %d bytes",
-				    arg, VM_DISK_SERIAL_MAX);
-			memcpy(d->serial, opt + 7, olen - 7);
-			d->has_serial = true;
-		} else {
-			return err_set(e,
-				       "--disk '%s': unknown option '%.*s' "
-				       "(expected ro or serial=ID)",
-				       arg, (int)olen, opt);
+			continue;
 		}
+		if (t.value_len > VM_DISK_SERIAL_MAX)
+			return err_set(
+			    e, "--disk '%s': serial longer than %d bytes", arg,
+			    VM_DISK_SERIAL_MAX);
+		memcpy(d->serial, t.value, t.value_len);
+		d->has_serial = true;
 	}
+	if (ret < 0)
+		return -1;
 	cfg->nr_disks++;
 	return 0;
 }
+
+enum { NET_TAP, NET_MAC };
+
+static const struct subopt net_keys[] = {
+	[NET_TAP] = { "tap", true },
+	[NET_MAC] = { "mac", true },
+};
+
+_Static_assert(sizeof(net_keys) / sizeof(net_keys[0]) <= SUBOPT_MAX_KEYS,
+	       "seen mask");
 
 /* --net tap=NAME[,mac=MAC] */
 static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	struct vm_net_config *net;
-	const char *p = arg;
+	struct subopt_iter it = {
+		.opt_name = "--net",
+		.arg = arg,
+		.p = arg,
+		.keys = net_keys,
+		.nr_keys = sizeof(net_keys) / sizeof(net_keys[0]),
+		.expect = "tap=NAME or mac=MAC",
+	};
+	struct subopt_token t;
+	int ret;
 
 	if (cfg->nr_nets == VM_MAX_NETS)
 		return err_set(e, "--net: at most %d network devices",
 			       VM_MAX_NETS);
 	net = &cfg->nets[cfg->nr_nets];
 	*net = (struct vm_net_config){ 0 };
-	while (*p) {
-		const char *end = strchrnul(p, ',');
-		size_t len = (size_t)(end - p);
-
-		if (len > 4 && !strncmp(p, "tap=", 4)) {
-			if (len - 4 >= sizeof(net->tap))
+	while ((ret = subopt_next(&it, &t, e)) > 0) {
+		if (t.key == NET_TAP) {
+			if (t.value_len >= sizeof(net->tap))
 				return err_set(e,
 					       "--net '%s': tap name longer "
 					       "than %zu characters",
 					       arg, sizeof(net->tap) - 1);
-			memcpy(net->tap, p + 4, len - 4);
-			net->tap[len - 4] = 0;
-		} else if (len > 4 && !strncmp(p, "mac=", 4)) {
+			memcpy(net->tap, t.value, t.value_len);
+			net->tap[t.value_len] = 0;
+		} else {
 			char mac[32];
 
-			snprintf(mac, sizeof(mac), "%.*s", (int)(len - 4),
-				 p + 4);
+			snprintf(mac, sizeof(mac), "%.*s", (int)t.value_len,
+				 t.value);
+			if (t.value_len >= sizeof(mac))
+				return err_set(e, "--net '%s': mac too long",
+					       arg);
 			if (virtio_net_parse_mac(mac, net->mac, e) < 0)
 				return err_prefix(e, "--net '%s'", arg);
 			net->mac_set = true;
-		} else {
-			return err_set(
-			    e, "--net '%s': expected tap=NAME[,mac=MAC]", arg);
 		}
-		p = *end ? end + 1 : end;
 	}
+	if (ret < 0)
+		return -1;
 	if (!net->tap[0])
 		return err_set(e, "--net '%s': expected tap=NAME[,mac=MAC]",
 			       arg);
@@ -321,8 +413,8 @@ static const struct cli_option run_options[] = {
 	  "(v2) or mmio-legacy (v1)",
 	  opt_transport },
 	{ "--virtio-transport", "DEV=T",
-	  "put one device type (console, rng, blk, net) on transport T; "
-	  "repeatable",
+	  "put one device type on transport T, overriding --transport; "
+	  "repeatable; DEV:",
 	  opt_virtio_transport },
 	{ "--no-acpi", NULL,
 	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
@@ -353,12 +445,17 @@ void cli_print_help(FILE *out)
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
-		char left[48];
+		char left[48], names[128];
 
 		snprintf(left, sizeof(left), "%s%s%s", run_options[i].name,
 			 run_options[i].metavar ? " " : "",
 			 run_options[i].metavar ? run_options[i].metavar : "");
-		fprintf(out, "  %-34s %s\n", left, run_options[i].help);
+		fprintf(out, "  %-34s %s", left, run_options[i].help);
+		/* The names come from the device table, not from here. */
+		if (run_options[i].apply == opt_virtio_transport)
+			fprintf(out, " %s",
+				device_type_names(names, sizeof(names)));
+		fputc('\n', out);
 	}
 	fprintf(
 	    out,
@@ -469,14 +566,28 @@ static int disk_check(const struct vm_disk_config *d, struct err *e)
 	return 0;
 }
 
+/*
+ * stat() before open(): opening a FIFO (or a tty) for reading blocks until
+ * a writer appears, so a mistyped path would hang vireo instead of failing.
+ */
+static int input_file_check(const char *path, const char *what, struct err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return err_set(e, "%s file '%s' is not a regular file", what,
+			       path);
+	return file_check_readable(path, what, e);
+}
+
 int cli_validate(const struct vm_config *cfg, struct err *e)
 {
 	struct sysinfo si;
 
-	if (file_check_readable(cfg->kernel_path, "kernel", e) < 0)
+	if (input_file_check(cfg->kernel_path, "kernel", e) < 0)
 		return -1;
 	if (cfg->initrd_path &&
-	    file_check_readable(cfg->initrd_path, "initrd", e) < 0)
+	    input_file_check(cfg->initrd_path, "initrd", e) < 0)
 		return -1;
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		if (disk_check(&cfg->disks[i], e) < 0)

@@ -21,13 +21,6 @@ static void machine_poweroff_requested(void *opaque)
 			     "guest powered off (ACPI S5)");
 }
 
-static void uart_tx_to_console(void *opaque, uint8_t byte)
-{
-	struct machine *m = opaque;
-
-	stdio_console_write(&m->console, &byte, 1);
-}
-
 static void uart_set_irq(void *opaque, int level)
 {
 	struct machine *m = opaque;
@@ -42,16 +35,6 @@ static void uart_rx_space(void *opaque)
 	stdio_console_kick(&m->console);
 }
 
-/* Host input goes to whichever device is the console. */
-static size_t console_input(void *opaque, const uint8_t *buf, size_t len)
-{
-	struct machine *m = opaque;
-
-	if (m->cfg->console == VM_CONSOLE_VIRTIO)
-		return m->vcon ? virtio_console_receive(m->vcon, buf, len) : 0;
-	return uart_8250_receive(&m->uart, buf, len);
-}
-
 static void console_quit(void *opaque)
 {
 	machine_request_stop(opaque, VIREO_EXIT_GUEST_DONE,
@@ -64,7 +47,7 @@ static const struct bus_ops sink_bus_ops = { 0 };
 int legacy_devices_create(struct machine *m, struct err *e)
 {
 	const struct uart_8250_backend be = {
-		.tx = uart_tx_to_console,
+		.tx = console_route_uart_output,
 		.set_irq = uart_set_irq,
 		.rx_space = uart_rx_space,
 		.opaque = m,
@@ -93,7 +76,7 @@ int legacy_devices_create(struct machine *m, struct err *e)
 			 ACPI_SLEEP_NR_PORTS, &acpi_sleep_bus_ops, &m->sleep,
 			 "ACPI sleep control", e) < 0)
 		return -1;
-	return stdio_console_init(&m->console, &m->loop, console_input,
+	return stdio_console_init(&m->console, &m->loop, console_route_input,
 				  console_quit, m, e);
 }
 

@@ -109,6 +109,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 {
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
+	m->console_route = console_route_for(cfg);
 	m->nr_vcpus = cfg->nr_cpus;
 	m->sys.fd = m->vm.fd = m->stop_efd = m->signal_fd = -1;
 	m->loop.epfd = -1;

@@ -29,30 +29,20 @@
 #include "kvm/guest_mem.h"
 #include "kvm/kvm.h"
 #include "vmm/config.h"
+#include "vmm/console_route.h"
 #include "util/event_loop.h"
 #include "vmm/stdio_console.h"
-
-struct machine;
-
-struct vcpu_stats {
-	atomic_uint_fast64_t pio_exits, mmio_exits, other_exits;
-};
-
-struct vcpu_thread {
-	struct machine *m;
-	struct kvm_vcpu vcpu;
-	pthread_t thread;
-	int started;
-	struct vcpu_stats stats;
-};
+#include "vmm/vcpu_loop.h"
 
 #define VM_MAX_VIRTIO_DEVICES 32
 
+struct device_type;
+
 /* One virtio device and the transport it is plugged into. */
 struct virtio_slot {
+	const struct device_type *type; /* its destroy() frees dev */
 	const struct virtio_dev_ops *ops;
 	void *dev;
-	void (*free_dev)(void *dev); /* destroys and frees dev */
 	struct virtio_pci *pci; /* when on PCI */
 	struct virtio_mmio *mmio; /* when on virtio-mmio */
 };
@@ -85,7 +75,8 @@ struct machine {
 	/* virtio devices, each with its transport, in creation order */
 	struct virtio_slot vdevs[VM_MAX_VIRTIO_DEVICES];
 	unsigned int nr_vdevs;
-	struct virtio_console *vcon; /* also in vdevs; stdin goes here */
+	struct virtio_console *vcon; /* also in vdevs */
+	struct console_route console_route; /* fixed at creation */
 
 	struct uart_8250 uart;
 	struct i8042 kbc;
@@ -99,6 +90,7 @@ struct machine {
 
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;
+	struct vcpu_loop_ctx vcpu_ctx; /* what every vCPU thread sees */
 
 	/* First stop request wins; the main thread acts on it. */
 	atomic_int stopping;
@@ -124,10 +116,12 @@ int legacy_devices_create(struct machine *m, struct err *e);
 void legacy_devices_destroy(struct machine *m);
 int kernel_boot_setup(struct machine *m, struct err *e);
 int virtio_devices_create(struct machine *m, struct err *e);
-/* Takes ownership of dev (free_dev on failure too) and plugs it in. */
-int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
-			void *dev, void (*free_dev)(void *dev),
+/* Takes ownership of dev (type->destroy on failure too) and plugs it in. */
+int virtio_devices_plug(struct machine *m, const struct device_type *type,
+			const struct virtio_dev_ops *ops, void *dev,
 			enum vm_transport transport, struct err *e);
+/* The host side of a virtio-console: vireo's stdout, input flow control. */
+struct virtio_console_backend virtio_devices_console_backend(struct machine *m);
 /* Appends virtio_mmio.device= for each MMIO device (no-ACPI boots). */
 int virtio_devices_cmdline(struct machine *m, struct err *e);
 void virtio_devices_destroy(struct machine *m);

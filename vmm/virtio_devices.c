@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Builds the virtio devices the configuration asks for and plugs each into
- * its transport. Every device goes through virtio_devices_plug(), so adding
- * a device type is one block in virtio_devices_create() and adding a
- * transport is one case in plug_transport().
+ * its transport. Every device type is a row of device_types[] and every
+ * device goes through virtio_devices_plug(), so adding a transport is one
+ * case in plug_transport().
  */
 #include "vmm/layout.h"
 #include "vmm/machine.h"
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/device_types.h"
 #include "vmm/host_quirks.h"
 
 static void vcon_write(void *opaque, const uint8_t *buf, size_t len)
@@ -25,6 +26,15 @@ static void vcon_rx_space(void *opaque)
 	struct machine *m = opaque;
 
 	stdio_console_kick(&m->console);
+}
+
+struct virtio_console_backend virtio_devices_console_backend(struct machine *m)
+{
+	return (struct virtio_console_backend){
+		.write = vcon_write,
+		.rx_space = vcon_rx_space,
+		.opaque = m,
+	};
 }
 
 static int plug_transport(struct machine *m, struct virtio_slot *s,
@@ -60,141 +70,25 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
 
-int virtio_devices_plug(struct machine *m, const struct virtio_dev_ops *ops,
-			void *dev, void (*free_dev)(void *dev),
+int virtio_devices_plug(struct machine *m, const struct device_type *type,
+			const struct virtio_dev_ops *ops, void *dev,
 			enum vm_transport transport, struct err *e)
 {
 	struct virtio_slot *s;
 
 	if (m->nr_vdevs == VM_MAX_VIRTIO_DEVICES) {
-		free_dev(dev);
+		type->destroy(dev);
 		return err_set(e, "too many virtio devices (at most %d)",
 			       VM_MAX_VIRTIO_DEVICES);
 	}
 	s = &m->vdevs[m->nr_vdevs++];
-	*s = (struct virtio_slot){ .ops = ops,
-				   .dev = dev,
-				   .free_dev = free_dev };
+	*s = (struct virtio_slot){ .type = type, .ops = ops, .dev = dev };
 	return plug_transport(m, s, transport, e);
-}
-
-static void free_console(void *dev)
-{
-	virtio_console_destroy(dev);
-	free(dev);
-}
-
-static void free_rng(void *dev)
-{
-	virtio_rng_destroy(dev);
-	free(dev);
-}
-
-static int create_console(struct machine *m, struct err *e)
-{
-	const struct virtio_console_backend be = {
-		.write = vcon_write,
-		.rx_space = vcon_rx_space,
-		.opaque = m,
-	};
-	struct virtio_console *vcon = calloc(1, sizeof(*vcon));
-
-	if (!vcon)
-		return err_set(e, "out of memory");
-	if (virtio_console_init(vcon, &m->mem, &be, e) < 0) {
-		free(vcon);
-		return -1;
-	}
-	m->vcon = vcon;
-	return virtio_devices_plug(m, &virtio_console_ops, vcon, free_console,
-				   vm_config_transport(m->cfg, "console"), e);
-}
-
-static int create_rng(struct machine *m, struct err *e)
-{
-	struct virtio_rng *rng = calloc(1, sizeof(*rng));
-
-	if (!rng)
-		return err_set(e, "out of memory");
-	if (virtio_rng_init(rng, &m->mem, e) < 0) {
-		free(rng);
-		return -1;
-	}
-	return virtio_devices_plug(m, &virtio_rng_ops, rng, free_rng,
-				   vm_config_transport(m->cfg, "rng"), e);
-}
-
-static void free_blk(void *dev)
-{
-	virtio_blk_destroy(dev);
-	free(dev);
-}
-
-static int create_disk(struct machine *m, const struct vm_disk_config *dc,
-		       struct err *e)
-{
-	const struct virtio_blk_params p = {
-		.path = dc->path,
-		.read_only = dc->read_only,
-		.serial = dc->has_serial ? dc->serial : NULL,
-		/* One request queue per vCPU, as many as a device may have. */
-		.nr_queues = m->cfg->nr_cpus < VIRTIO_MAX_QUEUES
-				 ? m->cfg->nr_cpus
-				 : VIRTIO_MAX_QUEUES,
-		.use_uring = true,
-	};
-	struct virtio_blk *b = calloc(1, sizeof(*b));
-
-	if (!b)
-		return err_set(e, "out of memory");
-	if (virtio_blk_init(b, &m->mem, &p, e) < 0) {
-		free_blk(b);
-		return -1;
-	}
-	return virtio_devices_plug(m, &b->ops, b, free_blk,
-				   vm_config_transport(m->cfg, "blk"), e);
-}
-
-/* A virtio-net device and the tap it owns. */
-struct net_dev {
-	struct virtio_net net;
-	struct net_tap tap;
-};
-
-static void free_net(void *dev)
-{
-	struct net_dev *nd = dev;
-
-	virtio_net_destroy(&nd->net);
-	net_tap_close(&nd->tap);
-	free(nd);
-}
-
-static int create_net(struct machine *m, const struct vm_net_config *nc,
-		      struct err *e)
-{
-	struct net_dev *nd = calloc(1, sizeof(*nd));
-	struct virtio_net_backend be;
-
-	if (!nd)
-		return err_set(e, "out of memory");
-	if (net_tap_open(&nd->tap, nc->tap, e) < 0) {
-		free(nd);
-		return err_prefix(e, "--net");
-	}
-	be = net_tap_backend(&nd->tap);
-	if (virtio_net_init(&nd->net, &m->mem, &be, nc->mac, e) < 0) {
-		net_tap_close(&nd->tap);
-		free(nd);
-		return -1;
-	}
-	return virtio_devices_plug(m, &virtio_net_ops, nd, free_net,
-				   vm_config_transport(m->cfg, "net"), e);
 }
 
 int virtio_devices_create(struct machine *m, struct err *e)
 {
-	unsigned int i;
+	size_t i;
 
 	/* One allocator for the hole: PCI window, ECAM, then virtio-mmio. */
 	mmio_space_init(&m->space, LAYOUT_MMIO32_START, LAYOUT_MMIO32_END,
@@ -211,16 +105,14 @@ int virtio_devices_create(struct machine *m, struct err *e)
 	m->pci_ready = true;
 	if (m->cfg->acpi && pci_bus_enable_ecam(&m->pci, m->ecam_base, e) < 0)
 		return -1;
-	if (m->cfg->console == VM_CONSOLE_VIRTIO && create_console(m, e) < 0)
-		return -1;
-	if (m->cfg->rng && create_rng(m, e) < 0)
-		return -1;
-	for (i = 0; i < m->cfg->nr_disks; i++)
-		if (create_disk(m, &m->cfg->disks[i], e) < 0)
+	for (i = 0; i < nr_device_types; i++) {
+		const struct device_type *type = &device_types[i];
+
+		if (type->create(m, type,
+				 vm_config_transport(m->cfg, type->name),
+				 e) < 0)
 			return -1;
-	for (i = 0; i < m->cfg->nr_nets; i++)
-		if (create_net(m, &m->cfg->nets[i], e) < 0)
-			return -1;
+	}
 	return 0;
 }
 
@@ -262,7 +154,7 @@ void virtio_devices_destroy(struct machine *m)
 			virtio_mmio_destroy(s->mmio);
 			free(s->mmio);
 		}
-		s->free_dev(s->dev);
+		s->type->destroy(s->dev);
 		*s = (struct virtio_slot){ 0 };
 	}
 	m->nr_vdevs = 0;

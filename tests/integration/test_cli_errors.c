@@ -4,6 +4,7 @@
 #include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -80,6 +81,19 @@ static const struct bad_input bad_inputs[] = {
 	{ "corrupt kernel",
 	  { "run", "--kernel", "/etc/hostname", NULL },
 	  "unknown kernel format" },
+	{ "disk serial given twice",
+	  { "run", "--kernel", K, "--disk",
+	    "/tmp/x.img,serial=ABCDEFGH,serial=XY", NULL },
+	  "serial given twice" },
+	{ "net tap given twice",
+	  { "run", "--kernel", K, "--net", "tap=vt0,tap=vt1", NULL },
+	  "tap given twice" },
+	{ "unknown virtio device type",
+	  { "run", "--kernel", K, "--virtio-transport", "gpu=mmio", NULL },
+	  "console, rng, blk or net" },
+	{ "kernel is a character device",
+	  { "run", "--kernel", "/dev/zero", NULL },
+	  "not a regular file" },
 };
 
 #define NR_BAD_INPUTS (sizeof(bad_inputs) / sizeof(bad_inputs[0]))
@@ -128,6 +142,27 @@ Test(cli, truncated_vmlinux_exit_2, .timeout = 40)
 	unlink(path);
 	cr_assert_eq(r.status, 2, "status %d:\n%s", r.status, r.output);
 	cr_assert_eq(count_lines(r.output), 1, "%s", r.output);
+	vm_result_free(&r);
+}
+
+/* A FIFO nobody writes to: open() would block forever. */
+Test(cli, fifo_kernel_exit_2, .timeout = 40)
+{
+	static char path[] = "/tmp/vireo-fifo-XXXXXX";
+	const char *argv[] = { "run", "--kernel", path, NULL };
+	struct vm_result r;
+	int fd;
+
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	close(fd);
+	unlink(path);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	vm_run(argv, 30, &r);
+	unlink(path);
+	cr_assert_eq(r.status, 2, "status %d:\n%s", r.status, r.output);
+	cr_assert_eq(count_lines(r.output), 1, "%s", r.output);
+	cr_assert(strstr(r.output, "not a regular file"), "%s", r.output);
 	vm_result_free(&r);
 }
 

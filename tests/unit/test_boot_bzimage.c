@@ -430,3 +430,19 @@ Test(boot_bzimage, random_bytes_are_unknown)
 	bzt_expect_fail(&c, "unknown kernel format");
 	bzt_fini(&c);
 }
+
+/*
+ * Found by fuzz_bzimage: a protected-mode kernel shorter than 0x200 bytes
+ * was accepted and entered at load + 0x200, past everything it brought.
+ */
+Test(boot_bzimage, kernel_shorter_than_entry_offset)
+{
+	struct bzt_ctx c;
+
+	bzt_init(&c, 4);
+	c.size = 5 * 512 + 0x154;
+	BZT_SET(c.img, syssize, 0x154 / 16);
+	bzt_expect_fail(&c, "before its 64-bit entry");
+	cr_assert(bzt_untouched(&c, LAYOUT_KERNEL_LOAD, 0x400));
+	bzt_fini(&c);
+}

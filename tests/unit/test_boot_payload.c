@@ -646,3 +646,134 @@ Test(boot_payload, every_file_truncation_fails_cleanly)
 	cr_assert_eq(plt_load(&c), 0, "%s", c.e.msg);
 	plt_fini(&c);
 }
+
+/*
+ * Rewrites the LZMA2 dictionary-size byte of the first block header of
+ * the xz stream at xz (x86 BCJ + LZMA2, as plt_xz makes it) and the
+ * header's CRC32: a valid stream that asks for another dictionary.
+ */
+static void plt_xz_set_dict(uint8_t *xz, uint8_t dict_byte)
+{
+	const size_t block = LZMA_STREAM_HEADER_SIZE;
+	size_t hsize = lzma_block_header_size_decode(xz[block]), i;
+	uint32_t crc;
+
+	for (i = block + 2; i + 2 < block + hsize - 4; i++)
+		if (xz[i] == 0x21 && xz[i + 1] == 0x01)
+			break;
+	cr_assert(i + 2 < block + hsize - 4, "no LZMA2 filter flags found");
+	xz[i + 2] = dict_byte;
+	crc = lzma_crc32(xz + block, hsize - 4, 0);
+	memcpy(xz + block + hsize - 4, &crc, sizeof(crc));
+}
+
+/*
+ * Dictionary byte 40 is 4 GiB - 1: liblzma without a memory limit
+ * allocates it before decoding anything. The stream is otherwise valid
+ * (the old decoder accepted it), so only the limit can refuse it.
+ */
+Test(boot_payload, xz_huge_dictionary_refused_before_allocating)
+{
+	struct plt_ctx c;
+	uint8_t *xz;
+	size_t len, stream;
+
+	plt_init(&c);
+	len = plt_xz(c.elf, PLT_ELF_SIZE, &xz, &stream);
+	plt_xz_set_dict(xz, 40);
+	plt_build(&c, xz, len);
+	free(xz);
+	plt_expect_fail(&c, "MiB of decoder memory");
+	cr_assert(strstr(c.e.msg, "4097 MiB"), "'%s'", c.e.msg);
+	cr_assert(plt_untouched(&c, PLT_TEXT_PADDR, 0x100));
+	plt_fini(&c);
+}
+
+/* 64 MiB, xz -9's dictionary: the largest the usual tools make. */
+Test(boot_payload, xz_64mib_dictionary_accepted)
+{
+	struct plt_ctx c;
+	uint8_t *xz;
+	size_t len, stream;
+
+	plt_init(&c);
+	len = plt_xz(c.elf, PLT_ELF_SIZE, &xz, &stream);
+	plt_xz_set_dict(xz, 28); /* 2 << (28 / 2 + 11) = 64 MiB */
+	plt_build(&c, xz, len);
+	free(xz);
+	cr_assert_eq(plt_load(&c), 0, "%s", c.e.msg);
+	plt_expect_extracted(&c);
+	plt_fini(&c);
+}
+
+/*
+ * init_size covers the decompressed kernel (arch/x86/boot/header.S), so a
+ * payload that inflates past it is refused as soon as it does, whatever
+ * it would have decompressed to.
+ */
+Test(boot_payload, gzip_output_bounded_by_init_size)
+{
+	struct plt_ctx c;
+
+	plt_init_gzip(&c);
+	PLT_SET(c.img, init_size, PLT_ELF_SIZE - 1);
+	plt_expect_fail(&c, "init_size");
+	cr_assert(plt_untouched(&c, PLT_TEXT_PADDR, 0x100));
+	PLT_SET(c.img, init_size, PLT_ELF_SIZE);
+	cr_assert_eq(plt_load(&c), 0, "%s", c.e.msg);
+	plt_fini(&c);
+}
+
+Test(boot_payload, xz_output_bounded_by_init_size)
+{
+	struct plt_ctx c;
+	uint8_t *xz;
+	size_t len, stream;
+
+	plt_init(&c);
+	len = plt_xz(c.elf, PLT_ELF_SIZE, &xz, &stream);
+	plt_build(&c, xz, len);
+	free(xz);
+	PLT_SET(c.img, init_size, PLT_ELF_SIZE - 1);
+	plt_expect_fail(&c, "init_size");
+	PLT_SET(c.img, init_size, PLT_ELF_SIZE);
+	cr_assert_eq(plt_load(&c), 0, "%s", c.e.msg);
+	plt_fini(&c);
+}
+
+/* 256 MiB of zeros is a ~250 KiB gzip stream: stopped at init_size. */
+Test(boot_payload, gzip_bomb_stops_at_init_size)
+{
+	const size_t bomb = 256u << 20, chunk = 1u << 20;
+	uint8_t *zeros = calloc(1, chunk), *gz;
+	struct plt_ctx c;
+	z_stream zs;
+	size_t cap, i;
+
+	cr_assert(zeros);
+	memset(&zs, 0, sizeof(zs));
+	cr_assert_eq(deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8,
+				  Z_DEFAULT_STRATEGY),
+		     Z_OK);
+	cap = deflateBound(&zs, bomb);
+	gz = malloc(cap);
+	cr_assert(gz);
+	zs.next_out = gz;
+	zs.avail_out = (uInt)cap;
+	for (i = 0; i < bomb / chunk; i++) {
+		zs.next_in = zeros;
+		zs.avail_in = (uInt)chunk;
+		cr_assert_neq(
+		    deflate(&zs, i + 1 == bomb / chunk ? Z_FINISH : Z_NO_FLUSH),
+		    Z_STREAM_ERROR);
+	}
+	cr_assert_lt(zs.total_out, 1u << 20);
+	plt_init(&c);
+	plt_build(&c, gz, zs.total_out);
+	deflateEnd(&zs);
+	free(gz);
+	free(zeros);
+	plt_expect_fail(&c, "init_size");
+	cr_assert(strstr(c.e.msg, "4194304 bytes"), "'%s'", c.e.msg);
+	plt_fini(&c);
+}

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "cli/args.h"
 
@@ -459,4 +460,91 @@ Test(cli_args, disk_validation)
 	clt_assert_error(cli_validate(&clt.cfg, &clt.e),
 			 "not a regular file or block device");
 	unlink(path);
+}
+
+/*
+ * A repeated sub-option used to be applied over the first: serial=XY after
+ * serial=ABCDEFGH left "XYCDEFGH". Every repeatable key is now an error.
+ */
+Test(cli_args, disk_serial_given_twice)
+{
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+				   "a.img,serial=ABCDEFGH,serial=XY"),
+			 "serial given twice");
+}
+
+Test(cli_args, disk_and_net_keys_given_twice)
+{
+	static const char *const disks[] = {
+		"a.img,ro,ro",
+		"a.img,ro,serial=A,ro",
+		"a.img,serial=A,ro,serial=A",
+	};
+	static const char *const nets[] = {
+		"tap=vt0,tap=vt1",
+		"tap=vt0,mac=52:54:00:00:00:01,mac=52:54:00:00:00:02",
+		"mac=52:54:00:00:00:01,tap=vt0,mac=52:54:00:00:00:01",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(disks) / sizeof(disks[0]); i++) {
+		clt_setup();
+		clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
+					   (char *)disks[i]),
+				 "given twice");
+	}
+	for (i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		clt_setup();
+		clt_assert_error(
+		    CLT_PARSE("run", "--kernel", "k", "--net", (char *)nets[i]),
+		    "given twice");
+	}
+}
+
+Test(cli_args, disk_empty_serial_and_flag_with_value)
+{
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,serial="),
+	    "serial= needs a value");
+	clt_setup();
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,ro=1"),
+	    "unknown option 'ro=1'");
+	clt_setup();
+	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,"),
+			 "unknown option ''");
+}
+
+Test(cli_args, net_keys_in_any_order)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--net",
+				"mac=52:54:00:00:00:09,tap=vt9"));
+	cr_assert_eq(clt.cfg.nr_nets, 1);
+	cr_assert_str_eq(clt.cfg.nets[0].tap, "vt9");
+	cr_assert(clt.cfg.nets[0].mac_set);
+	cr_assert_eq(clt.cfg.nets[0].mac[5], 9);
+}
+
+/*
+ * A FIFO as --kernel or --initrd used to block vireo in open() until a
+ * writer appeared: a hang, not an error. Nothing writes to this one.
+ */
+Test(cli_validate, fifo_is_not_a_kernel_and_does_not_hang, .timeout = 10)
+{
+	char fifo[] = "/tmp/vireo-cli-fifo-XXXXXX";
+	int fd = mkstemp(fifo);
+
+	cr_assert(fd >= 0);
+	close(fd);
+	unlink(fifo);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	clt_valid_cfg();
+	clt.cfg.kernel_path = fifo;
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
+	cr_assert(strstr(clt.e.msg, "kernel"), "%s", clt.e.msg);
+	clt.cfg.kernel_path = clt_file;
+	clt.cfg.initrd_path = fifo;
+	clt_assert_error(cli_validate(&clt.cfg, &clt.e), "not a regular file");
+	cr_assert(strstr(clt.e.msg, "initrd"), "%s", clt.e.msg);
+	unlink(fifo);
 }

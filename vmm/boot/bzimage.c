@@ -194,6 +194,14 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 			       "needs %" PRIu64 " bytes, file has %" PRIu64,
 			       (uint64_t)hdr->syssize * 16, kernel_size);
 
+	/* Else the 64-bit entry would be past what the file gave us. */
+	if (kernel_size <= BZ_ENTRY64_OFFSET)
+		return err_set(e,
+			       "kernel image truncated: protected-mode kernel "
+			       "(%" PRIu64 " bytes) ends before its 64-bit "
+			       "entry at offset 0x%x",
+			       kernel_size, BZ_ENTRY64_OFFSET);
+
 	if (bz_load_addr(hdr, &load, e))
 		return -1;
 	/*

@@ -43,7 +43,8 @@ struct bz_payload {
  * out->data. Returns BZ_PAYLOAD_OK, BZ_PAYLOAD_UNSUPPORTED (out->format
  * says what was found, out->data is NULL), or -1 with a one-line message
  * when the payload lies outside the file or its stream is corrupt,
- * truncated or larger than BZ_PAYLOAD_MAX.
+ * truncated, decompresses to more than hdr->init_size (or BZ_PAYLOAD_MAX),
+ * or (xz) needs more decoder memory than any kernel build uses.
  */
 int bz_payload_extract(const void *image, size_t size,
 		       const struct setup_header *hdr, struct bz_payload *out,

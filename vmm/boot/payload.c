@@ -23,6 +23,15 @@
 #define PL_MIN_BUF (64u << 10)
 /* A decompressed x86-64 vmlinux is tens of MiB; a trailing size is a hint. */
 #define PL_HINT_RATIO 16
+/*
+ * liblzma's decoder allocates the dictionary size the stream header asks
+ * for (up to 4 GiB) before it decodes a byte. The kernel's own build
+ * (scripts/xz_wrap.sh) uses a 32 MiB dictionary, and xz's largest preset
+ * (-9) 64 MiB, which needs about 65 MiB to decode: 128 MiB admits every
+ * kernel built by the usual tools and refuses a stream that only wants to
+ * make vireo allocate gigabytes.
+ */
+#define PL_XZ_MEMLIMIT (128u << 20)
 
 struct pl_magic {
 	const char *name;
@@ -57,7 +66,7 @@ static const struct pl_magic *pl_detect(const uint8_t *p, size_t len)
  * The kernel's build appends the uncompressed size as 32-bit LE to most
  * formats, and gzip ends with it anyway; only trusted as a first guess.
  */
-static size_t pl_first_cap(const uint8_t *in, size_t len)
+static size_t pl_first_cap(const uint8_t *in, size_t len, size_t limit)
 {
 	uint32_t tail = 0;
 	size_t cap;
@@ -71,19 +80,22 @@ static size_t pl_first_cap(const uint8_t *in, size_t len)
 		cap = len <= BZ_PAYLOAD_MAX / 4 ? len * 4 : BZ_PAYLOAD_MAX;
 	if (cap < PL_MIN_BUF)
 		cap = PL_MIN_BUF;
-	return cap;
+	return cap < limit ? cap : limit;
 }
 
-/* Doubles the output buffer; fails past BZ_PAYLOAD_MAX. */
-static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt, struct err *e)
+/* Doubles the output buffer; fails past limit. */
+static int pl_grow(uint8_t **buf, size_t *cap, size_t limit, const char *fmt,
+		   struct err *e)
 {
-	size_t ncap = *cap >= BZ_PAYLOAD_MAX / 2 ? BZ_PAYLOAD_MAX : *cap * 2;
+	size_t ncap = *cap >= limit / 2 ? limit : *cap * 2;
 	uint8_t *nbuf;
 
-	if (*cap >= BZ_PAYLOAD_MAX)
-		return err_set(
-		    e, "bzImage payload (%s) decompresses to more than %u MiB",
-		    fmt, (unsigned int)(BZ_PAYLOAD_MAX >> 20));
+	if (*cap >= limit)
+		return err_set(e,
+			       "bzImage payload (%s) decompresses to more than "
+			       "the %zu bytes the setup header's init_size "
+			       "allows",
+			       fmt, limit);
 	nbuf = realloc(*buf, ncap);
 	if (!nbuf)
 		return err_set(e,
@@ -95,11 +107,11 @@ static int pl_grow(uint8_t **buf, size_t *cap, const char *fmt, struct err *e)
 	return 0;
 }
 
-static int pl_gunzip(const uint8_t *in, size_t len, struct bz_payload *out,
-		     struct err *e)
+static int pl_gunzip(const uint8_t *in, size_t len, size_t limit,
+		     struct bz_payload *out, struct err *e)
 {
 	z_stream zs;
-	size_t cap = pl_first_cap(in, len), used = 0;
+	size_t cap = pl_first_cap(in, len, limit), used = 0;
 	uint8_t *buf;
 	int ret;
 
@@ -118,7 +130,7 @@ static int pl_gunzip(const uint8_t *in, size_t len, struct bz_payload *out,
 	zs.next_in = in;
 	zs.avail_in = (uInt)len;
 	for (;;) {
-		if (used == cap && pl_grow(&buf, &cap, "gzip", e))
+		if (used == cap && pl_grow(&buf, &cap, limit, "gzip", e))
 			goto fail;
 		zs.next_out = buf + used;
 		zs.avail_out = (uInt)(cap - used);
@@ -176,11 +188,11 @@ static const char *pl_lzma_strerror(lzma_ret ret)
 	}
 }
 
-static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
-		   struct err *e)
+static int pl_unxz(const uint8_t *in, size_t len, size_t limit,
+		   struct bz_payload *out, struct err *e)
 {
 	lzma_stream xs = LZMA_STREAM_INIT;
-	size_t cap = pl_first_cap(in, len), used = 0;
+	size_t cap = pl_first_cap(in, len, limit), used = 0;
 	uint8_t *buf;
 	lzma_ret ret;
 
@@ -192,14 +204,14 @@ static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
 	 * Not LZMA_CONCATENATED: the kernel build appends a 4-byte size
 	 * after the stream, which the decoder must not read as padding.
 	 */
-	if (lzma_stream_decoder(&xs, UINT64_MAX, 0) != LZMA_OK) {
+	if (lzma_stream_decoder(&xs, PL_XZ_MEMLIMIT, 0) != LZMA_OK) {
 		free(buf);
 		return err_set(e, "cannot initialise liblzma");
 	}
 	xs.next_in = in;
 	xs.avail_in = len;
 	for (;;) {
-		if (used == cap && pl_grow(&buf, &cap, "xz", e))
+		if (used == cap && pl_grow(&buf, &cap, limit, "xz", e))
 			goto fail;
 		xs.next_out = buf + used;
 		xs.avail_out = cap - used;
@@ -209,7 +221,14 @@ static int pl_unxz(const uint8_t *in, size_t len, struct bz_payload *out,
 			break;
 		if (ret == LZMA_OK || (ret == LZMA_BUF_ERROR && !xs.avail_out))
 			continue;
-		if (ret == LZMA_BUF_ERROR)
+		if (ret == LZMA_MEMLIMIT_ERROR)
+			err_set(e,
+				"bzImage payload (xz) needs %" PRIu64
+				" MiB of decoder memory (its dictionary), more "
+				"than the %u MiB vireo allows",
+				(lzma_memusage(&xs) + (1u << 20) - 1) >> 20,
+				PL_XZ_MEMLIMIT >> 20);
+		else if (ret == LZMA_BUF_ERROR)
 			err_set(
 			    e,
 			    "bzImage payload (xz) is truncated: the stream "
@@ -240,6 +259,7 @@ int bz_payload_extract(const void *image, size_t size,
 	const struct pl_magic *mg;
 	unsigned int setup_sects;
 	uint64_t start;
+	size_t limit;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -269,10 +289,18 @@ int bz_payload_extract(const void *image, size_t size,
 	if (!mg->supported)
 		return BZ_PAYLOAD_UNSUPPORTED;
 
+	/*
+	 * header.S makes init_size at least the decompressed size
+	 * (z_output_len) plus the compressed one: a stream that inflates past
+	 * it is not the kernel this header describes. bzimage_load() has
+	 * already checked init_size against guest RAM.
+	 */
+	limit =
+	    hdr->init_size < BZ_PAYLOAD_MAX ? hdr->init_size : BZ_PAYLOAD_MAX;
 	if (!strcmp(mg->name, "gzip"))
-		ret = pl_gunzip(in, hdr->payload_length, out, e);
+		ret = pl_gunzip(in, hdr->payload_length, limit, out, e);
 	else if (!strcmp(mg->name, "xz"))
-		ret = pl_unxz(in, hdr->payload_length, out, e);
+		ret = pl_unxz(in, hdr->payload_length, limit, out, e);
 	else {
 		out->data = malloc(hdr->payload_length);
 		if (!out->data)

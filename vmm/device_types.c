@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+#include "vmm/device_types.h"
+
+#include <linux/virtio_ids.h>
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * PCI class codes (PCI Code and ID Assignment specification) and the
+ * transitional device IDs of virtio 1.x section 4.1.2.1: no installed
+ * UAPI header carries either.
+ */
+#define PCI_CLASS_NETWORK_ETHERNET 0x020000
+#define PCI_CLASS_STORAGE_OTHER 0x018000
+#define PCI_CLASS_COMMUNICATION_OTHER 0x078000
+#define PCI_CLASS_UNCLASSIFIED 0x00ff00
+
+/* In creation order, which is also PCI slot and MMIO address order. */
+const struct device_type device_types[] = {
+	{ "console", VIRTIO_ID_CONSOLE, PCI_CLASS_COMMUNICATION_OTHER, 0x1003,
+	  dev_console_create, dev_console_destroy },
+	{ "rng", VIRTIO_ID_RNG, PCI_CLASS_UNCLASSIFIED, 0x1005, dev_rng_create,
+	  dev_rng_destroy },
+	{ "blk", VIRTIO_ID_BLOCK, PCI_CLASS_STORAGE_OTHER, 0x1001,
+	  dev_blk_create, dev_blk_destroy },
+	{ "net", VIRTIO_ID_NET, PCI_CLASS_NETWORK_ETHERNET, 0x1000,
+	  dev_net_create, dev_net_destroy },
+};
+
+const size_t nr_device_types = sizeof(device_types) / sizeof(device_types[0]);
+
+const struct device_type *device_type_find(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < nr_device_types; i++)
+		if (strlen(device_types[i].name) == len &&
+		    !strncmp(device_types[i].name, name, len))
+			return &device_types[i];
+	return NULL;
+}
+
+const char *device_type_names(char *buf, size_t size)
+{
+	size_t i, n = 0;
+
+	if (size)
+		buf[0] = 0;
+	for (i = 0; i < nr_device_types && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s",
+				      i == 0			 ? ""
+				      : i + 1 == nr_device_types ? " or "
+								 : ", ",
+				      device_types[i].name);
+	return buf;
+}

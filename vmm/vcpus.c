@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* vCPU threads: creation, start, stop, exit counters. */
+#include "vmm/machine.h"
+
+#include <signal.h>
+#include <stdlib.h>
+
+#include "util/log.h"
+
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FAST_STRING 1ULL
+
+static void vcpu_kick_handler(int sig)
+{
+	(void)sig; /* only here to make KVM_RUN return EINTR */
+}
+
+static void machine_stop_from_vcpu(void *opaque, int status, const char *reason)
+{
+	machine_request_stop(opaque, status, "%s", reason);
+}
+
+static int vcpu_setup(struct machine *m, struct vcpu_thread *t, unsigned int id,
+		      struct err *e)
+{
+	const struct kvm_msr_entry msrs[] = {
+		{ .index = MSR_IA32_MISC_ENABLE,
+		  .data = MISC_ENABLE_FAST_STRING },
+	};
+	struct kvm_cpuid2 *cpuid;
+	int ret;
+
+	t->ctx = &m->vcpu_ctx;
+	t->vcpu.fd = -1;
+	if (kvm_vcpu_create(&t->vcpu, &m->vm, id, e) < 0)
+		return -1;
+	cpuid = kvm_cpuid_for_vcpu(&m->sys, id, m->nr_vcpus, e);
+	if (!cpuid)
+		return -1;
+	ret = kvm_vcpu_set_cpuid(&t->vcpu, cpuid, e);
+	free(cpuid);
+	if (ret < 0 || kvm_vcpu_setup_lapic_lints(&t->vcpu, e) < 0)
+		return -1;
+	/* Not every KVM flavour accepts it; Linux copes without. */
+	if (kvm_vcpu_set_msrs(&t->vcpu, msrs, 1, NULL) < 0)
+		log_debug("vCPU %u: MISC_ENABLE not accepted", id);
+	return 0;
+}
+
+int vcpus_create(struct machine *m, struct err *e)
+{
+	struct sigaction sa = { .sa_handler = vcpu_kick_handler };
+	unsigned int i;
+
+	m->vcpu_ctx = (struct vcpu_loop_ctx){
+		.pio = &m->pio,
+		.mmio = &m->mmio,
+		.mem = &m->mem,
+		.stopping = &m->stopping,
+		.request_stop = machine_stop_from_vcpu,
+		.opaque = m,
+	};
+	if (m->nr_vcpus > m->sys.max_vcpus)
+		return err_set(
+		    e, "--cpus %u is more than this host's KVM allows (%u)",
+		    m->nr_vcpus, m->sys.max_vcpus);
+	/* No SA_RESTART: the kick must interrupt KVM_RUN. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+	m->vcpus = calloc(m->nr_vcpus, sizeof(*m->vcpus));
+	if (!m->vcpus)
+		return err_set(e, "out of memory");
+	for (i = 0; i < m->nr_vcpus; i++)
+		m->vcpus[i].vcpu.fd = -1;
+	for (i = 0; i < m->nr_vcpus; i++)
+		if (vcpu_setup(m, &m->vcpus[i], i, e) < 0)
+			return -1;
+	return 0;
+}
+
+int vcpus_start(struct machine *m, struct err *e)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		ret = pthread_create(&m->vcpus[i].thread, NULL,
+				     vcpu_thread_main, &m->vcpus[i]);
+		if (ret != 0)
+			return err_errno(e, ret, "cannot start vCPU thread %u",
+					 i);
+		m->vcpus[i].started = 1;
+	}
+	return 0;
+}
+
+void vcpus_stop(struct machine *m)
+{
+	unsigned int i;
+
+	if (!m->vcpus)
+		return;
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu_thread *t = &m->vcpus[i];
+
+		if (!t->started)
+			continue;
+		/* immediate_exit covers a kick that lands before KVM_RUN. */
+		t->vcpu.run->immediate_exit = 1;
+		pthread_kill(t->thread, VCPU_KICK_SIGNAL);
+	}
+	for (i = 0; i < m->nr_vcpus; i++) {
+		if (m->vcpus[i].started)
+			pthread_join(m->vcpus[i].thread, NULL);
+		m->vcpus[i].started = 0;
+	}
+}
+
+void vcpus_destroy(struct machine *m)
+{
+	unsigned int i;
+
+	if (!m->vcpus)
+		return;
+	for (i = 0; i < m->nr_vcpus; i++)
+		kvm_vcpu_destroy(&m->vcpus[i].vcpu);
+	free(m->vcpus);
+	m->vcpus = NULL;
+}
+
+void vcpus_print_stats(struct machine *m)
+{
+	uint64_t pio = 0, mmio = 0, other = 0;
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		pio += atomic_load(&m->vcpus[i].stats.pio_exits);
+		mmio += atomic_load(&m->vcpus[i].stats.mmio_exits);
+		other += atomic_load(&m->vcpus[i].stats.other_exits);
+	}
+	log_info(
+	    "stats: userspace vcpu exits=%llu (pio=%llu mmio=%llu other=%llu)",
+	    (unsigned long long)(pio + mmio + other), (unsigned long long)pio,
+	    (unsigned long long)mmio, (unsigned long long)other);
+}
