@@ -11,27 +11,34 @@
  * once here.
  */
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define VIRTIO_MAX_QUEUES 16
 
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED 128
+/* The names devices/ use, with the UAPI values. */
+#define VIRTIO_STATUS_ACKNOWLEDGE VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define VIRTIO_STATUS_DRIVER VIRTIO_CONFIG_S_DRIVER
+#define VIRTIO_STATUS_DRIVER_OK VIRTIO_CONFIG_S_DRIVER_OK
+#define VIRTIO_STATUS_FEATURES_OK VIRTIO_CONFIG_S_FEATURES_OK
+#define VIRTIO_STATUS_NEEDS_RESET VIRTIO_CONFIG_S_NEEDS_RESET
+#define VIRTIO_STATUS_FAILED VIRTIO_CONFIG_S_FAILED
 
-#define VIRTIO_F_RING_INDIRECT_DESC 28
-#define VIRTIO_F_RING_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_RING_INDIRECT_DESC VIRTIO_RING_F_INDIRECT_DESC
+#define VIRTIO_F_RING_EVENT_IDX VIRTIO_RING_F_EVENT_IDX
 
-#define VIRTIO_ISR_QUEUE 1
-#define VIRTIO_ISR_CONFIG 2
+/* ISR bits are the same on PCI and MMIO (virtio 1.2, 4.1.4.5, 4.2.2). */
+#define VIRTIO_ISR_QUEUE VIRTIO_MMIO_INT_VRING
+#define VIRTIO_ISR_CONFIG VIRTIO_MMIO_INT_CONFIG
 
-#define VIRTIO_NO_VECTOR 0xffff
+#define VIRTIO_NO_VECTOR VIRTIO_MSI_NO_VECTOR
 
 struct virtio_transport;
 
@@ -124,25 +131,78 @@ static inline bool virtio_transport_dma_allowed(const struct virtio_transport *t
 }
 bool virtio_transport_has_feature(const struct virtio_transport *t,
 				  unsigned int bit);
-/* Transport register helpers shared by PCI and MMIO (lock held). */
+/* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
+uint8_t virtio_transport_read_isr(struct virtio_transport *t);
+
+/*
+ * Register semantics shared by PCI modern, PCI legacy and MMIO
+ * (bus/virtio_regs.c): the transports decode offsets into these calls.
+ * All with the lock held.
+ */
+
 /* The queue QueueSel points at, or NULL past the device's queues. */
 struct virtio_queue_config *
 virtio_transport_selected_queue(struct virtio_transport *t);
 /* Device config access; out of range reads as zero, writes are dropped. */
 void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
 				    void *data, unsigned int len, bool write);
-/* One 32-bit half of a 64-bit register (queue addresses, features). */
-static inline void virtio_set_lo32(uint64_t *v, uint32_t lo)
-{
-	*v = (*v & ~0xffffffffull) | lo;
-}
 
-static inline void virtio_set_hi32(uint64_t *v, uint32_t hi)
-{
-	*v = (*v & 0xffffffffull) | ((uint64_t)hi << 32);
-}
+/*
+ * Feature words: sel picks bits 32*sel.. (legacy interfaces have one word,
+ * sel 0). The driver's are writable only while DRIVER is set and
+ * FEATURES_OK (legacy: DRIVER_OK) is not.
+ */
+uint32_t virtio_transport_device_features(const struct virtio_transport *t,
+					  uint32_t sel);
+uint32_t virtio_transport_driver_features(const struct virtio_transport *t,
+					  uint32_t sel);
+void virtio_transport_write_driver_features(struct virtio_transport *t,
+					    uint32_t sel, uint32_t v);
 
-/* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
-uint8_t virtio_transport_read_isr(struct virtio_transport *t);
+/*
+ * The selected queue's registers. The ring addresses are six 32-bit
+ * halves in the order both transports lay them out: descriptor low/high,
+ * driver (avail) low/high, device (used) low/high. Writes are dropped once
+ * the queue is enabled or the driver set DRIVER_OK.
+ */
+#define VIRTIO_QUEUE_ADDR_HALVES 6
+uint32_t virtio_transport_queue_addr(struct virtio_transport *t,
+				     unsigned int half);
+void virtio_transport_write_queue_addr(struct virtio_transport *t,
+				       unsigned int half, uint32_t v);
+/* A power of two up to the maximum; anything else is ignored. */
+void virtio_transport_write_queue_size(struct virtio_transport *t, uint32_t v);
+/* 1 enables the queue; nothing disables it short of a reset. */
+void virtio_transport_write_queue_ready(struct virtio_transport *t,
+					uint32_t v);
+
+/*
+ * Legacy queue setup (virtio 1.2, 2.7.2 legacy layout): one area at
+ * pfn * page, the used ring at the next multiple of align. PFN 0 releases
+ * the queue; on a live device that is a per-queue reset (ops->queue_reset,
+ * or NEEDS_RESET without one), and a new address is a driver error.
+ */
+void virtio_transport_write_legacy_pfn(struct virtio_transport *t,
+				       uint32_t pfn, uint64_t page,
+				       uint64_t align);
+uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t,
+				     uint64_t page);
+
+/*
+ * Queue notification eventfds, one per queue, owned by the transport:
+ * KVM ioeventfds signal them; a notify write that traps (a width the
+ * ioeventfd does not match) goes through virtio_transport_kick.
+ */
+int virtio_transport_open_kicks(struct virtio_transport *t, struct err *e);
+void virtio_transport_close_kicks(struct virtio_transport *t);
+void virtio_transport_kick(struct virtio_transport *t, uint32_t queue);
+/* Kicks every enabled queue: work deferred while DMA was off. */
+void virtio_transport_kick_enabled(struct virtio_transport *t);
+
+/*
+ * A driver broke the protocol: the device stops serving and reports
+ * NEEDS_RESET until the driver resets it (status 0). Lock held.
+ */
+void virtio_transport_driver_error(struct virtio_transport *t);
 
 #endif

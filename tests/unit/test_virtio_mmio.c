@@ -165,7 +165,12 @@ Test(virtio_mmio, feature_selects)
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 1); /* VERSION_1 */
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 0);
+	/* Before DRIVER the driver's features are not writable. */
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
+	cr_assert_eq(f.vm.t.driver_features, 0);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
@@ -192,6 +197,8 @@ Test(virtio_mmio, features_ok_needs_version_1)
 				   VIRTIO_STATUS_DRIVER |
 				   VIRTIO_STATUS_FEATURES_OK);
 	cr_assert_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, 0);
+	/* The driver starts over from a reset, as it must. */
+	wr(VIRTIO_MMIO_STATUS, 0);
 	negotiate();
 	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 }
@@ -209,8 +216,8 @@ Test(virtio_mmio, queue_setup_and_activation)
 	wr(VIRTIO_MMIO_QUEUE_NUM, 64);
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1000);
 	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, 0x1);
-	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, 0x2000);
-	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, 0x3000);
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, 0x2000);
+	wr(VIRTIO_MMIO_QUEUE_USED_LOW, 0x3000);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	cr_assert_eq(q1->size, 64);
