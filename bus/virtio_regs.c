@@ -70,11 +70,11 @@ void virtio_transport_write_driver_features(struct virtio_transport *t,
 	}
 }
 
-/* ---- queue setup ----------------------------------------------------------- */
+/* ---- queue setup -----------------------------------------------------------
+ */
 
 /* The selected queue if its setup may still change, else NULL. */
-static struct virtio_queue_config *
-writable_queue(struct virtio_transport *t)
+static struct virtio_queue_config *writable_queue(struct virtio_transport *t)
 {
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
@@ -98,46 +98,100 @@ static uint64_t *queue_addr_field(struct virtio_queue_config *qc,
 	}
 }
 
-uint32_t virtio_transport_queue_addr(struct virtio_transport *t,
-				     unsigned int half)
-{
-	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
-
-	if (!qc || half >= VIRTIO_QUEUE_ADDR_HALVES)
-		return 0;
-	return (uint32_t)(*queue_addr_field(qc, half) >> (32 * (half % 2)));
-}
-
-void virtio_transport_write_queue_addr(struct virtio_transport *t,
-				       unsigned int half, uint32_t v)
+static void write_queue(struct virtio_transport *t, enum virtio_reg reg,
+			uint32_t v)
 {
 	struct virtio_queue_config *qc = writable_queue(t);
-	unsigned int shift = 32 * (half % 2);
+	unsigned int half = reg - VIRTIO_REG_QUEUE_ADDR,
+		     shift = 32 * (half % 2);
 	uint64_t *a;
 
-	if (!qc || half >= VIRTIO_QUEUE_ADDR_HALVES)
+	if (!qc)
 		return;
-	a = queue_addr_field(qc, half);
-	*a = (*a & ~(0xffffffffull << shift)) | ((uint64_t)v << shift);
+	if (reg == VIRTIO_REG_QUEUE_SIZE) {
+		if (v && v <= qc->max_size && !(v & (v - 1)))
+			qc->size = (uint16_t)v;
+	} else if (reg == VIRTIO_REG_QUEUE_READY) {
+		qc->enabled = v == 1;
+	} else if (reg >= VIRTIO_REG_QUEUE_ADDR && reg < VIRTIO_REG_END) {
+		a = queue_addr_field(qc, half);
+		*a = (*a & ~(0xffffffffull << shift)) | ((uint64_t)v << shift);
+	}
 }
 
-void virtio_transport_write_queue_size(struct virtio_transport *t, uint32_t v)
+static uint32_t read_queue(struct virtio_transport *t, enum virtio_reg reg)
 {
-	struct virtio_queue_config *qc = writable_queue(t);
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
+	unsigned int half = reg - VIRTIO_REG_QUEUE_ADDR;
 
-	if (qc && v && v <= qc->max_size && !(v & (v - 1)))
-		qc->size = (uint16_t)v;
+	if (!qc)
+		return 0; /* size 0: no such queue */
+	if (reg == VIRTIO_REG_QUEUE_SIZE)
+		return qc->size;
+	if (reg == VIRTIO_REG_QUEUE_READY)
+		return qc->enabled;
+	if (reg >= VIRTIO_REG_QUEUE_ADDR && reg < VIRTIO_REG_END)
+		return (uint32_t)(*queue_addr_field(qc, half) >>
+				  (32 * (half % 2)));
+	return 0;
 }
 
-void virtio_transport_write_queue_ready(struct virtio_transport *t, uint32_t v)
+uint32_t virtio_transport_reg_read(struct virtio_transport *t,
+				   enum virtio_reg reg)
 {
-	struct virtio_queue_config *qc = writable_queue(t);
-
-	if (qc && v == 1)
-		qc->enabled = true;
+	switch (reg) {
+	case VIRTIO_REG_DEVICE_FEATURES_SEL:
+		return t->device_feature_select;
+	case VIRTIO_REG_DEVICE_FEATURES:
+		return virtio_transport_device_features(
+		    t, t->device_feature_select);
+	case VIRTIO_REG_DRIVER_FEATURES_SEL:
+		return t->driver_feature_select;
+	case VIRTIO_REG_DRIVER_FEATURES:
+		return virtio_transport_driver_features(
+		    t, t->driver_feature_select);
+	case VIRTIO_REG_STATUS:
+		return __atomic_load_n(&t->status, __ATOMIC_SEQ_CST);
+	case VIRTIO_REG_CONFIG_GENERATION:
+		return t->config_generation;
+	case VIRTIO_REG_QUEUE_SEL:
+		return t->queue_select;
+	default:
+		return read_queue(t, reg);
+	}
 }
 
-/* ---- legacy queue layout ----------------------------------------------------- */
+void virtio_transport_reg_write(struct virtio_transport *t, enum virtio_reg reg,
+				uint32_t v)
+{
+	switch (reg) {
+	case VIRTIO_REG_DEVICE_FEATURES_SEL:
+		t->device_feature_select = v;
+		break;
+	case VIRTIO_REG_DRIVER_FEATURES_SEL:
+		t->driver_feature_select = v;
+		break;
+	case VIRTIO_REG_DRIVER_FEATURES:
+		virtio_transport_write_driver_features(
+		    t, t->driver_feature_select, v);
+		break;
+	case VIRTIO_REG_STATUS:
+		virtio_transport_set_status(t, (uint8_t)v);
+		break;
+	case VIRTIO_REG_QUEUE_SEL:
+		t->queue_select = (uint16_t)(v > 0xffff ? 0xffff : v);
+		break;
+	case VIRTIO_REG_DEVICE_FEATURES:
+	case VIRTIO_REG_CONFIG_GENERATION:
+	case VIRTIO_REG_NONE:
+		break; /* read-only */
+	default:
+		write_queue(t, reg, v);
+	}
+}
+
+/* ---- legacy queue layout
+ * ----------------------------------------------------- */
 
 static void legacy_release(struct virtio_transport *t,
 			   struct virtio_queue_config *qc)
@@ -156,9 +210,8 @@ static void legacy_release(struct virtio_transport *t,
 	qc->desc_gpa = qc->driver_gpa = qc->device_gpa = 0;
 }
 
-void virtio_transport_write_legacy_pfn(struct virtio_transport *t,
-				       uint32_t pfn, uint64_t page,
-				       uint64_t align)
+void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
+				       uint64_t page, uint64_t align)
 {
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 	uint64_t base = pfn * page, used;
@@ -185,15 +238,15 @@ void virtio_transport_write_legacy_pfn(struct virtio_transport *t,
 	qc->enabled = true;
 }
 
-uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t,
-				     uint64_t page)
+uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page)
 {
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
 	return qc && qc->enabled ? (uint32_t)(qc->desc_gpa / page) : 0;
 }
 
-/* ---- queue notification eventfds ------------------------------------------- */
+/* ---- queue notification eventfds -------------------------------------------
+ */
 
 int virtio_transport_open_kicks(struct virtio_transport *t, struct err *e)
 {

@@ -24,8 +24,16 @@ int virtio_transport_init(struct virtio_transport *t,
 	return 0;
 }
 
+void virtio_transport_quiesce(struct virtio_transport *t)
+{
+	pthread_mutex_lock(&t->lock);
+	virtio_transport_reset(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
 void virtio_transport_destroy(struct virtio_transport *t)
 {
+	virtio_transport_close_kicks(t);
 	pthread_mutex_destroy(&t->lock);
 }
 
@@ -112,8 +120,8 @@ void virtio_transport_driver_error(struct virtio_transport *t)
 static bool status_step_valid(const struct virtio_transport *t, uint8_t old,
 			      uint8_t status)
 {
-	uint8_t needs_for_driver_ok = t->legacy ? VIRTIO_STATUS_DRIVER
-						: VIRTIO_STATUS_FEATURES_OK;
+	uint8_t needs_for_driver_ok =
+	    t->legacy ? VIRTIO_STATUS_DRIVER : VIRTIO_STATUS_FEATURES_OK;
 
 	if (old & DRIVER_STEPS & ~status)
 		return false;
@@ -124,13 +132,15 @@ static bool status_step_valid(const struct virtio_transport *t, uint8_t old,
 	    !(status & VIRTIO_STATUS_DRIVER))
 		return false;
 	return !(status & VIRTIO_STATUS_DRIVER_OK) ||
-	       ((status & needs_for_driver_ok) && (status & VIRTIO_STATUS_DRIVER));
+	       ((status & needs_for_driver_ok) &&
+		(status & VIRTIO_STATUS_DRIVER));
 }
 
 static void activate(struct virtio_transport *t)
 {
 	/* Legacy drivers have no FEATURES_OK: their features are judged now. */
-	if (!(t->status & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(t)) {
+	if (!(t->status & VIRTIO_STATUS_FEATURES_OK) &&
+	    !features_acceptable(t)) {
 		virtio_transport_driver_error(t);
 		return;
 	}

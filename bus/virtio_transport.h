@@ -111,6 +111,9 @@ struct virtio_transport {
 
 int virtio_transport_init(struct virtio_transport *t,
 			  const struct virtio_dev_ops *ops, void *dev);
+/* Resets the device (it stops serving) before the transport goes away. */
+void virtio_transport_quiesce(struct virtio_transport *t);
+/* Closes the kick eventfds: remove the ioeventfds on them first. */
 void virtio_transport_destroy(struct virtio_transport *t);
 
 /* Status register write, with the lock held by the caller. */
@@ -125,7 +128,8 @@ void virtio_transport_notify_config(struct virtio_transport *t);
 /* A hostile or broken driver: DEVICE_NEEDS_RESET and a config interrupt. */
 void virtio_transport_set_needs_reset(struct virtio_transport *t);
 /* False while the device may not access guest memory (bus mastering off). */
-static inline bool virtio_transport_dma_allowed(const struct virtio_transport *t)
+static inline bool
+virtio_transport_dma_allowed(const struct virtio_transport *t)
 {
 	return !__atomic_load_n(&t->dma_off, __ATOMIC_ACQUIRE);
 }
@@ -160,21 +164,32 @@ void virtio_transport_write_driver_features(struct virtio_transport *t,
 					    uint32_t sel, uint32_t v);
 
 /*
- * The selected queue's registers. The ring addresses are six 32-bit
- * halves in the order both transports lay them out: descriptor low/high,
- * driver (avail) low/high, device (used) low/high. Writes are dropped once
- * the queue is enabled or the driver set DRIVER_OK.
+ * The registers every transport has with the same meaning; a transport
+ * decodes its offsets into these. Queue registers act on the selected
+ * queue and are frozen once it is enabled or the driver set DRIVER_OK. The
+ * ring addresses are six 32-bit halves from VIRTIO_REG_QUEUE_ADDR on, in
+ * the order both transports lay them out: descriptor low/high, driver
+ * (avail) low/high, device (used) low/high.
  */
-#define VIRTIO_QUEUE_ADDR_HALVES 6
-uint32_t virtio_transport_queue_addr(struct virtio_transport *t,
-				     unsigned int half);
-void virtio_transport_write_queue_addr(struct virtio_transport *t,
-				       unsigned int half, uint32_t v);
-/* A power of two up to the maximum; anything else is ignored. */
-void virtio_transport_write_queue_size(struct virtio_transport *t, uint32_t v);
-/* 1 enables the queue; nothing disables it short of a reset. */
-void virtio_transport_write_queue_ready(struct virtio_transport *t,
-					uint32_t v);
+enum virtio_reg {
+	VIRTIO_REG_NONE,
+	VIRTIO_REG_DEVICE_FEATURES_SEL,
+	VIRTIO_REG_DEVICE_FEATURES,
+	VIRTIO_REG_DRIVER_FEATURES_SEL,
+	VIRTIO_REG_DRIVER_FEATURES,
+	VIRTIO_REG_STATUS,
+	VIRTIO_REG_CONFIG_GENERATION,
+	VIRTIO_REG_QUEUE_SEL,
+	VIRTIO_REG_QUEUE_SIZE, /* a power of two up to the maximum */
+	VIRTIO_REG_QUEUE_READY, /* 1 enables; only a reset disables */
+	VIRTIO_REG_QUEUE_ADDR,
+	VIRTIO_REG_END = VIRTIO_REG_QUEUE_ADDR + 6,
+};
+
+uint32_t virtio_transport_reg_read(struct virtio_transport *t,
+				   enum virtio_reg reg);
+void virtio_transport_reg_write(struct virtio_transport *t, enum virtio_reg reg,
+				uint32_t v);
 
 /*
  * Legacy queue setup (virtio 1.2, 2.7.2 legacy layout): one area at
@@ -182,11 +197,9 @@ void virtio_transport_write_queue_ready(struct virtio_transport *t,
  * the queue; on a live device that is a per-queue reset (ops->queue_reset,
  * or NEEDS_RESET without one), and a new address is a driver error.
  */
-void virtio_transport_write_legacy_pfn(struct virtio_transport *t,
-				       uint32_t pfn, uint64_t page,
-				       uint64_t align);
-uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t,
-				     uint64_t page);
+void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
+				       uint64_t page, uint64_t align);
+uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page);
 
 /*
  * Queue notification eventfds, one per queue, owned by the transport:

@@ -29,26 +29,51 @@ static uint64_t legacy_page(const struct virtio_mmio *vm)
 }
 
 /*
- * Queue ring addresses: desc, driver, device at 0x80, 0x90, 0xa0, each a
- * low and a high word; the index of the 32-bit half, or -1.
+ * The registers every transport has (the rest are MMIO's), by offset / 4.
+ * The ring address halves and QueueReady are version 2 only.
  */
-static int queue_addr_half(uint32_t off)
+#define MODERN_ONLY 0x80
+static const uint8_t common_regs[VIRTIO_MMIO_CONFIG / 4] = {
+	[VIRTIO_MMIO_DEVICE_FEATURES_SEL / 4] = VIRTIO_REG_DEVICE_FEATURES_SEL,
+	[VIRTIO_MMIO_DEVICE_FEATURES / 4] = VIRTIO_REG_DEVICE_FEATURES,
+	[VIRTIO_MMIO_DRIVER_FEATURES_SEL / 4] = VIRTIO_REG_DRIVER_FEATURES_SEL,
+	[VIRTIO_MMIO_DRIVER_FEATURES / 4] = VIRTIO_REG_DRIVER_FEATURES,
+	[VIRTIO_MMIO_STATUS / 4] = VIRTIO_REG_STATUS,
+	[VIRTIO_MMIO_CONFIG_GENERATION / 4] =
+	    VIRTIO_REG_CONFIG_GENERATION | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_SEL / 4] = VIRTIO_REG_QUEUE_SEL,
+	[VIRTIO_MMIO_QUEUE_NUM / 4] = VIRTIO_REG_QUEUE_SIZE,
+	[VIRTIO_MMIO_QUEUE_READY / 4] = VIRTIO_REG_QUEUE_READY | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_DESC_LOW / 4] = VIRTIO_REG_QUEUE_ADDR | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_DESC_HIGH / 4] =
+	    (VIRTIO_REG_QUEUE_ADDR + 1) | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_AVAIL_LOW / 4] =
+	    (VIRTIO_REG_QUEUE_ADDR + 2) | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_AVAIL_HIGH / 4] =
+	    (VIRTIO_REG_QUEUE_ADDR + 3) | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_USED_LOW / 4] =
+	    (VIRTIO_REG_QUEUE_ADDR + 4) | MODERN_ONLY,
+	[VIRTIO_MMIO_QUEUE_USED_HIGH / 4] =
+	    (VIRTIO_REG_QUEUE_ADDR + 5) | MODERN_ONLY,
+};
+
+static enum virtio_reg common_reg(const struct virtio_mmio *vm, uint32_t off)
 {
-	if (off < VIRTIO_MMIO_QUEUE_DESC_LOW ||
-	    off > VIRTIO_MMIO_QUEUE_USED_HIGH || (off & 0xf) > 4)
-		return -1;
-	return (int)((off - VIRTIO_MMIO_QUEUE_DESC_LOW) / 16 * 2 +
-		     (off & 4) / 4);
+	uint8_t r = common_regs[off / 4];
+
+	if ((r & MODERN_ONLY) && vm->legacy)
+		return VIRTIO_REG_NONE;
+	return (enum virtio_reg)(r & ~MODERN_ONLY);
 }
 
 static uint32_t reg_read(struct virtio_mmio *vm, uint32_t off)
 {
 	struct virtio_transport *t = &vm->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
-	int half = queue_addr_half(off);
+	enum virtio_reg r = common_reg(vm, off);
 
-	if (half >= 0)
-		return vm->legacy ? 0 : virtio_transport_queue_addr(t, half);
+	if (r != VIRTIO_REG_NONE)
+		return virtio_transport_reg_read(t, r);
 	switch (off) {
 	case VIRTIO_MMIO_MAGIC_VALUE:
 		return VIRTIO_MMIO_MAGIC;
@@ -58,47 +83,31 @@ static uint32_t reg_read(struct virtio_mmio *vm, uint32_t off)
 		return t->ops->device_id;
 	case VIRTIO_MMIO_VENDOR_ID:
 		return VIRTIO_MMIO_VENDOR;
-	case VIRTIO_MMIO_DEVICE_FEATURES:
-		return virtio_transport_device_features(
-		    t, t->device_feature_select);
 	case VIRTIO_MMIO_QUEUE_NUM_MAX:
 		return qc ? qc->max_size : 0;
 	case VIRTIO_MMIO_QUEUE_PFN:
-		return vm->legacy ? virtio_transport_legacy_pfn(
-					t, legacy_page(vm))
-				  : 0;
-	case VIRTIO_MMIO_QUEUE_READY:
-		return !vm->legacy && qc ? qc->enabled : 0;
+		return vm->legacy
+			   ? virtio_transport_legacy_pfn(t, legacy_page(vm))
+			   : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
 		return __atomic_load_n(&t->isr, __ATOMIC_SEQ_CST);
-	case VIRTIO_MMIO_STATUS:
-		return __atomic_load_n(&t->status, __ATOMIC_SEQ_CST);
 	case VIRTIO_MMIO_SHM_LEN_LOW:
 	case VIRTIO_MMIO_SHM_LEN_HIGH:
 		/* No shared memory regions: length all-ones (4.2.2). */
 		return vm->legacy ? 0 : 0xffffffffu;
-	case VIRTIO_MMIO_CONFIG_GENERATION:
-		return vm->legacy ? 0 : t->config_generation;
 	}
 	return 0;
 }
 
-/* Registers only one of the two versions has. */
-static void version_reg_write(struct virtio_mmio *vm, uint32_t off,
-			      uint32_t v)
+/* Legacy (version 1) registers: the ring is placed by page frame. */
+static void legacy_reg_write(struct virtio_mmio *vm, uint32_t off, uint32_t v)
 {
 	struct virtio_transport *t = &vm->t;
-	int half = queue_addr_half(off);
+	uint32_t align;
 
-	if (!vm->legacy) {
-		if (half >= 0)
-			virtio_transport_write_queue_addr(t, half, v);
-		else if (off == VIRTIO_MMIO_QUEUE_READY)
-			virtio_transport_write_queue_ready(t, v);
-		else if (off == VIRTIO_MMIO_SHM_SEL)
-			vm->shm_sel = v;
+	if (!virtio_transport_selected_queue(t) &&
+	    off != VIRTIO_MMIO_GUEST_PAGE_SIZE)
 		return;
-	}
 	switch (off) {
 	case VIRTIO_MMIO_GUEST_PAGE_SIZE:
 		/* A power of two, at least 4 KiB; anything else is ignored. */
@@ -106,16 +115,14 @@ static void version_reg_write(struct virtio_mmio *vm, uint32_t off,
 			vm->guest_page_size = v;
 		break;
 	case VIRTIO_MMIO_QUEUE_ALIGN:
-		if (v && !(v & (v - 1)) && virtio_transport_selected_queue(t))
+		if (v && !(v & (v - 1)))
 			vm->queue_align[t->queue_select] = v;
 		break;
 	case VIRTIO_MMIO_QUEUE_PFN:
-		if (virtio_transport_selected_queue(t))
-			virtio_transport_write_legacy_pfn(
-			    t, v, legacy_page(vm),
-			    vm->queue_align[t->queue_select]
-				? vm->queue_align[t->queue_select]
-				: LEGACY_DEFAULT_ALIGN);
+		align = vm->queue_align[t->queue_select];
+		virtio_transport_write_legacy_pfn(t, v, legacy_page(vm),
+						  align ? align
+							: LEGACY_DEFAULT_ALIGN);
 		break;
 	}
 }
@@ -123,40 +130,23 @@ static void version_reg_write(struct virtio_mmio *vm, uint32_t off,
 static void reg_write(struct virtio_mmio *vm, uint32_t off, uint32_t v)
 {
 	struct virtio_transport *t = &vm->t;
+	enum virtio_reg r = common_reg(vm, off);
 
-	switch (off) {
-	case VIRTIO_MMIO_DEVICE_FEATURES_SEL:
-		t->device_feature_select = v;
-		break;
-	case VIRTIO_MMIO_DRIVER_FEATURES_SEL:
-		t->driver_feature_select = v;
-		break;
-	case VIRTIO_MMIO_DRIVER_FEATURES:
-		virtio_transport_write_driver_features(
-		    t, t->driver_feature_select, v);
-		break;
-	case VIRTIO_MMIO_QUEUE_SEL:
-		t->queue_select = (uint16_t)(v > 0xffff ? 0xffff : v);
-		break;
-	case VIRTIO_MMIO_QUEUE_NUM:
-		virtio_transport_write_queue_size(t, v);
-		break;
-	case VIRTIO_MMIO_QUEUE_NOTIFY:
-		/* The ioeventfd normally swallows these. */
-		virtio_transport_kick(t, v);
-		break;
-	case VIRTIO_MMIO_INTERRUPT_ACK:
-		__atomic_and_fetch(&t->isr, (uint8_t)~v, __ATOMIC_SEQ_CST);
-		break;
-	case VIRTIO_MMIO_STATUS:
-		virtio_transport_set_status(t, (uint8_t)v);
-		if (v == 0) {
+	if (r != VIRTIO_REG_NONE) {
+		virtio_transport_reg_write(t, r, v);
+		if (r == VIRTIO_REG_STATUS && (uint8_t)v == 0) {
 			vm->guest_page_size = 0;
 			memset(vm->queue_align, 0, sizeof(vm->queue_align));
 		}
-		break;
-	default:
-		version_reg_write(vm, off, v);
+	} else if (off == VIRTIO_MMIO_QUEUE_NOTIFY) {
+		/* The ioeventfd normally swallows these. */
+		virtio_transport_kick(t, v);
+	} else if (off == VIRTIO_MMIO_INTERRUPT_ACK) {
+		__atomic_and_fetch(&t->isr, (uint8_t)~v, __ATOMIC_SEQ_CST);
+	} else if (off == VIRTIO_MMIO_SHM_SEL) {
+		vm->shm_sel = v;
+	} else if (vm->legacy) {
+		legacy_reg_write(vm, off, v);
 	}
 }
 
@@ -255,16 +245,13 @@ void virtio_mmio_destroy(struct virtio_mmio *vm)
 {
 	if (!vm->t.ops)
 		return;
-	pthread_mutex_lock(&vm->t.lock);
-	virtio_transport_reset(&vm->t);
-	pthread_mutex_unlock(&vm->t.lock);
+	virtio_transport_quiesce(&vm->t);
 	if (vm->registered)
 		bus_unregister(vm->bus, vm->base, vm);
 	if (vm->ioeventfds)
 		notify_assign(vm, false, NULL);
 	if (vm->vm && vm->irq_fd >= 0)
 		kvm_vm_irqfd(vm->vm, vm->irq_fd, vm->gsi, false, NULL);
-	virtio_transport_close_kicks(&vm->t);
 	if (vm->irq_fd >= 0)
 		close(vm->irq_fd);
 	virtio_transport_destroy(&vm->t);

@@ -23,7 +23,8 @@ static bool vector_deliverable(const struct msix *x, unsigned int i)
 	uint16_t ctrl = msix_ctrl(x);
 
 	/* An MSI is a memory write: no bus mastering, no interrupt. */
-	return x->bus_master && (ctrl & MSIX_CTRL_ENABLE) && !(ctrl & MSIX_CTRL_FUNCTION_MASK) &&
+	return x->bus_master && (ctrl & MSIX_CTRL_ENABLE) &&
+	       !(ctrl & MSIX_CTRL_FUNCTION_MASK) &&
 	       !(x->vec[i].ctrl & MSIX_VECTOR_MASKED);
 }
 

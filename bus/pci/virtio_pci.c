@@ -19,7 +19,6 @@
 #define LEGACY_BAR_SIZE 0x100
 
 #define CC_SIZE sizeof(struct virtio_pci_common_cfg)
-#define CC_Q_ADDR_END (VIRTIO_PCI_COMMON_Q_USEDHI + 4)
 
 static const uint16_t transitional_ids[] = {
 	[1] = 0x1000, /* net */
@@ -60,9 +59,10 @@ static void notify_assign(struct virtio_pci *vp, bool assign)
 					     q * NOTIFY_MULTIPLIER,
 					 2, false, -1, assign, NULL);
 		if (vp->notify_io_base)
-			kvm_vm_ioeventfd(
-			    vp->vm, fd, vp->notify_io_base + VIRTIO_PCI_QUEUE_NOTIFY,
-			    2, true, q, assign, NULL);
+			kvm_vm_ioeventfd(vp->vm, fd,
+					 vp->notify_io_base +
+					     VIRTIO_PCI_QUEUE_NOTIFY,
+					 2, true, q, assign, NULL);
 	}
 }
 
@@ -77,7 +77,8 @@ static void virtio_pci_bar_moved(struct pci_function *fn, int bar,
 	(void)old_addr;
 	(void)old_mapped;
 	notify_assign(vp, false);
-	vp->notify_mmio_base = modern->mapped ? modern->addr + NOTIFY_OFFSET : 0;
+	vp->notify_mmio_base =
+	    modern->mapped ? modern->addr + NOTIFY_OFFSET : 0;
 	vp->notify_io_base =
 	    vp->transitional && legacy->mapped ? (uint16_t)legacy->addr : 0;
 	notify_assign(vp, true);
@@ -85,52 +86,41 @@ static void virtio_pci_bar_moved(struct pci_function *fn, int bar,
 
 /* ---- modern BAR ---------------------------------------------------------- */
 
-static bool is_queue_addr(uint32_t off)
-{
-	return off >= VIRTIO_PCI_COMMON_Q_DESCLO && off < CC_Q_ADDR_END;
-}
+/* The common-config fields every transport has (the rest are PCI's). */
+static const uint8_t common_regs[CC_SIZE] = {
+	[VIRTIO_PCI_COMMON_DFSELECT] = VIRTIO_REG_DEVICE_FEATURES_SEL,
+	[VIRTIO_PCI_COMMON_DF] = VIRTIO_REG_DEVICE_FEATURES,
+	[VIRTIO_PCI_COMMON_GFSELECT] = VIRTIO_REG_DRIVER_FEATURES_SEL,
+	[VIRTIO_PCI_COMMON_GF] = VIRTIO_REG_DRIVER_FEATURES,
+	[VIRTIO_PCI_COMMON_STATUS] = VIRTIO_REG_STATUS,
+	[VIRTIO_PCI_COMMON_CFGGENERATION] = VIRTIO_REG_CONFIG_GENERATION,
+	[VIRTIO_PCI_COMMON_Q_SELECT] = VIRTIO_REG_QUEUE_SEL,
+	[VIRTIO_PCI_COMMON_Q_SIZE] = VIRTIO_REG_QUEUE_SIZE,
+	[VIRTIO_PCI_COMMON_Q_ENABLE] = VIRTIO_REG_QUEUE_READY,
+	[VIRTIO_PCI_COMMON_Q_DESCLO] = VIRTIO_REG_QUEUE_ADDR,
+	[VIRTIO_PCI_COMMON_Q_DESCHI] = VIRTIO_REG_QUEUE_ADDR + 1,
+	[VIRTIO_PCI_COMMON_Q_AVAILLO] = VIRTIO_REG_QUEUE_ADDR + 2,
+	[VIRTIO_PCI_COMMON_Q_AVAILHI] = VIRTIO_REG_QUEUE_ADDR + 3,
+	[VIRTIO_PCI_COMMON_Q_USEDLO] = VIRTIO_REG_QUEUE_ADDR + 4,
+	[VIRTIO_PCI_COMMON_Q_USEDHI] = VIRTIO_REG_QUEUE_ADDR + 5,
+};
 
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 {
 	struct virtio_transport *t = &vp->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
+	if (common_regs[off])
+		return virtio_transport_reg_read(t, common_regs[off]);
 	switch (off) {
-	case VIRTIO_PCI_COMMON_DFSELECT:
-		return t->device_feature_select;
-	case VIRTIO_PCI_COMMON_DF:
-		return virtio_transport_device_features(
-		    t, t->device_feature_select);
-	case VIRTIO_PCI_COMMON_GFSELECT:
-		return t->driver_feature_select;
-	case VIRTIO_PCI_COMMON_GF:
-		return virtio_transport_driver_features(
-		    t, t->driver_feature_select);
 	case VIRTIO_PCI_COMMON_MSIX:
 		return t->config_vector;
 	case VIRTIO_PCI_COMMON_NUMQ:
 		return t->ops->nr_queues;
-	case VIRTIO_PCI_COMMON_STATUS:
-		return t->status;
-	case VIRTIO_PCI_COMMON_CFGGENERATION:
-		return t->config_generation;
-	case VIRTIO_PCI_COMMON_Q_SELECT:
-		return t->queue_select;
-	}
-	if (!qc)
-		return 0; /* size 0: no such queue */
-	if (is_queue_addr(off))
-		return virtio_transport_queue_addr(
-		    t, (off - VIRTIO_PCI_COMMON_Q_DESCLO) / 4);
-	switch (off) {
-	case VIRTIO_PCI_COMMON_Q_SIZE:
-		return qc->size;
 	case VIRTIO_PCI_COMMON_Q_MSIX:
-		return qc->vector;
-	case VIRTIO_PCI_COMMON_Q_ENABLE:
-		return qc->enabled;
+		return qc ? qc->vector : 0;
 	case VIRTIO_PCI_COMMON_Q_NOFF:
-		return t->queue_select;
+		return qc ? t->queue_select : 0;
 	}
 	return 0;
 }
@@ -146,43 +136,15 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 	struct virtio_transport *t = &vp->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
-	if (is_queue_addr(off)) {
-		virtio_transport_write_queue_addr(
-		    t, (off - VIRTIO_PCI_COMMON_Q_DESCLO) / 4, v);
-		return;
-	}
-	switch (off) {
-	case VIRTIO_PCI_COMMON_DFSELECT:
-		t->device_feature_select = v;
-		break;
-	case VIRTIO_PCI_COMMON_GFSELECT:
-		t->driver_feature_select = v;
-		break;
-	case VIRTIO_PCI_COMMON_GF:
-		virtio_transport_write_driver_features(
-		    t, t->driver_feature_select, v);
-		break;
-	case VIRTIO_PCI_COMMON_MSIX:
-		t->config_vector = valid_vector(vp, v);
-		break;
-	case VIRTIO_PCI_COMMON_STATUS:
+	/* A status write through this window says which interface is used. */
+	if (off == VIRTIO_PCI_COMMON_STATUS)
 		t->legacy = false;
-		virtio_transport_set_status(t, (uint8_t)v);
-		break;
-	case VIRTIO_PCI_COMMON_Q_SELECT:
-		t->queue_select = (uint16_t)v;
-		break;
-	case VIRTIO_PCI_COMMON_Q_SIZE:
-		virtio_transport_write_queue_size(t, v);
-		break;
-	case VIRTIO_PCI_COMMON_Q_MSIX:
-		if (qc)
-			qc->vector = valid_vector(vp, v);
-		break;
-	case VIRTIO_PCI_COMMON_Q_ENABLE:
-		virtio_transport_write_queue_ready(t, v);
-		break;
-	}
+	if (common_regs[off])
+		virtio_transport_reg_write(t, common_regs[off], v);
+	else if (off == VIRTIO_PCI_COMMON_MSIX)
+		t->config_vector = valid_vector(vp, v);
+	else if (off == VIRTIO_PCI_COMMON_Q_MSIX && qc)
+		qc->vector = valid_vector(vp, v);
 }
 
 /* Width of each common-config field; other access sizes are ignored. */
@@ -239,8 +201,8 @@ static void modern_write(void *opaque, uint64_t offset, const void *data,
 		 * The ioeventfd normally swallows these; one that reaches us
 		 * (an access width it does not match) still kicks the queue.
 		 */
-		virtio_transport_kick(&vp->t,
-				      (off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER);
+		virtio_transport_kick(&vp->t, (off - NOTIFY_OFFSET) /
+						  NOTIFY_MULTIPLIER);
 	}
 	pthread_mutex_unlock(&vp->t.lock);
 }
@@ -297,7 +259,7 @@ static void legacy_reg_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 		    VIRTIO_PCI_VRING_ALIGN);
 		break;
 	case VIRTIO_PCI_QUEUE_SEL:
-		t->queue_select = (uint16_t)v;
+		virtio_transport_reg_write(t, VIRTIO_REG_QUEUE_SEL, v);
 		break;
 	case VIRTIO_PCI_QUEUE_NOTIFY:
 		virtio_transport_kick(t, v);
@@ -357,7 +319,8 @@ static const struct bus_ops legacy_bar_ops = {
 	.write = legacy_write,
 };
 
-/* ---- bus mastering ---------------------------------------------------------- */
+/* ---- bus mastering ----------------------------------------------------------
+ */
 
 /*
  * Without bus mastering the function may neither touch guest memory nor
@@ -368,8 +331,8 @@ static const struct bus_ops legacy_bar_ops = {
 static void bus_master_update(struct virtio_pci *vp)
 {
 	bool on = vp->fn.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER;
-	bool was_off = __atomic_exchange_n(&vp->t.dma_off, !on,
-					   __ATOMIC_SEQ_CST);
+	bool was_off =
+	    __atomic_exchange_n(&vp->t.dma_off, !on, __ATOMIC_SEQ_CST);
 
 	msix_set_bus_master(&vp->msix, on);
 	if (on && was_off) {
@@ -476,13 +439,10 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 {
 	if (!vp->t.ops)
 		return;
-	pthread_mutex_lock(&vp->t.lock);
-	virtio_transport_reset(&vp->t);
-	pthread_mutex_unlock(&vp->t.lock);
+	virtio_transport_quiesce(&vp->t);
 	notify_assign(vp, false);
 	vp->notify_mmio_base = 0;
 	vp->notify_io_base = 0;
-	virtio_transport_close_kicks(&vp->t);
 	msix_destroy(&vp->msix);
 	virtio_transport_destroy(&vp->t);
 	vp->t.ops = NULL;

@@ -285,6 +285,7 @@ Test(vtransport, reset_clears_state)
 	cr_assert_eq(vtt.t.queues[1].vector, VIRTIO_NO_VECTOR);
 	cr_assert_eq(vtt.t.queues[1].kick_fd, 99,
 		     "kick eventfd is the transport's");
+	vtt.t.queues[1].kick_fd = -1; /* not a real descriptor */
 	/* A second reset is harmless and does not call the device again. */
 	vtt_status(0);
 	cr_assert_eq(vtt.dev.resets, 1);
