@@ -176,7 +176,7 @@ void virtio_transport_reg_write(struct virtio_transport *t, enum virtio_reg reg,
 		    t, t->driver_feature_select, v);
 		break;
 	case VIRTIO_REG_STATUS:
-		virtio_transport_set_status(t, (uint8_t)v);
+		virtio_transport_write_status(t, t->legacy, (uint8_t)v);
 		break;
 	case VIRTIO_REG_QUEUE_SEL:
 		t->queue_select = (uint16_t)(v > 0xffff ? 0xffff : v);

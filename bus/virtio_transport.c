@@ -183,6 +183,23 @@ void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 		activate(t);
 }
 
+void virtio_transport_write_status(struct virtio_transport *t, bool legacy,
+				   uint8_t status)
+{
+	bool started =
+	    __atomic_load_n(&t->status, __ATOMIC_SEQ_CST) & DRIVER_STEPS;
+
+	if (legacy != t->legacy) {
+		/* The other interface of a transitional device. */
+		if (started && status) {
+			virtio_transport_driver_error(t);
+			return;
+		}
+		t->legacy = legacy;
+	}
+	virtio_transport_set_status(t, status);
+}
+
 void virtio_transport_notify_queue(struct virtio_transport *t,
 				   unsigned int queue)
 {

@@ -118,6 +118,14 @@ void virtio_transport_destroy(struct virtio_transport *t);
 
 /* Status register write, with the lock held by the caller. */
 void virtio_transport_set_status(struct virtio_transport *t, uint8_t status);
+/*
+ * A status write through the legacy or the modern interface. The first
+ * write after a reset picks the interface of a transitional device; a
+ * write through the other one before the next reset is a driver error.
+ * Lock held.
+ */
+void virtio_transport_write_status(struct virtio_transport *t, bool legacy,
+				   uint8_t status);
 /* Resets device and transport state (status 0). Lock held. */
 void virtio_transport_reset(struct virtio_transport *t);
 

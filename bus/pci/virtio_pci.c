@@ -136,10 +136,9 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 	struct virtio_transport *t = &vp->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
-	/* A status write through this window says which interface is used. */
 	if (off == VIRTIO_PCI_COMMON_STATUS)
-		t->legacy = false;
-	if (common_regs[off])
+		virtio_transport_write_status(t, false, (uint8_t)v);
+	else if (common_regs[off])
 		virtio_transport_reg_write(t, common_regs[off], v);
 	else if (off == VIRTIO_PCI_COMMON_MSIX)
 		t->config_vector = valid_vector(vp, v);
@@ -250,8 +249,8 @@ static void legacy_reg_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 
 	switch (off) {
 	case VIRTIO_PCI_GUEST_FEATURES:
-		t->legacy = true;
-		virtio_transport_write_driver_features(t, 0, v);
+		if (t->legacy)
+			virtio_transport_write_driver_features(t, 0, v);
 		break;
 	case VIRTIO_PCI_QUEUE_PFN:
 		virtio_transport_write_legacy_pfn(
@@ -265,8 +264,7 @@ static void legacy_reg_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 		virtio_transport_kick(t, v);
 		break;
 	case VIRTIO_PCI_STATUS:
-		t->legacy = true;
-		virtio_transport_set_status(t, (uint8_t)v);
+		virtio_transport_write_status(t, true, (uint8_t)v);
 		break;
 	case VIRTIO_MSI_CONFIG_VECTOR:
 		t->config_vector = valid_vector(vp, v);

@@ -584,3 +584,19 @@ Test(virtio_pci_legacy, refused_driver_cycling_status_is_silent)
 	cr_assert_leq(size, 200, "%lld bytes of output for 20000 cycles",
 		      (long long)size);
 }
+
+/* Found by fuzz_virtio_pci: a live legacy device driven on by a modern write.
+ */
+Test(virtio_pci_legacy, other_interface_on_a_started_device_is_an_error)
+{
+	legacy_bring_up();
+	set_status(ACK | DRV | DOK);
+	cr_assert(status() & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_not(v.vp.t.active);
+	cr_assert_eq(v.dev.resets, 1);
+	cr_assert(v.vp.t.legacy, "interface switched under a live device");
+	/* A reset through either interface frees the choice. */
+	modern_bring_up();
+	cr_assert_not(v.vp.t.legacy);
+	cr_assert(v.vp.t.active);
+}
