@@ -44,8 +44,9 @@ void virtio_transport_reset(struct virtio_transport *t)
 	if (t->active)
 		t->ops->reset(t->dev);
 	t->active = false;
-	t->status = 0;
-	t->isr = 0;
+	/* Device threads are quiesced, but may still read these. */
+	__atomic_store_n(&t->status, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->isr, 0, __ATOMIC_SEQ_CST);
 	t->driver_features = 0;
 	t->device_feature_select = t->driver_feature_select = 0;
 	t->queue_select = 0;
@@ -139,7 +140,8 @@ static bool status_step_valid(const struct virtio_transport *t, uint8_t old,
 static void activate(struct virtio_transport *t)
 {
 	/* Legacy drivers have no FEATURES_OK: their features are judged now. */
-	if (!(t->status & VIRTIO_STATUS_FEATURES_OK) &&
+	if (!(__atomic_load_n(&t->status, __ATOMIC_SEQ_CST) &
+	      VIRTIO_STATUS_FEATURES_OK) &&
 	    !features_acceptable(t)) {
 		virtio_transport_driver_error(t);
 		return;

@@ -231,7 +231,7 @@ static uint32_t legacy_reg_read(struct virtio_pci *vp, uint32_t off)
 	case VIRTIO_PCI_QUEUE_SEL:
 		return t->queue_select;
 	case VIRTIO_PCI_STATUS:
-		return t->status;
+		return virtio_transport_reg_read(t, VIRTIO_REG_STATUS);
 	case VIRTIO_PCI_ISR:
 		return virtio_transport_read_isr(t);
 	case VIRTIO_MSI_CONFIG_VECTOR:
