@@ -12,68 +12,9 @@
 #include <unistd.h>
 
 #include "bus/mmio/virtio_mmio.h"
-#include "tests/fuzz/fuzz_ops.h"
+#include "tests/fuzz/fuzz_fake_dev.h"
 
-#define FZ_OFFERED                                                             \
-	((1ull << VIRTIO_F_VERSION_1) | (1ull << 0) | (1ull << 3) |            \
-	 (1ull << VIRTIO_RING_F_INDIRECT_DESC))
-#define FZ_CONFIG_SIZE 8
 #define FZ_BASE 0xd0000000ull
-
-struct fz_dev {
-	bool live;
-	uint8_t config[FZ_CONFIG_SIZE];
-};
-
-static uint64_t fz_features(void *dev)
-{
-	(void)dev;
-	return FZ_OFFERED;
-}
-
-static uint32_t fz_config_size(void *dev)
-{
-	(void)dev;
-	return FZ_CONFIG_SIZE;
-}
-
-static void fz_config_read(void *dev, uint32_t off, void *data,
-			   unsigned int len)
-{
-	fz_check(off + len <= FZ_CONFIG_SIZE);
-	memcpy(data, ((struct fz_dev *)dev)->config + off, len);
-}
-
-static void fz_config_write(void *dev, uint32_t off, const void *data,
-			    unsigned int len)
-{
-	fz_check(off + len <= FZ_CONFIG_SIZE);
-	memcpy(((struct fz_dev *)dev)->config + off, data, len);
-}
-
-static bool fz_features_ok(void *dev, uint64_t f)
-{
-	(void)dev;
-	return (f & 9) != 9;
-}
-
-static int fz_activate(void *dev, struct virtio_transport *t)
-{
-	struct fz_dev *d = dev;
-
-	fz_check(!d->live);
-	fz_check(!(t->driver_features & ~FZ_OFFERED));
-	d->live = true;
-	return 0;
-}
-
-static void fz_reset(void *dev)
-{
-	struct fz_dev *d = dev;
-
-	fz_check(d->live);
-	d->live = false;
-}
 
 /* No queue_reset: a live PFN 0 must end in NEEDS_RESET instead. */
 static const struct virtio_dev_ops fz_ops = {
@@ -181,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	memset(&dev, 0, sizeof(dev));
+	dev.nr_queues = fz_ops.nr_queues;
 	if (bus_init(&bus, "mmio") < 0 ||
 	    virtio_mmio_create(&vm, &bus, NULL, FZ_BASE, 16, legacy, &fz_ops,
 			       &dev, &e) < 0)

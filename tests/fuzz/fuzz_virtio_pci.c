@@ -13,77 +13,9 @@
 #include <unistd.h>
 
 #include "bus/pci/virtio_pci.h"
-#include "tests/fuzz/fuzz_ops.h"
+#include "tests/fuzz/fuzz_fake_dev.h"
 
-#define FZ_OFFERED                                                             \
-	((1ull << VIRTIO_F_VERSION_1) | (1ull << 0) | (1ull << 3) |            \
-	 (1ull << VIRTIO_RING_F_EVENT_IDX))
-#define FZ_CONFIG_SIZE 8
 #define FZ_COMMON_SIZE sizeof(struct virtio_pci_common_cfg)
-
-struct fz_dev {
-	bool live;
-	uint8_t config[FZ_CONFIG_SIZE];
-};
-
-static uint64_t fz_features(void *dev)
-{
-	(void)dev;
-	return FZ_OFFERED;
-}
-
-static uint32_t fz_config_size(void *dev)
-{
-	(void)dev;
-	return FZ_CONFIG_SIZE;
-}
-
-static void fz_config_read(void *dev, uint32_t off, void *data,
-			   unsigned int len)
-{
-	fz_check(off + len <= FZ_CONFIG_SIZE);
-	memcpy(data, ((struct fz_dev *)dev)->config + off, len);
-}
-
-static void fz_config_write(void *dev, uint32_t off, const void *data,
-			    unsigned int len)
-{
-	fz_check(off + len <= FZ_CONFIG_SIZE);
-	memcpy(((struct fz_dev *)dev)->config + off, data, len);
-}
-
-/* Some combinations the device cannot work with, some it fails on. */
-static bool fz_features_ok(void *dev, uint64_t f)
-{
-	(void)dev;
-	return (f & 9) != 9;
-}
-
-static int fz_activate(void *dev, struct virtio_transport *t)
-{
-	struct fz_dev *d = dev;
-
-	fz_check(!d->live);
-	fz_check(!(t->driver_features & ~FZ_OFFERED));
-	if ((t->driver_features & 9) == 1)
-		return -1;
-	d->live = true;
-	return 0;
-}
-
-static void fz_queue_reset(void *dev, unsigned int q)
-{
-	fz_check(((struct fz_dev *)dev)->live);
-	fz_check(q < 3);
-}
-
-static void fz_reset(void *dev)
-{
-	struct fz_dev *d = dev;
-
-	fz_check(d->live);
-	d->live = false;
-}
 
 static const struct virtio_dev_ops fz_ops = {
 	.name = "fuzz",
@@ -202,6 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct err e;
 
 	memset(&dev, 0, sizeof(dev));
+	dev.nr_queues = fz_ops.nr_queues;
 	if (bus_init(&pio, "port") < 0 || bus_init(&mmio, "mmio") < 0)
 		abort();
 	if (pci_bus_init(&pb, &pio, &mmio, 0xe0000000ull, 0xf0000000ull, &e) <

@@ -7,12 +7,11 @@
  * driver really writes.
  */
 #include <criterion/criterion.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bus/pci/virtio_pci.h"
+#include "tests/unit/stderr_capture.h"
 
 #define VPT_MMIO_START 0xe0000000ULL
 #define VPT_MMIO_END 0xf0000000ULL
@@ -558,31 +557,22 @@ Test(virtio_pci_legacy, driver_ok_asks_the_device_about_features)
  */
 Test(virtio_pci_legacy, refused_driver_cycling_status_is_silent)
 {
-	char path[] = "/tmp/vireo-stderr-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	unsigned int i;
-	off_t size;
+	struct stderr_capture cap;
+	long bytes;
 
-	cr_assert(fd >= 0 && saved >= 0);
-	unlink(path);
 	v.dev.refuse_features = true;
-	fflush(stderr);
-	cr_assert(dup2(fd, 2) == 2);
-	for (i = 0; i < 20000; i++) {
+	stderr_capture_begin(&cap);
+	for (unsigned int i = 0; i < 20000; i++) {
 		if (i % 2)
 			lwr(VIRTIO_PCI_STATUS, 0, 1);
 		lwr(VIRTIO_PCI_STATUS, ACK | DRV, 1);
 		lwr(VIRTIO_PCI_GUEST_FEATURES, (uint32_t)VPT_F_DEV, 4);
 		lwr(VIRTIO_PCI_STATUS, ACK | DRV | DOK, 1);
 	}
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	size = lseek(fd, 0, SEEK_END);
-	close(fd);
+	bytes = stderr_capture_end(&cap);
 	cr_assert_eq(v.dev.activates, 0, "refused device activated");
-	cr_assert_leq(size, 200, "%lld bytes of output for 20000 cycles",
-		      (long long)size);
+	cr_assert_leq(bytes, 200, "%ld bytes of output for 20000 cycles",
+		      bytes);
 }
 
 /* Found by fuzz_virtio_pci: a live legacy device driven on by a modern write.

@@ -5,12 +5,10 @@
  * interrupt/ISR bookkeeping, against a fake device.
  */
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bus/virtio_transport.h"
+#include "tests/unit/stderr_capture.h"
 
 #define VTT_F_VERSION_1 (1ull << VIRTIO_F_VERSION_1)
 #define VTT_F_DEV_A (1ull << 0)
@@ -539,15 +537,11 @@ Test(vtransport, features_ok_refusal_at_features_ok, .init = vtt_setup_refusing)
 Test(vtransport, legacy_cycling_3_7_with_refused_features,
      .init = vtt_setup_refusing)
 {
-	char path[] = "/tmp/vireo-stderr-XXXXXX";
-	int fd = mkstemp(path), saved = dup(2);
-	off_t size;
+	struct stderr_capture cap;
+	long bytes;
 
-	cr_assert(fd >= 0 && saved >= 0);
-	unlink(path);
 	vtt.t.legacy = true;
-	fflush(stderr);
-	cr_assert(dup2(fd, 2) == 2);
+	stderr_capture_begin(&cap);
 	for (unsigned int i = 0; i < 20000; i++) {
 		if (i % 2)
 			vtt_status(0);
@@ -555,14 +549,10 @@ Test(vtransport, legacy_cycling_3_7_with_refused_features,
 		vtt.t.driver_features = VTT_F_DEV_A;
 		vtt_status(VTT_ACK | VTT_DRV | VTT_DOK);
 	}
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	size = lseek(fd, 0, SEEK_END);
-	close(fd);
+	bytes = stderr_capture_end(&cap);
 	cr_assert_eq(vtt.dev.activates, 0, "refused features activated");
 	cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET);
-	cr_assert_leq(size, 200, "%lld bytes on stderr", (long long)size);
+	cr_assert_leq(bytes, 200, "%ld bytes on stderr", bytes);
 }
 
 /* ---- NEEDS_RESET from a device thread vs driver status writes ----------- */
