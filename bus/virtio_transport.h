@@ -6,9 +6,12 @@
  * The contract between a virtio transport (PCI modern/legacy, MMIO) and a
  * virtio device. Transports live in bus/ and know devices only through
  * struct virtio_dev_ops; devices know transports only through the
- * virtio_transport_* calls below. Status and feature negotiation rules
- * shared by every transport (virtio 1.2, 2.1-2.2, 3.1) are implemented
- * once here.
+ * virtio_transport_* calls below. Every rule the transports share lives
+ * once behind this header: the status state machine and feature
+ * negotiation (virtio 1.2, 2.1-2.2, 3.1) in virtio_transport.c, the
+ * register semantics (features, queue setup, legacy ring layout, kick
+ * eventfds) in virtio_regs.c. PCI modern, PCI legacy and MMIO only decode
+ * their offsets into these calls.
  */
 
 #include <linux/virtio_config.h>
@@ -116,7 +119,12 @@ void virtio_transport_quiesce(struct virtio_transport *t);
 /* Closes the kick eventfds: remove the ioeventfds on them first. */
 void virtio_transport_destroy(struct virtio_transport *t);
 
-/* Status register write, with the lock held by the caller. */
+/*
+ * Status register write, with the lock held by the caller. The driver adds
+ * ACKNOWLEDGE, DRIVER, FEATURES_OK (not legacy), DRIVER_OK in order;
+ * clearing one other than by writing 0 stops the device with NEEDS_RESET,
+ * and a device with NEEDS_RESET is not activated again before a reset.
+ */
 void virtio_transport_set_status(struct virtio_transport *t, uint8_t status);
 /*
  * A status write through the legacy or the modern interface. The first
