@@ -130,6 +130,11 @@ bool bus_read(struct bus *bus, uint64_t addr, void *data, unsigned int len)
 
 	if (!bus_lookup(bus, addr, &r))
 		return false;
+	/*
+	 * The buffer goes back to the guest whole: bytes a device leaves
+	 * alone must not carry an earlier access (or host data).
+	 */
+	memset(data, 0, len);
 	if (r.ops->read)
 		r.ops->read(r.opaque, addr - r.base, data, len);
 	else

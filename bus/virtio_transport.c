@@ -24,8 +24,16 @@ int virtio_transport_init(struct virtio_transport *t,
 	return 0;
 }
 
+void virtio_transport_quiesce(struct virtio_transport *t)
+{
+	pthread_mutex_lock(&t->lock);
+	virtio_transport_reset(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
 void virtio_transport_destroy(struct virtio_transport *t)
 {
+	virtio_transport_close_kicks(t);
 	pthread_mutex_destroy(&t->lock);
 }
 
@@ -36,8 +44,9 @@ void virtio_transport_reset(struct virtio_transport *t)
 	if (t->active)
 		t->ops->reset(t->dev);
 	t->active = false;
-	t->status = 0;
-	t->isr = 0;
+	/* Device threads are quiesced, but may still read these. */
+	__atomic_store_n(&t->status, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&t->isr, 0, __ATOMIC_SEQ_CST);
 	t->driver_features = 0;
 	t->device_feature_select = t->driver_feature_select = 0;
 	t->queue_select = 0;
@@ -53,8 +62,8 @@ void virtio_transport_reset(struct virtio_transport *t)
 }
 
 /*
- * FEATURES_OK holds only if the driver accepted a subset of what we offer
- * and, on the modern interface, VERSION_1 (virtio 1.2, 3.1.1 and 6.1).
+ * The driver's features fit the offer and, on the modern interface,
+ * include VERSION_1 (virtio 1.2, 3.1.1 and 6.1); then the device decides.
  */
 static bool features_acceptable(const struct virtio_transport *t)
 {
@@ -66,10 +75,12 @@ static bool features_acceptable(const struct virtio_transport *t)
 	       t->ops->features_ok(t->dev, t->driver_features);
 }
 
-static void mark_needs_reset(struct virtio_transport *t)
+/* Sets NEEDS_RESET; true if this call set it. */
+static bool mark_needs_reset(struct virtio_transport *t)
 {
-	__atomic_or_fetch(&t->status, VIRTIO_STATUS_NEEDS_RESET,
-			  __ATOMIC_SEQ_CST);
+	return !(__atomic_fetch_or(&t->status, VIRTIO_STATUS_NEEDS_RESET,
+				   __ATOMIC_SEQ_CST) &
+		 VIRTIO_STATUS_NEEDS_RESET);
 }
 
 /*
@@ -89,32 +100,106 @@ static uint8_t store_driver_status(struct virtio_transport *t, uint8_t status)
 	return next;
 }
 
+void virtio_transport_driver_error(struct virtio_transport *t)
+{
+	if (t->active)
+		t->ops->reset(t->dev);
+	t->active = false;
+	if (mark_needs_reset(t))
+		virtio_transport_notify_config(t);
+}
+
+#define DRIVER_STEPS                                                           \
+	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
+	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
+
+/*
+ * Virtio 1.2, 3.1.1: the driver adds ACKNOWLEDGE, DRIVER, FEATURES_OK,
+ * DRIVER_OK in that order (a legacy driver skips FEATURES_OK) and clears
+ * them only by writing 0. FAILED may come at any time.
+ */
+static bool status_step_valid(const struct virtio_transport *t, uint8_t old,
+			      uint8_t status)
+{
+	uint8_t needs_for_driver_ok =
+	    t->legacy ? VIRTIO_STATUS_DRIVER : VIRTIO_STATUS_FEATURES_OK;
+
+	if (old & DRIVER_STEPS & ~status)
+		return false;
+	if ((status & VIRTIO_STATUS_DRIVER) &&
+	    !(status & VIRTIO_STATUS_ACKNOWLEDGE))
+		return false;
+	if ((status & VIRTIO_STATUS_FEATURES_OK) &&
+	    !(status & VIRTIO_STATUS_DRIVER))
+		return false;
+	return !(status & VIRTIO_STATUS_DRIVER_OK) ||
+	       ((status & needs_for_driver_ok) &&
+		(status & VIRTIO_STATUS_DRIVER));
+}
+
+static void activate(struct virtio_transport *t)
+{
+	/* Legacy drivers have no FEATURES_OK: their features are judged now. */
+	if (!(__atomic_load_n(&t->status, __ATOMIC_SEQ_CST) &
+	      VIRTIO_STATUS_FEATURES_OK) &&
+	    !features_acceptable(t)) {
+		virtio_transport_driver_error(t);
+		return;
+	}
+	t->active = true;
+	if (t->ops->activate(t->dev, t) < 0) {
+		t->active = false;
+		mark_needs_reset(t);
+	}
+}
+
 void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 {
-	uint8_t old = t->status;
+	uint8_t old = __atomic_load_n(&t->status, __ATOMIC_SEQ_CST);
+	uint8_t added;
 
 	if (status == 0) {
 		virtio_transport_reset(t);
 		return;
 	}
-	if ((status & VIRTIO_STATUS_FEATURES_OK) &&
-	    !(old & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(t))
+	status &= DRIVER_STEPS | VIRTIO_STATUS_FAILED;
+	if (!status_step_valid(t, old, status)) {
+		store_driver_status(t, status);
+		virtio_transport_driver_error(t);
+		return;
+	}
+	added = status & ~old;
+	if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(t))
 		status &= ~VIRTIO_STATUS_FEATURES_OK;
+	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
+	    !status_step_valid(t, old, status)) {
+		/* DRIVER_OK over a refused FEATURES_OK. */
+		store_driver_status(t, status);
+		virtio_transport_driver_error(t);
+		return;
+	}
 	status = store_driver_status(t, status);
-	if ((status & VIRTIO_STATUS_DRIVER_OK) &&
-	    !(old & VIRTIO_STATUS_DRIVER_OK) && !t->active &&
-	    !(status & VIRTIO_STATUS_FAILED)) {
-		/* Legacy drivers skip FEATURES_OK; modern ones must set it. */
-		if (!t->legacy && !(status & VIRTIO_STATUS_FEATURES_OK)) {
-			mark_needs_reset(t);
+	/* A device that needs a reset never starts again without one. */
+	if ((added & VIRTIO_STATUS_DRIVER_OK) && !t->active &&
+	    !(status & (VIRTIO_STATUS_FAILED | VIRTIO_STATUS_NEEDS_RESET)))
+		activate(t);
+}
+
+void virtio_transport_write_status(struct virtio_transport *t, bool legacy,
+				   uint8_t status)
+{
+	bool started =
+	    __atomic_load_n(&t->status, __ATOMIC_SEQ_CST) & DRIVER_STEPS;
+
+	if (legacy != t->legacy) {
+		/* The other interface of a transitional device. */
+		if (started && status) {
+			virtio_transport_driver_error(t);
 			return;
 		}
-		t->active = true;
-		if (t->ops->activate(t->dev, t) < 0) {
-			t->active = false;
-			mark_needs_reset(t);
-		}
+		t->legacy = legacy;
 	}
+	virtio_transport_set_status(t, status);
 }
 
 void virtio_transport_notify_queue(struct virtio_transport *t,
@@ -146,23 +231,4 @@ bool virtio_transport_has_feature(const struct virtio_transport *t,
 uint8_t virtio_transport_read_isr(struct virtio_transport *t)
 {
 	return __atomic_exchange_n(&t->isr, 0, __ATOMIC_SEQ_CST);
-}
-
-struct virtio_queue_config *
-virtio_transport_selected_queue(struct virtio_transport *t)
-{
-	if (t->queue_select >= t->ops->nr_queues)
-		return NULL;
-	return &t->queues[t->queue_select];
-}
-
-void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
-				    void *data, unsigned int len, bool write)
-{
-	if (off + len > t->ops->config_size(t->dev))
-		return;
-	if (write && t->ops->config_write)
-		t->ops->config_write(t->dev, off, data, len);
-	else if (!write)
-		t->ops->config_read(t->dev, off, data, len);
 }

@@ -6,32 +6,42 @@
  * The contract between a virtio transport (PCI modern/legacy, MMIO) and a
  * virtio device. Transports live in bus/ and know devices only through
  * struct virtio_dev_ops; devices know transports only through the
- * virtio_transport_* calls below. Status and feature negotiation rules
- * shared by every transport (virtio 1.2, 2.1-2.2, 3.1) are implemented
- * once here.
+ * virtio_transport_* calls below. Every rule the transports share lives
+ * once behind this header: the status state machine and feature
+ * negotiation (virtio 1.2, 2.1-2.2, 3.1) in virtio_transport.c, the
+ * register semantics (features, queue setup, legacy ring layout, kick
+ * eventfds) in virtio_regs.c. PCI modern, PCI legacy and MMIO only decode
+ * their offsets into these calls.
  */
 
+#include <linux/virtio_config.h>
+#include <linux/virtio_mmio.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define VIRTIO_MAX_QUEUES 16
 
-#define VIRTIO_STATUS_ACKNOWLEDGE 1
-#define VIRTIO_STATUS_DRIVER 2
-#define VIRTIO_STATUS_DRIVER_OK 4
-#define VIRTIO_STATUS_FEATURES_OK 8
-#define VIRTIO_STATUS_NEEDS_RESET 64
-#define VIRTIO_STATUS_FAILED 128
+/* The names devices/ use, with the UAPI values. */
+#define VIRTIO_STATUS_ACKNOWLEDGE VIRTIO_CONFIG_S_ACKNOWLEDGE
+#define VIRTIO_STATUS_DRIVER VIRTIO_CONFIG_S_DRIVER
+#define VIRTIO_STATUS_DRIVER_OK VIRTIO_CONFIG_S_DRIVER_OK
+#define VIRTIO_STATUS_FEATURES_OK VIRTIO_CONFIG_S_FEATURES_OK
+#define VIRTIO_STATUS_NEEDS_RESET VIRTIO_CONFIG_S_NEEDS_RESET
+#define VIRTIO_STATUS_FAILED VIRTIO_CONFIG_S_FAILED
 
-#define VIRTIO_F_RING_INDIRECT_DESC 28
-#define VIRTIO_F_RING_EVENT_IDX 29
-#define VIRTIO_F_VERSION_1 32
+#define VIRTIO_F_RING_INDIRECT_DESC VIRTIO_RING_F_INDIRECT_DESC
+#define VIRTIO_F_RING_EVENT_IDX VIRTIO_RING_F_EVENT_IDX
 
-#define VIRTIO_ISR_QUEUE 1
-#define VIRTIO_ISR_CONFIG 2
+/* ISR bits are the same on PCI and MMIO (virtio 1.2, 4.1.4.5, 4.2.2). */
+#define VIRTIO_ISR_QUEUE VIRTIO_MMIO_INT_VRING
+#define VIRTIO_ISR_CONFIG VIRTIO_MMIO_INT_CONFIG
 
-#define VIRTIO_NO_VECTOR 0xffff
+#define VIRTIO_NO_VECTOR VIRTIO_MSI_NO_VECTOR
 
 struct virtio_transport;
 
@@ -104,10 +114,26 @@ struct virtio_transport {
 
 int virtio_transport_init(struct virtio_transport *t,
 			  const struct virtio_dev_ops *ops, void *dev);
+/* Resets the device (it stops serving) before the transport goes away. */
+void virtio_transport_quiesce(struct virtio_transport *t);
+/* Closes the kick eventfds: remove the ioeventfds on them first. */
 void virtio_transport_destroy(struct virtio_transport *t);
 
-/* Status register write, with the lock held by the caller. */
+/*
+ * Status register write, with the lock held by the caller. The driver adds
+ * ACKNOWLEDGE, DRIVER, FEATURES_OK (not legacy), DRIVER_OK in order;
+ * clearing one other than by writing 0 stops the device with NEEDS_RESET,
+ * and a device with NEEDS_RESET is not activated again before a reset.
+ */
 void virtio_transport_set_status(struct virtio_transport *t, uint8_t status);
+/*
+ * A status write through the legacy or the modern interface. The first
+ * write after a reset picks the interface of a transitional device; a
+ * write through the other one before the next reset is a driver error.
+ * Lock held.
+ */
+void virtio_transport_write_status(struct virtio_transport *t, bool legacy,
+				   uint8_t status);
 /* Resets device and transport state (status 0). Lock held. */
 void virtio_transport_reset(struct virtio_transport *t);
 
@@ -125,25 +151,87 @@ virtio_transport_dma_allowed(const struct virtio_transport *t)
 }
 bool virtio_transport_has_feature(const struct virtio_transport *t,
 				  unsigned int bit);
-/* Transport register helpers shared by PCI and MMIO (lock held). */
+/* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
+uint8_t virtio_transport_read_isr(struct virtio_transport *t);
+
+/*
+ * Register semantics shared by PCI modern, PCI legacy and MMIO
+ * (bus/virtio_regs.c): the transports decode offsets into these calls.
+ * All with the lock held.
+ */
+
 /* The queue QueueSel points at, or NULL past the device's queues. */
 struct virtio_queue_config *
 virtio_transport_selected_queue(struct virtio_transport *t);
 /* Device config access; out of range reads as zero, writes are dropped. */
 void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
 				    void *data, unsigned int len, bool write);
-/* One 32-bit half of a 64-bit register (queue addresses, features). */
-static inline void virtio_set_lo32(uint64_t *v, uint32_t lo)
-{
-	*v = (*v & ~0xffffffffull) | lo;
-}
 
-static inline void virtio_set_hi32(uint64_t *v, uint32_t hi)
-{
-	*v = (*v & 0xffffffffull) | ((uint64_t)hi << 32);
-}
+/*
+ * Feature words: sel picks bits 32*sel.. (legacy interfaces have one word,
+ * sel 0). The driver's are writable only while DRIVER is set and
+ * FEATURES_OK (legacy: DRIVER_OK) is not.
+ */
+uint32_t virtio_transport_device_features(const struct virtio_transport *t,
+					  uint32_t sel);
+uint32_t virtio_transport_driver_features(const struct virtio_transport *t,
+					  uint32_t sel);
+void virtio_transport_write_driver_features(struct virtio_transport *t,
+					    uint32_t sel, uint32_t v);
 
-/* ISR read-to-clear, for INTx-style transports (and legacy PCI). */
-uint8_t virtio_transport_read_isr(struct virtio_transport *t);
+/*
+ * The registers every transport has with the same meaning; a transport
+ * decodes its offsets into these. Queue registers act on the selected
+ * queue and are frozen once it is enabled or the driver set DRIVER_OK. The
+ * ring addresses are six 32-bit halves from VIRTIO_REG_QUEUE_ADDR on, in
+ * the order both transports lay them out: descriptor low/high, driver
+ * (avail) low/high, device (used) low/high.
+ */
+enum virtio_reg {
+	VIRTIO_REG_NONE,
+	VIRTIO_REG_DEVICE_FEATURES_SEL,
+	VIRTIO_REG_DEVICE_FEATURES,
+	VIRTIO_REG_DRIVER_FEATURES_SEL,
+	VIRTIO_REG_DRIVER_FEATURES,
+	VIRTIO_REG_STATUS,
+	VIRTIO_REG_CONFIG_GENERATION,
+	VIRTIO_REG_QUEUE_SEL,
+	VIRTIO_REG_QUEUE_SIZE, /* a power of two up to the maximum */
+	VIRTIO_REG_QUEUE_READY, /* 1 enables; only a reset disables */
+	VIRTIO_REG_QUEUE_ADDR,
+	VIRTIO_REG_END = VIRTIO_REG_QUEUE_ADDR + 6,
+};
+
+uint32_t virtio_transport_reg_read(struct virtio_transport *t,
+				   enum virtio_reg reg);
+void virtio_transport_reg_write(struct virtio_transport *t, enum virtio_reg reg,
+				uint32_t v);
+
+/*
+ * Legacy queue setup (virtio 1.2, 2.7.2 legacy layout): one area at
+ * pfn * page, the used ring at the next multiple of align. PFN 0 releases
+ * the queue; on a live device that is a per-queue reset (ops->queue_reset,
+ * or NEEDS_RESET without one), and a new address is a driver error.
+ */
+void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
+				       uint64_t page, uint64_t align);
+uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page);
+
+/*
+ * Queue notification eventfds, one per queue, owned by the transport:
+ * KVM ioeventfds signal them; a notify write that traps (a width the
+ * ioeventfd does not match) goes through virtio_transport_kick.
+ */
+int virtio_transport_open_kicks(struct virtio_transport *t, struct err *e);
+void virtio_transport_close_kicks(struct virtio_transport *t);
+void virtio_transport_kick(struct virtio_transport *t, uint32_t queue);
+/* Kicks every enabled queue: work deferred while DMA was off. */
+void virtio_transport_kick_enabled(struct virtio_transport *t);
+
+/*
+ * A driver broke the protocol: the device stops serving and reports
+ * NEEDS_RESET until the driver resets it (status 0). Lock held.
+ */
+void virtio_transport_driver_error(struct virtio_transport *t);
 
 #endif

@@ -6,10 +6,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define PCI_CAP_ID_MSIX 0x11
-#define MSIX_CTRL_ENABLE 0x8000
-#define MSIX_CTRL_FUNCTION_MASK 0x4000
-#define MSIX_VECTOR_MASKED 1
+#define MSIX_CTRL_ENABLE PCI_MSIX_FLAGS_ENABLE
+#define MSIX_CTRL_FUNCTION_MASK PCI_MSIX_FLAGS_MASKALL
+#define MSIX_VECTOR_MASKED PCI_MSIX_ENTRY_CTRL_MASKBIT
 
 static uint16_t msix_ctrl(const struct msix *x)
 {
@@ -23,7 +22,9 @@ static bool vector_deliverable(const struct msix *x, unsigned int i)
 {
 	uint16_t ctrl = msix_ctrl(x);
 
-	return (ctrl & MSIX_CTRL_ENABLE) && !(ctrl & MSIX_CTRL_FUNCTION_MASK) &&
+	/* An MSI is a memory write: no bus mastering, no interrupt. */
+	return x->bus_master && (ctrl & MSIX_CTRL_ENABLE) &&
+	       !(ctrl & MSIX_CTRL_FUNCTION_MASK) &&
 	       !(x->vec[i].ctrl & MSIX_VECTOR_MASKED);
 }
 
@@ -58,6 +59,14 @@ void msix_notify(struct msix *x, uint16_t vector)
 		vector_fire(&x->vec[vector]);
 	else
 		x->vec[vector].pending = true;
+	pthread_mutex_unlock(&x->lock);
+}
+
+void msix_set_bus_master(struct msix *x, bool on)
+{
+	pthread_mutex_lock(&x->lock);
+	x->bus_master = on;
+	msix_flush_pending(x);
 	pthread_mutex_unlock(&x->lock);
 }
 
@@ -121,7 +130,8 @@ static void msix_table_write_dword(struct msix *x, unsigned int i,
 		vec->ctrl = v & MSIX_VECTOR_MASKED;
 		break;
 	}
-	if (reg < 12 || (was_masked && !(vec->ctrl & MSIX_VECTOR_MASKED)))
+	if (x->router &&
+	    (reg < 12 || (was_masked && !(vec->ctrl & MSIX_VECTOR_MASKED))))
 		irq_router_set_msi(x->router, vec->gsi,
 				   ((uint64_t)vec->addr_hi << 32) |
 				       vec->addr_lo,
@@ -193,6 +203,8 @@ int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr, int bar,
 		v->irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (v->irqfd < 0)
 			return err_errno(e, errno, "eventfd");
+		if (!vm)
+			continue;
 		if (irq_router_alloc_msi(router, &v->gsi, e) < 0 ||
 		    kvm_vm_irqfd(vm, v->irqfd, v->gsi, true, e) < 0)
 			return -1;
@@ -207,8 +219,9 @@ void msix_destroy(struct msix *x)
 	for (i = 0; i < x->nr; i++) {
 		if (x->vec[i].irqfd < 0)
 			continue;
-		kvm_vm_irqfd(x->vm, x->vec[i].irqfd, x->vec[i].gsi, false,
-			     NULL);
+		if (x->vm)
+			kvm_vm_irqfd(x->vm, x->vec[i].irqfd, x->vec[i].gsi,
+				     false, NULL);
 		close(x->vec[i].irqfd);
 		x->vec[i].irqfd = -1;
 	}

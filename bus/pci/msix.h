@@ -6,8 +6,8 @@
  * MSI-X for one PCI function: the capability, the vector table and PBA in
  * a BAR of their own, and per vector a KVM MSI route with an irqfd, so a
  * device thread raises an interrupt with one eventfd write and no vCPU
- * exit. Masked vectors (per vector or whole function) latch a pending bit
- * that fires on unmask.
+ * exit. Masked vectors (per vector or whole function) and a function
+ * without bus mastering latch a pending bit that fires on unmask.
  */
 
 #include <pthread.h>
@@ -36,10 +36,15 @@ struct msix {
 	struct kvm_vm *vm;
 	uint8_t cap;
 	unsigned int nr;
+	/* The command register's bus-master bit (off at reset). */
+	bool bus_master;
 	struct msix_vector vec[MSIX_MAX_VECTORS];
 };
 
-/* Adds the capability and declares `bar` as the table/PBA BAR. */
+/*
+ * Adds the capability and declares `bar` as the table/PBA BAR. Without vm
+ * (unit tests) the vectors are plain eventfds with no KVM route.
+ */
 int msix_init(struct msix *x, struct pci_function *fn, unsigned int nr, int bar,
 	      struct irq_router *router, struct kvm_vm *vm, struct err *e);
 void msix_destroy(struct msix *x);
@@ -47,6 +52,8 @@ void msix_destroy(struct msix *x);
 /* Raises vector (or latches it pending when masked); any thread. */
 void msix_notify(struct msix *x, uint16_t vector);
 bool msix_enabled(struct msix *x);
+/* Bus mastering off latches every interrupt; on delivers the latched. */
+void msix_set_bus_master(struct msix *x, bool on);
 
 /* The function's cfg_written hook must forward here. */
 void msix_cfg_written(struct msix *x, uint32_t offset, unsigned int len);

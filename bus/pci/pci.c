@@ -359,40 +359,54 @@ static struct pci_function *ecam_target(struct pci_bus *pb, uint64_t offset)
 	return pb->slots[(offset >> 15) & 0x1f];
 }
 
+/*
+ * One ECAM access of at most 4 bytes inside a dword. Extended space (no
+ * PCIe capabilities here) reads as zero, an absent function as all-ones.
+ */
+static uint32_t ecam_access(struct pci_bus *pb, uint64_t offset, uint32_t v,
+			    unsigned int len, bool write)
+{
+	struct pci_function *fn;
+	uint32_t reg = offset & 0xfff;
+
+	pthread_mutex_lock(&pb->lock);
+	fn = ecam_target(pb, offset);
+	if (!fn)
+		v = write ? 0 : 0xffffffffu;
+	else if (reg >= PCI_CFG_SIZE)
+		v = 0;
+	else if (write)
+		pci_cfg_write(fn, reg, v, len);
+	else
+		v = pci_cfg_read(fn, reg, len);
+	pthread_mutex_unlock(&pb->lock);
+	return v;
+}
+
+/* An 8-byte access is two dword accesses, low dword first. */
 static void pci_ecam_read(void *opaque, uint64_t offset, void *data,
 			  unsigned int len)
 {
-	struct pci_bus *pb = opaque;
-	struct pci_function *fn;
-	uint32_t v = 0xffffffffu, reg = offset & 0xfff;
+	unsigned int i, part = len > 4 ? 4 : len;
 
-	if (len > 4)
-		len = 4;
-	pthread_mutex_lock(&pb->lock);
-	fn = ecam_target(pb, offset);
-	/* Extended space (no PCIe capabilities here) reads as zero. */
-	if (fn)
-		v = reg >= PCI_CFG_SIZE ? 0 : pci_cfg_read(fn, reg, len);
-	pthread_mutex_unlock(&pb->lock);
-	memset(data, 0xff, len);
-	memcpy(data, &v, len);
+	for (i = 0; i < len; i += part) {
+		uint32_t v = ecam_access(opaque, offset + i, 0, part, false);
+
+		memcpy((uint8_t *)data + i, &v, part);
+	}
 }
 
 static void pci_ecam_write(void *opaque, uint64_t offset, const void *data,
 			   unsigned int len)
 {
-	struct pci_bus *pb = opaque;
-	struct pci_function *fn;
-	uint32_t v = 0, reg = offset & 0xfff;
+	unsigned int i, part = len > 4 ? 4 : len;
 
-	if (len > 4)
-		return;
-	memcpy(&v, data, len);
-	pthread_mutex_lock(&pb->lock);
-	fn = ecam_target(pb, offset);
-	if (fn && reg < PCI_CFG_SIZE)
-		pci_cfg_write(fn, reg, v, len);
-	pthread_mutex_unlock(&pb->lock);
+	for (i = 0; i < len; i += part) {
+		uint32_t v = 0;
+
+		memcpy(&v, (const uint8_t *)data + i, part);
+		ecam_access(opaque, offset + i, v, part, true);
+	}
 }
 
 static const struct bus_ops pci_ecam_ops = {

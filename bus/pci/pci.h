@@ -10,6 +10,7 @@
  * in with a small ops table; the host bridge is 00:00.0.
  */
 
+#include <linux/pci_regs.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,38 +18,18 @@
 #include "bus/bus.h"
 #include "util/err.h"
 
-#define PCI_CFG_SIZE 256
+#define PCI_CFG_SIZE PCI_CFG_SPACE_SIZE
 #define PCI_MAX_SLOTS 32
 #define PCI_NR_BARS 6
 
 #define PCI_CONFIG_ADDRESS_PORT 0xcf8
 #define PCI_CONFIG_DATA_PORT 0xcfc
 
-/* Standard header offsets used by vireo. */
-#define PCI_VENDOR_ID 0x00
-#define PCI_DEVICE_ID 0x02
-#define PCI_COMMAND 0x04
-#define PCI_STATUS 0x06
-#define PCI_REVISION_ID 0x08
-#define PCI_CLASS_PROG 0x09
-#define PCI_CLASS_DEVICE 0x0a
-#define PCI_HEADER_TYPE 0x0e
-#define PCI_BAR0 0x10
-#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
-#define PCI_SUBSYSTEM_ID 0x2e
-#define PCI_CAPABILITY_LIST 0x34
-#define PCI_INTERRUPT_LINE 0x3c
-#define PCI_INTERRUPT_PIN 0x3d
-
-#define PCI_COMMAND_IO 0x1
-#define PCI_COMMAND_MEMORY 0x2
-#define PCI_COMMAND_MASTER 0x4
-#define PCI_COMMAND_INTX_DISABLE 0x400
-#define PCI_STATUS_CAP_LIST 0x10
-
-#define PCI_BAR_IO 0x1
-#define PCI_BAR_MEM64 0x4
-#define PCI_BAR_PREFETCH 0x8
+/* Short names for the <linux/pci_regs.h> BAR fields used here. */
+#define PCI_BAR0 PCI_BASE_ADDRESS_0
+#define PCI_BAR_IO PCI_BASE_ADDRESS_SPACE_IO
+#define PCI_BAR_MEM64 PCI_BASE_ADDRESS_MEM_TYPE_64
+#define PCI_BAR_PREFETCH PCI_BASE_ADDRESS_MEM_PREFETCH
 
 enum pci_bar_kind {
 	PCI_BAR_NONE,

@@ -1,19 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "bus/pci/virtio_pci.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #define PCI_VENDOR_ID_VIRTIO 0x1af4
 #define VIRTIO_PCI_MODERN_DEVICE_BASE 0x1040
-#define PCI_CAP_ID_VNDR 0x09
-
-#define VIRTIO_PCI_CAP_COMMON_CFG 1
-#define VIRTIO_PCI_CAP_NOTIFY_CFG 2
-#define VIRTIO_PCI_CAP_ISR_CFG 3
-#define VIRTIO_PCI_CAP_DEVICE_CFG 4
 
 /* BAR numbers and the layout of the modern BAR. */
 #define LEGACY_BAR 0
@@ -27,40 +18,7 @@
 #define NOTIFY_MULTIPLIER 4
 #define LEGACY_BAR_SIZE 0x100
 
-/* virtio_pci_common_cfg field offsets. */
-#define CC_DFSELECT 0x00
-#define CC_DF 0x04
-#define CC_GFSELECT 0x08
-#define CC_GF 0x0c
-#define CC_MSIX 0x10
-#define CC_NUMQ 0x12
-#define CC_STATUS 0x14
-#define CC_CFGGEN 0x15
-#define CC_Q_SELECT 0x16
-#define CC_Q_SIZE 0x18
-#define CC_Q_MSIX 0x1a
-#define CC_Q_ENABLE 0x1c
-#define CC_Q_NOFF 0x1e
-#define CC_Q_DESCLO 0x20
-#define CC_Q_DESCHI 0x24
-#define CC_Q_AVAILLO 0x28
-#define CC_Q_AVAILHI 0x2c
-#define CC_Q_USEDLO 0x30
-#define CC_Q_USEDHI 0x34
-#define CC_SIZE 0x38
-
-/* Legacy I/O header (virtio 1.2, 4.1.4.10). */
-#define LEG_HOST_FEATURES 0x00
-#define LEG_GUEST_FEATURES 0x04
-#define LEG_QUEUE_PFN 0x08
-#define LEG_QUEUE_NUM 0x0c
-#define LEG_QUEUE_SEL 0x0e
-#define LEG_QUEUE_NOTIFY 0x10
-#define LEG_STATUS 0x12
-#define LEG_ISR 0x13
-#define LEG_CONFIG_VECTOR 0x14
-#define LEG_QUEUE_VECTOR 0x16
-#define LEG_VRING_ALIGN 4096
+#define CC_SIZE sizeof(struct virtio_pci_common_cfg)
 
 static const uint16_t transitional_ids[] = {
 	[1] = 0x1000, /* net */
@@ -87,49 +45,24 @@ static uint32_t device_class(uint16_t type)
 
 /* ---- ioeventfds for queue notifications ---------------------------------- */
 
-static void notify_unregister(struct virtio_pci *vp)
+/* Registers (or removes) every queue's ioeventfds at the current bases. */
+static void notify_assign(struct virtio_pci *vp, bool assign)
 {
 	unsigned int q;
 
-	for (q = 0; q < vp->t.ops->nr_queues; q++) {
+	for (q = 0; vp->vm && q < vp->t.ops->nr_queues; q++) {
 		int fd = vp->t.queues[q].kick_fd;
 
 		if (vp->notify_mmio_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
 					 vp->notify_mmio_base +
 					     q * NOTIFY_MULTIPLIER,
-					 2, false, -1, false, NULL);
+					 2, false, -1, assign, NULL);
 		if (vp->notify_io_base)
 			kvm_vm_ioeventfd(vp->vm, fd,
-					 vp->notify_io_base + LEG_QUEUE_NOTIFY,
-					 2, true, q, false, NULL);
-	}
-	vp->notify_mmio_base = 0;
-	vp->notify_io_base = 0;
-}
-
-static void notify_register(struct virtio_pci *vp)
-{
-	const struct pci_bar *modern = &vp->fn.bars[MODERN_BAR];
-	const struct pci_bar *legacy = &vp->fn.bars[LEGACY_BAR];
-	unsigned int q;
-
-	if (modern->mapped)
-		vp->notify_mmio_base = modern->addr + NOTIFY_OFFSET;
-	if (vp->transitional && legacy->mapped)
-		vp->notify_io_base = (uint16_t)legacy->addr;
-	for (q = 0; q < vp->t.ops->nr_queues; q++) {
-		int fd = vp->t.queues[q].kick_fd;
-
-		if (vp->notify_mmio_base)
-			kvm_vm_ioeventfd(vp->vm, fd,
-					 vp->notify_mmio_base +
-					     q * NOTIFY_MULTIPLIER,
-					 2, false, -1, true, NULL);
-		if (vp->notify_io_base)
-			kvm_vm_ioeventfd(vp->vm, fd,
-					 vp->notify_io_base + LEG_QUEUE_NOTIFY,
-					 2, true, q, true, NULL);
+					 vp->notify_io_base +
+					     VIRTIO_PCI_QUEUE_NOTIFY,
+					 2, true, q, assign, NULL);
 	}
 }
 
@@ -137,80 +70,57 @@ static void virtio_pci_bar_moved(struct pci_function *fn, int bar,
 				 uint64_t old_addr, bool old_mapped)
 {
 	struct virtio_pci *vp = fn->opaque;
+	const struct pci_bar *modern = &fn->bars[MODERN_BAR];
+	const struct pci_bar *legacy = &fn->bars[LEGACY_BAR];
 
 	(void)bar;
 	(void)old_addr;
 	(void)old_mapped;
-	notify_unregister(vp);
-	notify_register(vp);
-}
-
-static void virtio_pci_kick(struct virtio_pci *vp, uint32_t queue)
-{
-	uint64_t one = 1;
-
-	if (queue < vp->t.ops->nr_queues &&
-	    write(vp->t.queues[queue].kick_fd, &one, sizeof(one)) < 0) {
-		/* counter saturated: a kick is pending anyway */
-	}
+	notify_assign(vp, false);
+	vp->notify_mmio_base =
+	    modern->mapped ? modern->addr + NOTIFY_OFFSET : 0;
+	vp->notify_io_base =
+	    vp->transitional && legacy->mapped ? (uint16_t)legacy->addr : 0;
+	notify_assign(vp, true);
 }
 
 /* ---- modern BAR ---------------------------------------------------------- */
+
+/* The common-config fields every transport has (the rest are PCI's). */
+static const uint8_t common_regs[CC_SIZE] = {
+	[VIRTIO_PCI_COMMON_DFSELECT] = VIRTIO_REG_DEVICE_FEATURES_SEL,
+	[VIRTIO_PCI_COMMON_DF] = VIRTIO_REG_DEVICE_FEATURES,
+	[VIRTIO_PCI_COMMON_GFSELECT] = VIRTIO_REG_DRIVER_FEATURES_SEL,
+	[VIRTIO_PCI_COMMON_GF] = VIRTIO_REG_DRIVER_FEATURES,
+	[VIRTIO_PCI_COMMON_STATUS] = VIRTIO_REG_STATUS,
+	[VIRTIO_PCI_COMMON_CFGGENERATION] = VIRTIO_REG_CONFIG_GENERATION,
+	[VIRTIO_PCI_COMMON_Q_SELECT] = VIRTIO_REG_QUEUE_SEL,
+	[VIRTIO_PCI_COMMON_Q_SIZE] = VIRTIO_REG_QUEUE_SIZE,
+	[VIRTIO_PCI_COMMON_Q_ENABLE] = VIRTIO_REG_QUEUE_READY,
+	[VIRTIO_PCI_COMMON_Q_DESCLO] = VIRTIO_REG_QUEUE_ADDR,
+	[VIRTIO_PCI_COMMON_Q_DESCHI] = VIRTIO_REG_QUEUE_ADDR + 1,
+	[VIRTIO_PCI_COMMON_Q_AVAILLO] = VIRTIO_REG_QUEUE_ADDR + 2,
+	[VIRTIO_PCI_COMMON_Q_AVAILHI] = VIRTIO_REG_QUEUE_ADDR + 3,
+	[VIRTIO_PCI_COMMON_Q_USEDLO] = VIRTIO_REG_QUEUE_ADDR + 4,
+	[VIRTIO_PCI_COMMON_Q_USEDHI] = VIRTIO_REG_QUEUE_ADDR + 5,
+};
 
 static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 {
 	struct virtio_transport *t = &vp->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
+	if (common_regs[off])
+		return virtio_transport_reg_read(t, common_regs[off]);
 	switch (off) {
-	case CC_DFSELECT:
-		return t->device_feature_select;
-	case CC_DF:
-		return t->device_feature_select < 2
-			   ? (uint32_t)(t->device_features >>
-					(32 * t->device_feature_select))
-			   : 0;
-	case CC_GFSELECT:
-		return t->driver_feature_select;
-	case CC_GF:
-		return t->driver_feature_select < 2
-			   ? (uint32_t)(t->driver_features >>
-					(32 * t->driver_feature_select))
-			   : 0;
-	case CC_MSIX:
+	case VIRTIO_PCI_COMMON_MSIX:
 		return t->config_vector;
-	case CC_NUMQ:
+	case VIRTIO_PCI_COMMON_NUMQ:
 		return t->ops->nr_queues;
-	case CC_STATUS:
-		return t->status;
-	case CC_CFGGEN:
-		return t->config_generation;
-	case CC_Q_SELECT:
-		return t->queue_select;
-	}
-	if (!qc)
-		return 0; /* size 0: no such queue */
-	switch (off) {
-	case CC_Q_SIZE:
-		return qc->size;
-	case CC_Q_MSIX:
-		return qc->vector;
-	case CC_Q_ENABLE:
-		return qc->enabled;
-	case CC_Q_NOFF:
-		return t->queue_select;
-	case CC_Q_DESCLO:
-		return (uint32_t)qc->desc_gpa;
-	case CC_Q_DESCHI:
-		return (uint32_t)(qc->desc_gpa >> 32);
-	case CC_Q_AVAILLO:
-		return (uint32_t)qc->driver_gpa;
-	case CC_Q_AVAILHI:
-		return (uint32_t)(qc->driver_gpa >> 32);
-	case CC_Q_USEDLO:
-		return (uint32_t)qc->device_gpa;
-	case CC_Q_USEDHI:
-		return (uint32_t)(qc->device_gpa >> 32);
+	case VIRTIO_PCI_COMMON_Q_MSIX:
+		return qc ? qc->vector : 0;
+	case VIRTIO_PCI_COMMON_Q_NOFF:
+		return qc ? t->queue_select : 0;
 	}
 	return 0;
 }
@@ -225,72 +135,15 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 {
 	struct virtio_transport *t = &vp->t;
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
-	/* Queue and feature setup is frozen once the driver says DRIVER_OK. */
-	bool live = t->status & VIRTIO_STATUS_DRIVER_OK;
 
-	switch (off) {
-	case CC_DFSELECT:
-		t->device_feature_select = v;
-		return;
-	case CC_GFSELECT:
-		t->driver_feature_select = v;
-		return;
-	case CC_GF:
-		if (t->driver_feature_select < 2 &&
-		    !(t->status & VIRTIO_STATUS_FEATURES_OK)) {
-			if (t->driver_feature_select == 0)
-				virtio_set_lo32(&t->driver_features, v);
-			else
-				virtio_set_hi32(&t->driver_features, v);
-		}
-		return;
-	case CC_MSIX:
-		t->config_vector = valid_vector(vp, v & 0xffff);
-		return;
-	case CC_STATUS:
-		t->legacy = false;
-		virtio_transport_set_status(t, (uint8_t)v);
-		return;
-	case CC_Q_SELECT:
-		t->queue_select = (uint16_t)v;
-		return;
-	}
-	if (!qc)
-		return;
-	if (off == CC_Q_MSIX) {
-		qc->vector = valid_vector(vp, v & 0xffff);
-		return;
-	}
-	if (live || qc->enabled)
-		return;
-	switch (off) {
-	case CC_Q_SIZE:
-		/* Power of two up to the maximum, or the write is ignored. */
-		if (v && v <= qc->max_size && !(v & (v - 1)))
-			qc->size = (uint16_t)v;
-		break;
-	case CC_Q_ENABLE:
-		qc->enabled = v == 1;
-		break;
-	case CC_Q_DESCLO:
-		virtio_set_lo32(&qc->desc_gpa, v);
-		break;
-	case CC_Q_DESCHI:
-		virtio_set_hi32(&qc->desc_gpa, v);
-		break;
-	case CC_Q_AVAILLO:
-		virtio_set_lo32(&qc->driver_gpa, v);
-		break;
-	case CC_Q_AVAILHI:
-		virtio_set_hi32(&qc->driver_gpa, v);
-		break;
-	case CC_Q_USEDLO:
-		virtio_set_lo32(&qc->device_gpa, v);
-		break;
-	case CC_Q_USEDHI:
-		virtio_set_hi32(&qc->device_gpa, v);
-		break;
-	}
+	if (off == VIRTIO_PCI_COMMON_STATUS)
+		virtio_transport_write_status(t, false, (uint8_t)v);
+	else if (common_regs[off])
+		virtio_transport_reg_write(t, common_regs[off], v);
+	else if (off == VIRTIO_PCI_COMMON_MSIX)
+		t->config_vector = valid_vector(vp, v);
+	else if (off == VIRTIO_PCI_COMMON_Q_MSIX && qc)
+		qc->vector = valid_vector(vp, v);
 }
 
 /* Width of each common-config field; other access sizes are ignored. */
@@ -298,9 +151,10 @@ static unsigned int common_field_width(uint32_t off)
 {
 	if (off >= CC_SIZE)
 		return 0;
-	if (off == CC_STATUS || off == CC_CFGGEN)
+	if (off == VIRTIO_PCI_COMMON_STATUS ||
+	    off == VIRTIO_PCI_COMMON_CFGGENERATION)
 		return 1;
-	if (off >= CC_MSIX && off < CC_Q_DESCLO)
+	if (off >= VIRTIO_PCI_COMMON_MSIX && off < VIRTIO_PCI_COMMON_Q_DESCLO)
 		return 2;
 	return 4;
 }
@@ -346,7 +200,8 @@ static void modern_write(void *opaque, uint64_t offset, const void *data,
 		 * The ioeventfd normally swallows these; one that reaches us
 		 * (an access width it does not match) still kicks the queue.
 		 */
-		virtio_pci_kick(vp, (off - NOTIFY_OFFSET) / NOTIFY_MULTIPLIER);
+		virtio_transport_kick(&vp->t, (off - NOTIFY_OFFSET) /
+						  NOTIFY_MULTIPLIER);
 	}
 	pthread_mutex_unlock(&vp->t.lock);
 }
@@ -358,135 +213,132 @@ static const struct bus_ops modern_bar_ops = {
 
 /* ---- legacy I/O BAR ------------------------------------------------------ */
 
-static uint32_t legacy_config_offset(struct virtio_pci *vp)
+static uint32_t legacy_reg_read(struct virtio_pci *vp, uint32_t off)
 {
-	return msix_enabled(&vp->msix) ? 0x18 : 0x14;
+	struct virtio_transport *t = &vp->t;
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
+
+	switch (off) {
+	case VIRTIO_PCI_HOST_FEATURES:
+		return virtio_transport_device_features(t, 0);
+	case VIRTIO_PCI_GUEST_FEATURES:
+		return virtio_transport_driver_features(t, 0);
+	case VIRTIO_PCI_QUEUE_PFN:
+		return virtio_transport_legacy_pfn(
+		    t, 1u << VIRTIO_PCI_QUEUE_ADDR_SHIFT);
+	case VIRTIO_PCI_QUEUE_NUM:
+		return qc ? qc->max_size : 0;
+	case VIRTIO_PCI_QUEUE_SEL:
+		return t->queue_select;
+	case VIRTIO_PCI_STATUS:
+		return virtio_transport_reg_read(t, VIRTIO_REG_STATUS);
+	case VIRTIO_PCI_ISR:
+		return virtio_transport_read_isr(t);
+	case VIRTIO_MSI_CONFIG_VECTOR:
+		return t->config_vector;
+	case VIRTIO_MSI_QUEUE_VECTOR:
+		return qc ? qc->vector : VIRTIO_NO_VECTOR;
+	}
+	return 0;
 }
 
-static void legacy_setup_queue(struct virtio_transport *t,
-			       struct virtio_queue_config *qc, uint32_t pfn)
+static void legacy_reg_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 {
-	uint64_t base = (uint64_t)pfn << 12, used;
+	struct virtio_transport *t = &vp->t;
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
-	if (!pfn) {
-		qc->enabled = false;
-		return;
+	switch (off) {
+	case VIRTIO_PCI_GUEST_FEATURES:
+		if (t->legacy)
+			virtio_transport_write_driver_features(t, 0, v);
+		break;
+	case VIRTIO_PCI_QUEUE_PFN:
+		virtio_transport_write_legacy_pfn(
+		    t, v, 1u << VIRTIO_PCI_QUEUE_ADDR_SHIFT,
+		    VIRTIO_PCI_VRING_ALIGN);
+		break;
+	case VIRTIO_PCI_QUEUE_SEL:
+		virtio_transport_reg_write(t, VIRTIO_REG_QUEUE_SEL, v);
+		break;
+	case VIRTIO_PCI_QUEUE_NOTIFY:
+		virtio_transport_kick(t, v);
+		break;
+	case VIRTIO_PCI_STATUS:
+		virtio_transport_write_status(t, true, (uint8_t)v);
+		break;
+	case VIRTIO_MSI_CONFIG_VECTOR:
+		t->config_vector = valid_vector(vp, v);
+		break;
+	case VIRTIO_MSI_QUEUE_VECTOR:
+		if (qc)
+			qc->vector = valid_vector(vp, v);
+		break;
 	}
-	qc->size = qc->max_size;
-	used = base + 16ull * qc->size + 6 + 2ull * qc->size;
-	used = (used + LEG_VRING_ALIGN - 1) & ~(uint64_t)(LEG_VRING_ALIGN - 1);
-	qc->desc_gpa = base;
-	qc->driver_gpa = base + 16ull * qc->size;
-	qc->device_gpa = used;
-	qc->enabled = true;
-	(void)t;
+}
+
+/*
+ * The legacy header's registers are accessed at their own width; device
+ * config follows it, 4 bytes further on with MSI-X enabled.
+ */
+static void legacy_access(struct virtio_pci *vp, uint32_t off, void *data,
+			  unsigned int len, bool write)
+{
+	uint32_t cfg = VIRTIO_PCI_CONFIG_OFF(msix_enabled(&vp->msix)), v = 0;
+
+	pthread_mutex_lock(&vp->t.lock);
+	if (off >= cfg) {
+		virtio_transport_config_access(&vp->t, off - cfg, data, len,
+					       write);
+	} else if (write) {
+		memcpy(&v, data, len < 4 ? len : 4);
+		legacy_reg_write(vp, off, v);
+	} else {
+		v = legacy_reg_read(vp, off);
+		memcpy(data, &v, len < 4 ? len : 4);
+	}
+	pthread_mutex_unlock(&vp->t.lock);
 }
 
 static void legacy_read(void *opaque, uint64_t offset, void *data,
 			unsigned int len)
 {
-	struct virtio_pci *vp = opaque;
-	struct virtio_transport *t = &vp->t;
-	struct virtio_queue_config *qc;
-	uint32_t off = (uint32_t)offset, cfg, v = 0;
-
 	memset(data, 0, len);
-	pthread_mutex_lock(&t->lock);
-	qc = virtio_transport_selected_queue(t);
-	cfg = legacy_config_offset(vp);
-	if (off >= cfg) {
-		virtio_transport_config_access(&vp->t, off - cfg, data, len,
-					       false);
-		pthread_mutex_unlock(&t->lock);
-		return;
-	}
-	switch (off) {
-	case LEG_HOST_FEATURES:
-		v = (uint32_t)t->device_features;
-		break;
-	case LEG_GUEST_FEATURES:
-		v = (uint32_t)t->driver_features;
-		break;
-	case LEG_QUEUE_PFN:
-		v = qc && qc->enabled ? (uint32_t)(qc->desc_gpa >> 12) : 0;
-		break;
-	case LEG_QUEUE_NUM:
-		v = qc ? qc->max_size : 0;
-		break;
-	case LEG_QUEUE_SEL:
-		v = t->queue_select;
-		break;
-	case LEG_STATUS:
-		v = t->status;
-		break;
-	case LEG_ISR:
-		v = virtio_transport_read_isr(t);
-		break;
-	case LEG_CONFIG_VECTOR:
-		v = t->config_vector;
-		break;
-	case LEG_QUEUE_VECTOR:
-		v = qc ? qc->vector : VIRTIO_NO_VECTOR;
-		break;
-	}
-	pthread_mutex_unlock(&t->lock);
-	memcpy(data, &v, len);
+	legacy_access(opaque, (uint32_t)offset, data, len, false);
 }
 
 static void legacy_write(void *opaque, uint64_t offset, const void *data,
 			 unsigned int len)
 {
-	struct virtio_pci *vp = opaque;
-	struct virtio_transport *t = &vp->t;
-	struct virtio_queue_config *qc;
-	uint32_t off = (uint32_t)offset, cfg, v = 0;
-
-	memcpy(&v, data, len < 4 ? len : 4);
-	pthread_mutex_lock(&t->lock);
-	qc = virtio_transport_selected_queue(t);
-	cfg = legacy_config_offset(vp);
-	if (off >= cfg) {
-		virtio_transport_config_access(&vp->t, off - cfg, (void *)data,
-					       len, true);
-		pthread_mutex_unlock(&t->lock);
-		return;
-	}
-	switch (off) {
-	case LEG_GUEST_FEATURES:
-		/* Legacy drivers see and accept only the low 32 bits. */
-		t->legacy = true;
-		if (!(t->status & VIRTIO_STATUS_DRIVER_OK))
-			t->driver_features = v & (uint32_t)t->device_features;
-		break;
-	case LEG_QUEUE_PFN:
-		if (qc && !(t->status & VIRTIO_STATUS_DRIVER_OK))
-			legacy_setup_queue(t, qc, v);
-		break;
-	case LEG_QUEUE_SEL:
-		t->queue_select = (uint16_t)v;
-		break;
-	case LEG_QUEUE_NOTIFY:
-		virtio_pci_kick(vp, v);
-		break;
-	case LEG_STATUS:
-		t->legacy = true;
-		virtio_transport_set_status(t, (uint8_t)v);
-		break;
-	case LEG_CONFIG_VECTOR:
-		t->config_vector = valid_vector(vp, v & 0xffff);
-		break;
-	case LEG_QUEUE_VECTOR:
-		if (qc)
-			qc->vector = valid_vector(vp, v & 0xffff);
-		break;
-	}
-	pthread_mutex_unlock(&t->lock);
+	legacy_access(opaque, (uint32_t)offset, (void *)data, len, true);
 }
 
 static const struct bus_ops legacy_bar_ops = {
 	.read = legacy_read,
 	.write = legacy_write,
 };
+
+/* ---- bus mastering ----------------------------------------------------------
+ */
+
+/*
+ * Without bus mastering the function may neither touch guest memory nor
+ * send MSIs (both are its memory writes). When it comes back, latched
+ * interrupts go out and every enabled queue is kicked, so requests the
+ * guest posted meanwhile are served.
+ */
+static void bus_master_update(struct virtio_pci *vp)
+{
+	bool on = vp->fn.cfg[PCI_COMMAND] & PCI_COMMAND_MASTER;
+	bool was_off =
+	    __atomic_exchange_n(&vp->t.dma_off, !on, __ATOMIC_SEQ_CST);
+
+	msix_set_bus_master(&vp->msix, on);
+	if (on && was_off) {
+		pthread_mutex_lock(&vp->t.lock);
+		virtio_transport_kick_enabled(&vp->t);
+		pthread_mutex_unlock(&vp->t.lock);
+	}
+}
 
 /* ---- assembly ------------------------------------------------------------ */
 
@@ -503,22 +355,26 @@ static void virtio_pci_cfg_written(struct pci_function *fn, uint32_t offset,
 {
 	struct virtio_pci *vp = fn->opaque;
 
+	if (offset <= PCI_COMMAND && offset + len > PCI_COMMAND)
+		bus_master_update(vp);
 	msix_cfg_written(&vp->msix, offset, len);
 }
 
 static void add_virtio_cap(struct pci_function *fn, uint8_t type,
 			   uint32_t offset, uint32_t length, uint32_t extra)
 {
-	uint8_t len = type == VIRTIO_PCI_CAP_NOTIFY_CFG ? 20 : 16;
+	uint8_t len = type == VIRTIO_PCI_CAP_NOTIFY_CFG
+			  ? sizeof(struct virtio_pci_notify_cap)
+			  : sizeof(struct virtio_pci_cap);
 	uint8_t cap = pci_function_add_cap(fn, PCI_CAP_ID_VNDR, len);
 
-	fn->cfg[cap + 2] = len;
-	fn->cfg[cap + 3] = type;
-	fn->cfg[cap + 4] = MODERN_BAR;
-	pci_cfg_set32(fn, cap + 8, offset);
-	pci_cfg_set32(fn, cap + 12, length);
+	fn->cfg[cap + VIRTIO_PCI_CAP_LEN] = len;
+	fn->cfg[cap + VIRTIO_PCI_CAP_CFG_TYPE] = type;
+	fn->cfg[cap + VIRTIO_PCI_CAP_BAR] = MODERN_BAR;
+	pci_cfg_set32(fn, cap + VIRTIO_PCI_CAP_OFFSET, offset);
+	pci_cfg_set32(fn, cap + VIRTIO_PCI_CAP_LENGTH, length);
 	if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
-		pci_cfg_set32(fn, cap + 16, extra);
+		pci_cfg_set32(fn, cap + VIRTIO_PCI_NOTIFY_CAP_MULT, extra);
 }
 
 int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
@@ -527,7 +383,6 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 		      bool transitional, struct err *e)
 {
 	uint16_t type = ops->device_id, dev_id;
-	unsigned int q;
 
 	memset(vp, 0, sizeof(*vp));
 	vp->vm = vm;
@@ -537,17 +392,17 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 	     !transitional_ids[type]))
 		return err_set(e, "%s has no transitional PCI device ID",
 			       ops->name);
+	if (ops->nr_queues > VIRTIO_MAX_QUEUES)
+		return err_set(e, "%s: too many queues", ops->name);
 	dev_id = transitional ? transitional_ids[type]
 			      : VIRTIO_PCI_MODERN_DEVICE_BASE + type;
 	virtio_transport_init(&vp->t, ops, dev);
 	vp->t.raise = virtio_pci_raise;
 	vp->t.priv = vp;
-	for (q = 0; q < ops->nr_queues; q++) {
-		vp->t.queues[q].kick_fd =
-		    eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (vp->t.queues[q].kick_fd < 0)
-			return err_errno(e, errno, "eventfd");
-	}
+	/* Bus mastering is off until the driver turns it on. */
+	vp->t.dma_off = true;
+	if (virtio_transport_open_kicks(&vp->t, e) < 0)
+		return -1;
 
 	/* Transitional: subsystem ID is the virtio type (legacy drivers read
 	 * it). */
@@ -580,17 +435,13 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 
 void virtio_pci_destroy(struct virtio_pci *vp)
 {
-	unsigned int q;
-
 	if (!vp->t.ops)
 		return;
-	pthread_mutex_lock(&vp->t.lock);
-	virtio_transport_reset(&vp->t);
-	pthread_mutex_unlock(&vp->t.lock);
-	notify_unregister(vp);
-	for (q = 0; q < vp->t.ops->nr_queues; q++)
-		if (vp->t.queues[q].kick_fd >= 0)
-			close(vp->t.queues[q].kick_fd);
+	virtio_transport_quiesce(&vp->t);
+	notify_assign(vp, false);
+	vp->notify_mmio_base = 0;
+	vp->notify_io_base = 0;
 	msix_destroy(&vp->msix);
 	virtio_transport_destroy(&vp->t);
+	vp->t.ops = NULL;
 }

@@ -29,6 +29,11 @@ struct virtio_pci {
 	uint16_t notify_io_base;
 };
 
+/*
+ * vm and router may be NULL (unit tests, fuzzers): no ioeventfds or MSI
+ * routes; the kick and MSI-X eventfds still work. Bus mastering starts
+ * off: no DMA (t.dma_off) and no MSI until the driver sets it.
+ */
 int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 		      struct kvm_vm *vm, struct irq_router *router,
 		      const struct virtio_dev_ops *ops, void *dev,

@@ -327,3 +327,34 @@ Test(bus, device_may_remap_itself_during_an_access, .timeout = 5)
 	cr_assert_eq(bst_bus.nr, 1);
 	cr_assert_eq(bst_bus.ranges[0].base, 0x300);
 }
+
+/* A device that answers only part of an access (or nothing at all). */
+static void bst_partial_read(void *opaque, uint64_t offset, void *data,
+			     unsigned int len)
+{
+	(void)opaque;
+	(void)offset;
+	if (len > 4)
+		len = 4;
+	memset(data, 0x11, len / 2);
+}
+
+static const struct bus_ops bst_partial_ops = { .read = bst_partial_read };
+
+/* Defect 4: the vCPU's exit buffer kept bytes of an earlier access. */
+Test(bus, read_bytes_the_device_leaves_are_zero)
+{
+	struct err e;
+	uint64_t v;
+
+	cr_assert_eq(bus_register(&bst_bus, 0x1000, 0x100, &bst_partial_ops,
+				  NULL, "partial", &e),
+		     0);
+	memset(&v, 0xa5, sizeof(v));
+	cr_assert(bus_read(&bst_bus, 0x1000, &v, 8));
+	cr_assert_eq(v, 0x1111, "stale bytes: %#llx", (unsigned long long)v);
+	memset(&v, 0xa5, sizeof(v));
+	cr_assert(bus_read(&bst_bus, 0x1000, &v, 1));
+	cr_assert_eq(v, 0xa5a5a5a5a5a5a500ull,
+		     "bytes beyond the access width touched");
+}

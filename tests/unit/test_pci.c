@@ -736,3 +736,36 @@ Test(pci_fn, ecam_reads_and_writes_the_same_config_space)
 	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2) & 0x7,
 		     PCI_COMMAND_MEMORY);
 }
+
+/* Defect 4: the upper half of an 8-byte ECAM read was stale host data. */
+Test(pci_fn, ecam_8_byte_read_is_two_dwords)
+{
+	struct err e;
+	uint64_t v;
+	uint32_t lo, hi;
+
+	cr_assert_eq(pci_bus_enable_ecam(&pct.pb, PCT_ECAM, &e), 0, "%s",
+		     e.msg);
+	for (unsigned int slot = 0; slot < 3; slot++) {
+		uint64_t base = PCT_ECAM + ((uint64_t)slot << 15);
+
+		memset(&v, 0xa5, sizeof(v));
+		cr_assert(bus_read(&pct.mmio, base, &v, 8));
+		lo = pct_ecam_read(slot, 0, 0, 4);
+		hi = pct_ecam_read(slot, 0, 4, 4);
+		cr_assert_eq(v, lo | (uint64_t)hi << 32,
+			     "slot %u: %#llx, dwords %#x %#x", slot,
+			     (unsigned long long)v, lo, hi);
+	}
+	/* Extended space reads zero, all eight bytes of it. */
+	memset(&v, 0xa5, sizeof(v));
+	cr_assert(bus_read(&pct.mmio, PCT_ECAM + 0x100, &v, 8));
+	cr_assert_eq(v, 0);
+	/* An 8-byte write is two dword writes. */
+	v = PCI_COMMAND_MEMORY;
+	cr_assert(bus_write(&pct.mmio,
+			    PCT_ECAM + ((uint64_t)PCT_SLOT << 15) + PCI_COMMAND,
+			    &v, 8));
+	cr_assert_eq(pct_read(PCT_SLOT, PCI_COMMAND, 2) & 0x7,
+		     PCI_COMMAND_MEMORY);
+}

@@ -20,7 +20,8 @@
 #define F_DEV (1ull << 3)
 
 struct fake_dev {
-	unsigned int activates, resets;
+	unsigned int activates, resets, queue_resets;
+	bool refuse_features;
 	uint8_t config[8];
 	uint64_t features_at_activate;
 };
@@ -69,6 +70,18 @@ static void fake_reset(void *dev)
 	((struct fake_dev *)dev)->resets++;
 }
 
+static bool fake_features_ok(void *dev, uint64_t features)
+{
+	(void)features;
+	return !((struct fake_dev *)dev)->refuse_features;
+}
+
+static void fake_queue_reset(void *dev, unsigned int q)
+{
+	(void)q;
+	((struct fake_dev *)dev)->queue_resets++;
+}
+
 static const struct virtio_dev_ops fake_ops = {
 	.name = "fake",
 	.device_id = 4,
@@ -78,9 +91,13 @@ static const struct virtio_dev_ops fake_ops = {
 	.config_size = fake_config_size,
 	.config_read = fake_config_read,
 	.config_write = fake_config_write,
+	.features_ok = fake_features_ok,
 	.activate = fake_activate,
+	.queue_reset = fake_queue_reset,
 	.reset = fake_reset,
 };
+
+static const struct virtio_dev_ops *setup_ops = &fake_ops;
 
 static void setup(bool legacy)
 {
@@ -90,7 +107,7 @@ static void setup(bool legacy)
 	memcpy(f.dev.config, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
 	cr_assert_eq(bus_init(&f.bus, "mmio"), 0);
 	cr_assert_eq(virtio_mmio_create(&f.vm, &f.bus, NULL, BASE, 17, legacy,
-					&fake_ops, &f.dev, &e),
+					setup_ops, &f.dev, &e),
 		     0, "%s", e.msg);
 }
 
@@ -165,7 +182,12 @@ Test(virtio_mmio, feature_selects)
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 1); /* VERSION_1 */
 	wr(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 2);
 	cr_assert_eq(rd(VIRTIO_MMIO_DEVICE_FEATURES), 0);
+	/* Before DRIVER the driver's features are not writable. */
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 0);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
+	cr_assert_eq(f.vm.t.driver_features, 0);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES_SEL, 1);
 	wr(VIRTIO_MMIO_DRIVER_FEATURES, 1);
@@ -192,6 +214,8 @@ Test(virtio_mmio, features_ok_needs_version_1)
 				   VIRTIO_STATUS_DRIVER |
 				   VIRTIO_STATUS_FEATURES_OK);
 	cr_assert_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK, 0);
+	/* The driver starts over from a reset, as it must. */
+	wr(VIRTIO_MMIO_STATUS, 0);
 	negotiate();
 	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_FEATURES_OK);
 }
@@ -209,8 +233,8 @@ Test(virtio_mmio, queue_setup_and_activation)
 	wr(VIRTIO_MMIO_QUEUE_NUM, 64);
 	wr(VIRTIO_MMIO_QUEUE_DESC_LOW, 0x1000);
 	wr(VIRTIO_MMIO_QUEUE_DESC_HIGH, 0x1);
-	wr(VIRTIO_MMIO_QUEUE_DRIVER_LOW, 0x2000);
-	wr(VIRTIO_MMIO_QUEUE_DEVICE_LOW, 0x3000);
+	wr(VIRTIO_MMIO_QUEUE_AVAIL_LOW, 0x2000);
+	wr(VIRTIO_MMIO_QUEUE_USED_LOW, 0x3000);
 	wr(VIRTIO_MMIO_QUEUE_READY, 1);
 	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_READY), 1);
 	cr_assert_eq(q1->size, 64);
@@ -349,6 +373,137 @@ Test(virtio_mmio_legacy, queue_pfn_zero_releases_the_queue,
 	/* Legacy has no QueueReady or 64-bit queue registers. */
 	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_READY), 0);
 	cr_assert_eq(rd(VIRTIO_MMIO_CONFIG_GENERATION), 0);
+}
+
+/* A legacy driver with queue 0 at PFN 0x345 and DRIVER_OK. */
+static void legacy_bring_up(void)
+{
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE);
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_DRIVER_FEATURES, (uint32_t)F_DEV);
+	wr(VIRTIO_MMIO_GUEST_PAGE_SIZE, 4096);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 0);
+	wr(VIRTIO_MMIO_QUEUE_PFN, 0x345);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_DRIVER_OK);
+	cr_assert_eq(f.dev.activates, 1);
+}
+
+/* Defect 7: legacy QueuePFN on a running device. */
+Test(virtio_mmio_legacy, pfn_zero_on_live_device_resets_that_queue,
+     .init = setup_legacy, .fini = teardown)
+{
+	legacy_bring_up();
+	wr(VIRTIO_MMIO_QUEUE_PFN, 0);
+	cr_assert_eq(f.dev.queue_resets, 1, "queue_reset not called");
+	cr_assert_not(f.vm.t.queues[0].enabled);
+	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_PFN), 0);
+	cr_assert_eq(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	cr_assert(f.vm.t.active);
+}
+
+Test(virtio_mmio_legacy, pfn_nonzero_on_live_device_needs_reset,
+     .init = setup_legacy, .fini = teardown)
+{
+	legacy_bring_up();
+	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(VIRTIO_MMIO_QUEUE_PFN, 0x500);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_not(f.vm.t.queues[1].enabled);
+	cr_assert_eq(f.dev.resets, 1);
+	cr_assert_not(f.vm.t.active);
+}
+
+static struct virtio_dev_ops no_qreset_ops;
+
+static void setup_legacy_no_qreset(void)
+{
+	no_qreset_ops = fake_ops;
+	no_qreset_ops.queue_reset = NULL;
+	setup_ops = &no_qreset_ops;
+	setup(true);
+}
+
+Test(virtio_mmio_legacy, pfn_zero_without_queue_reset_needs_reset,
+     .init = setup_legacy_no_qreset, .fini = teardown)
+{
+	legacy_bring_up();
+	wr(VIRTIO_MMIO_QUEUE_PFN, 0);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(f.dev.resets, 1);
+}
+
+Test(virtio_mmio_legacy, queue_align_and_page_size_place_the_used_ring,
+     .init = setup_legacy, .fini = teardown)
+{
+	const struct virtio_queue_config *q1 = &f.vm.t.queues[1];
+
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_GUEST_PAGE_SIZE, 0x10000);
+	wr(VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(VIRTIO_MMIO_QUEUE_NUM, 16);
+	wr(VIRTIO_MMIO_QUEUE_ALIGN, 64);
+	wr(VIRTIO_MMIO_QUEUE_PFN, 3);
+	cr_assert_eq(q1->desc_gpa, 0x30000);
+	cr_assert_eq(q1->driver_gpa, 0x30000 + 16 * 16);
+	cr_assert_eq(q1->device_gpa, 0x30000 + 16 * 16 + 64);
+	cr_assert_eq(rd(VIRTIO_MMIO_QUEUE_PFN), 3);
+	/* Frozen once placed. */
+	wr(VIRTIO_MMIO_QUEUE_NUM, 32);
+	cr_assert_eq(q1->size, 16);
+}
+
+Test(virtio_mmio_legacy, driver_ok_asks_the_device_about_features,
+     .init = setup_legacy, .fini = teardown)
+{
+	f.dev.refuse_features = true;
+	wr(VIRTIO_MMIO_STATUS,
+	   VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_DRIVER_OK);
+	cr_assert_eq(f.dev.activates, 0);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+Test(virtio_mmio, dma_always_allowed)
+{
+	cr_assert(virtio_transport_dma_allowed(&f.vm.t));
+	negotiate();
+	wr(VIRTIO_MMIO_STATUS, 0);
+	cr_assert(virtio_transport_dma_allowed(&f.vm.t));
+}
+
+Test(virtio_mmio, clearing_driver_ok_stops_the_device)
+{
+	negotiate();
+	wr(VIRTIO_MMIO_STATUS,
+	   rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	cr_assert_eq(f.dev.activates, 1);
+	wr(VIRTIO_MMIO_STATUS, VIRTIO_STATUS_ACKNOWLEDGE |
+				   VIRTIO_STATUS_DRIVER |
+				   VIRTIO_STATUS_FEATURES_OK);
+	cr_assert_eq(f.dev.resets, 1);
+	cr_assert(rd(VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(VIRTIO_MMIO_STATUS,
+	   rd(VIRTIO_MMIO_STATUS) | VIRTIO_STATUS_DRIVER_OK);
+	cr_assert_eq(f.dev.activates, 1, "reactivated without a reset");
+}
+
+Test(virtio_mmio, reads_of_undefined_bytes_are_zero)
+{
+	uint64_t v;
+
+	memset(&v, 0xa5, sizeof(v));
+	cr_assert(bus_read(&f.bus, BASE + VIRTIO_MMIO_MAGIC_VALUE, &v, 8));
+	cr_assert_eq(v, 0, "8-byte register read");
+	memset(&v, 0xa5, sizeof(v));
+	cr_assert(bus_read(&f.bus, BASE + VIRTIO_MMIO_CONFIG + 4, &v, 8));
+	cr_assert_eq(v, 0, "config read past the end");
+	cr_assert_eq(rd(0x0c8), 0, "reserved register");
 }
 
 Test(mmio_space, ranges_aligned_disjoint_and_bounded)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bus/virtio_transport.h"
+#include "tests/unit/stderr_capture.h"
 
 #define VTT_F_VERSION_1 (1ull << VIRTIO_F_VERSION_1)
 #define VTT_F_DEV_A (1ull << 0)
@@ -285,6 +286,7 @@ Test(vtransport, reset_clears_state)
 	cr_assert_eq(vtt.t.queues[1].vector, VIRTIO_NO_VECTOR);
 	cr_assert_eq(vtt.t.queues[1].kick_fd, 99,
 		     "kick eventfd is the transport's");
+	vtt.t.queues[1].kick_fd = -1; /* not a real descriptor */
 	/* A second reset is harmless and does not call the device again. */
 	vtt_status(0);
 	cr_assert_eq(vtt.dev.resets, 1);
@@ -358,4 +360,249 @@ Test(vtransport, notify_without_vectors_uses_no_vector)
 	cr_assert_eq(vtt.raises, 2);
 	cr_assert_eq(vtt.vectors[0], VIRTIO_NO_VECTOR);
 	cr_assert_eq(vtt.vectors[1], VIRTIO_NO_VECTOR);
+}
+
+/* ---- the status state machine (virtio 1.2, 2.1 and 3.1.1) ---------------- */
+
+static void vtt_live(void)
+{
+	cr_assert(vtt_negotiate(VTT_F_VERSION_1 | VTT_F_DEV_A));
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK | VTT_DOK);
+	cr_assert(vtt.t.active);
+}
+
+static void vtt_assert_stopped(void)
+{
+	cr_assert_eq(vtt.dev.resets, 1, "device not stopped");
+	cr_assert_not(vtt.t.active);
+	cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET);
+}
+
+Test(vtransport, clearing_driver_ok_stops_the_device)
+{
+	vtt_live();
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK);
+	vtt_assert_stopped();
+	/* DRIVER_OK again, without a reset: never reactivates. */
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK | VTT_DOK);
+	cr_assert_eq(vtt.dev.activates, 1);
+	cr_assert_not(vtt.t.active);
+}
+
+Test(vtransport, clearing_features_ok_stops_the_device)
+{
+	vtt_live();
+	vtt_status(VTT_ACK | VTT_DRV | VTT_DOK);
+	vtt_assert_stopped();
+}
+
+Test(vtransport, clearing_a_bit_before_driver_ok_is_an_error)
+{
+	cr_assert(vtt_negotiate(VTT_F_VERSION_1));
+	vtt_status(VTT_ACK);
+	cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET);
+	/* The rest of the sequence does not bring the device up. */
+	vtt_status(VTT_ACK | VTT_DRV);
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK);
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK | VTT_DOK);
+	cr_assert_eq(vtt.dev.activates, 0);
+	cr_assert_eq(vtt.dev.resets, 0, "never active, nothing to stop");
+}
+
+Test(vtransport, bits_out_of_order_are_an_error)
+{
+	static const uint8_t bad[] = {
+		VTT_DRV,
+		VTT_ACK | VTT_FOK,
+		VTT_ACK | VTT_DRV | VTT_DOK, /* modern: no FEATURES_OK */
+		VTT_ACK | VTT_DOK,
+		VTT_DOK,
+	};
+
+	for (unsigned int i = 0; i < sizeof(bad); i++) {
+		vtt_status(0);
+		vtt.t.driver_features = VTT_F_VERSION_1;
+		vtt_status(bad[i]);
+		cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET,
+			  "status %#x accepted", bad[i]);
+		cr_assert_eq(vtt.dev.activates, 0);
+	}
+}
+
+Test(vtransport, legacy_driver_ok_needs_driver)
+{
+	vtt.t.legacy = true;
+	vtt_status(VTT_ACK | VTT_DOK);
+	cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(vtt.dev.activates, 0);
+}
+
+Test(vtransport, failed_at_any_time_is_no_error)
+{
+	vtt_status(VIRTIO_STATUS_FAILED);
+	vtt_status(VTT_ACK | VIRTIO_STATUS_FAILED);
+	cr_assert_eq(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+	vtt_status(0);
+	vtt_live();
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK | VTT_DOK |
+		   VIRTIO_STATUS_FAILED);
+	cr_assert_eq(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
+Test(vtransport, needs_reset_until_reset_then_works_again)
+{
+	vtt_live();
+	vtt_status(VTT_ACK);
+	vtt_assert_stopped();
+	vtt_status(0);
+	cr_assert_eq(vtt_get_status(), 0);
+	vtt_live();
+	cr_assert_eq(vtt.dev.activates, 2);
+}
+
+Test(vtransport, driver_error_raises_config_interrupt_once)
+{
+	vtt.t.config_vector = 1;
+	vtt_live();
+	vtt_status(VTT_ACK);
+	vtt_status(VTT_DRV);
+	vtt_status(VTT_DOK);
+	cr_assert_eq(vtt.raises, 1);
+	cr_assert_eq(vtt.vectors[0], 1);
+}
+
+Test(vtransport, driver_features_only_between_driver_and_features_ok)
+{
+	pthread_mutex_lock(&vtt.t.lock);
+	virtio_transport_write_driver_features(&vtt.t, 0, 1);
+	pthread_mutex_unlock(&vtt.t.lock);
+	cr_assert_eq(vtt.t.driver_features, 0, "before DRIVER");
+	vtt_status(VTT_ACK | VTT_DRV);
+	pthread_mutex_lock(&vtt.t.lock);
+	virtio_transport_write_driver_features(&vtt.t, 1, 1);
+	virtio_transport_write_driver_features(&vtt.t, 0, 1);
+	virtio_transport_write_driver_features(&vtt.t, 2, 7); /* no word 2 */
+	pthread_mutex_unlock(&vtt.t.lock);
+	cr_assert_eq(vtt.t.driver_features, VTT_F_VERSION_1 | VTT_F_DEV_A);
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK);
+	pthread_mutex_lock(&vtt.t.lock);
+	virtio_transport_write_driver_features(&vtt.t, 0, 0x21);
+	pthread_mutex_unlock(&vtt.t.lock);
+	cr_assert_eq(vtt.t.driver_features, VTT_F_VERSION_1 | VTT_F_DEV_A);
+}
+
+Test(vtransport, legacy_features_one_word_until_driver_ok)
+{
+	vtt.t.legacy = true;
+	vtt_status(VTT_ACK | VTT_DRV);
+	pthread_mutex_lock(&vtt.t.lock);
+	virtio_transport_write_driver_features(&vtt.t, 1, 1);
+	virtio_transport_write_driver_features(&vtt.t, 0, 0x21);
+	cr_assert_eq(virtio_transport_device_features(&vtt.t, 1), 0);
+	pthread_mutex_unlock(&vtt.t.lock);
+	cr_assert_eq(vtt.t.driver_features, VTT_F_DEV_A | VTT_F_DEV_B);
+	vtt_status(VTT_ACK | VTT_DRV | VTT_DOK);
+	pthread_mutex_lock(&vtt.t.lock);
+	virtio_transport_write_driver_features(&vtt.t, 0, 0);
+	pthread_mutex_unlock(&vtt.t.lock);
+	cr_assert_eq(vtt.t.driver_features, VTT_F_DEV_A | VTT_F_DEV_B);
+}
+
+/* ---- features_ok (defect 2) ---------------------------------------------- */
+
+static bool vtt_refuse(void *dev, uint64_t features)
+{
+	(void)dev;
+	(void)features;
+	return false;
+}
+
+static struct virtio_dev_ops vtt_refusing_ops;
+
+static void vtt_setup_refusing(void)
+{
+	vtt_setup();
+	vtt_refusing_ops = vtt_ops;
+	vtt_refusing_ops.features_ok = vtt_refuse;
+	vtt.t.ops = &vtt_refusing_ops;
+}
+
+Test(vtransport, features_ok_refusal_at_features_ok, .init = vtt_setup_refusing)
+{
+	cr_assert_not(vtt_negotiate(VTT_F_VERSION_1));
+	vtt_status(VTT_ACK | VTT_DRV | VTT_FOK | VTT_DOK);
+	cr_assert_eq(vtt.dev.activates, 0);
+}
+
+Test(vtransport, legacy_cycling_3_7_with_refused_features,
+     .init = vtt_setup_refusing)
+{
+	struct stderr_capture cap;
+	long bytes;
+
+	vtt.t.legacy = true;
+	stderr_capture_begin(&cap);
+	for (unsigned int i = 0; i < 20000; i++) {
+		if (i % 2)
+			vtt_status(0);
+		vtt_status(VTT_ACK | VTT_DRV);
+		vtt.t.driver_features = VTT_F_DEV_A;
+		vtt_status(VTT_ACK | VTT_DRV | VTT_DOK);
+	}
+	bytes = stderr_capture_end(&cap);
+	cr_assert_eq(vtt.dev.activates, 0, "refused features activated");
+	cr_assert(vtt_get_status() & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_leq(bytes, 200, "%ld bytes on stderr", bytes);
+}
+
+/* ---- NEEDS_RESET from a device thread vs driver status writes ----------- */
+
+static struct {
+	struct virtio_transport t;
+	struct vtt_dev dev;
+	unsigned int raises;
+} vtr;
+
+static void vtr_raise(struct virtio_transport *t, uint16_t vector)
+{
+	(void)t;
+	(void)vector;
+	__atomic_add_fetch(&vtr.raises, 1, __ATOMIC_RELAXED);
+}
+
+static void *vtr_device(void *arg)
+{
+	(void)arg;
+	for (unsigned int i = 0; i < 2000; i++)
+		if (i == 1000)
+			virtio_transport_set_needs_reset(&vtr.t);
+	return NULL;
+}
+
+Test(vtransport, needs_reset_from_device_thread_survives_status_writes)
+{
+	pthread_t th;
+
+	for (unsigned int round = 0; round < 50; round++) {
+		memset(&vtr, 0, sizeof(vtr));
+		vtr.dev.features = VTT_F_VERSION_1;
+		virtio_transport_init(&vtr.t, &vtt_ops, &vtr.dev);
+		vtr.t.raise = vtr_raise;
+		pthread_mutex_lock(&vtr.t.lock);
+		virtio_transport_set_status(&vtr.t, VTT_ACK);
+		pthread_mutex_unlock(&vtr.t.lock);
+		cr_assert_eq(pthread_create(&th, NULL, vtr_device, NULL), 0);
+		for (unsigned int i = 0; i < 500; i++) {
+			pthread_mutex_lock(&vtr.t.lock);
+			virtio_transport_set_status(
+			    &vtr.t, VTT_ACK | VIRTIO_STATUS_FAILED * (i & 1));
+			pthread_mutex_unlock(&vtr.t.lock);
+		}
+		pthread_join(th, NULL);
+		cr_assert(__atomic_load_n(&vtr.t.status, __ATOMIC_SEQ_CST) &
+			      VIRTIO_STATUS_NEEDS_RESET,
+			  "round %u: the device's NEEDS_RESET was lost", round);
+		cr_assert_eq(vtr.raises, 1);
+		virtio_transport_destroy(&vtr.t);
+	}
 }
