@@ -42,13 +42,19 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 {
 	switch (transport) {
 	case VM_TRANSPORT_PCI:
-	case VM_TRANSPORT_PCI_TRANSITIONAL:
+	case VM_TRANSPORT_PCI_TRANSITIONAL: {
+		const struct virtio_pci_ids ids = {
+			.class_code = s->type->pci_class,
+			.transitional_id = s->type->pci_transitional_id,
+		};
+
 		s->pci = calloc(1, sizeof(*s->pci));
 		if (!s->pci)
 			return err_set(e, "out of memory");
 		return virtio_pci_create(
-		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev,
+		    s->pci, &m->pci, &m->vm, &m->router, s->ops, s->dev, &ids,
 		    transport == VM_TRANSPORT_PCI_TRANSITIONAL, e);
+	}
 	case VM_TRANSPORT_MMIO:
 	case VM_TRANSPORT_MMIO_LEGACY: {
 		uint64_t base;

@@ -20,29 +20,6 @@
 
 #define CC_SIZE sizeof(struct virtio_pci_common_cfg)
 
-static const uint16_t transitional_ids[] = {
-	[1] = 0x1000, /* net */
-	[2] = 0x1001, /* block */
-	[3] = 0x1003, /* console */
-	[4] = 0x1005, /* entropy */
-	[5] = 0x1002, /* balloon */
-	[9] = 0x1009, /* 9p */
-};
-
-static uint32_t device_class(uint16_t type)
-{
-	switch (type) {
-	case 1:
-		return 0x020000; /* ethernet */
-	case 2:
-		return 0x018000; /* mass storage, other */
-	case 3:
-		return 0x078000; /* communication, other */
-	default:
-		return 0x00ff00;
-	}
-}
-
 /* ---- ioeventfds for queue notifications ---------------------------------- */
 
 /* Registers (or removes) every queue's ioeventfds at the current bases. */
@@ -380,21 +357,20 @@ static void add_virtio_cap(struct pci_function *fn, uint8_t type,
 int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 		      struct kvm_vm *vm, struct irq_router *router,
 		      const struct virtio_dev_ops *ops, void *dev,
-		      bool transitional, struct err *e)
+		      const struct virtio_pci_ids *ids, bool transitional,
+		      struct err *e)
 {
 	uint16_t type = ops->device_id, dev_id;
 
 	memset(vp, 0, sizeof(*vp));
 	vp->vm = vm;
 	vp->transitional = transitional;
-	if (transitional &&
-	    (type >= sizeof(transitional_ids) / sizeof(transitional_ids[0]) ||
-	     !transitional_ids[type]))
+	if (transitional && !ids->transitional_id)
 		return err_set(e, "%s has no transitional PCI device ID",
 			       ops->name);
 	if (ops->nr_queues > VIRTIO_MAX_QUEUES)
 		return err_set(e, "%s: too many queues", ops->name);
-	dev_id = transitional ? transitional_ids[type]
+	dev_id = transitional ? ids->transitional_id
 			      : VIRTIO_PCI_MODERN_DEVICE_BASE + type;
 	virtio_transport_init(&vp->t, ops, dev);
 	vp->t.raise = virtio_pci_raise;
@@ -407,7 +383,7 @@ int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 	/* Transitional: subsystem ID is the virtio type (legacy drivers read
 	 * it). */
 	pci_function_init(&vp->fn, ops->name, PCI_VENDOR_ID_VIRTIO, dev_id,
-			  device_class(type), transitional ? 0 : 1,
+			  ids->class_code, transitional ? 0 : 1,
 			  PCI_VENDOR_ID_VIRTIO, transitional ? type : 0x40);
 	vp->fn.opaque = vp;
 	vp->fn.cfg_written = virtio_pci_cfg_written;

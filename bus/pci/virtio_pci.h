@@ -29,6 +29,12 @@ struct virtio_pci {
 	uint16_t notify_io_base;
 };
 
+/* What the function says it is (vireo's device-type table knows). */
+struct virtio_pci_ids {
+	uint32_t class_code; /* base class << 16 | subclass << 8 | prog-if */
+	uint16_t transitional_id; /* 0: the type has no transitional ID */
+};
+
 /*
  * vm and router may be NULL (unit tests, fuzzers): no ioeventfds or MSI
  * routes; the kick and MSI-X eventfds still work. Bus mastering starts
@@ -37,7 +43,8 @@ struct virtio_pci {
 int virtio_pci_create(struct virtio_pci *vp, struct pci_bus *pb,
 		      struct kvm_vm *vm, struct irq_router *router,
 		      const struct virtio_dev_ops *ops, void *dev,
-		      bool transitional, struct err *e);
+		      const struct virtio_pci_ids *ids, bool transitional,
+		      struct err *e);
 void virtio_pci_destroy(struct virtio_pci *vp);
 
 #endif

@@ -14,6 +14,8 @@
 #include "bus/pci/virtio_pci.h"
 #include "tests/fuzz/fuzz_ops.h"
 
+static const struct virtio_pci_ids fz_ids = { 0x078000, 0x1003 };
+
 #define FZ_MMIO_START 0xe0000000ull
 #define FZ_MMIO_END 0xf0000000ull
 #define FZ_ECAM 0xb0000000ull
@@ -156,8 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    pci_bus_init(&fz.pb, &fz.pio, &fz.mmio, FZ_MMIO_START, FZ_MMIO_END,
 			 &e) < 0 ||
 	    pci_bus_enable_ecam(&fz.pb, FZ_ECAM, &e) < 0 ||
-	    virtio_pci_create(&fz.vp, &fz.pb, NULL, NULL, &fz_ops, NULL, true,
-			      &e) < 0)
+	    virtio_pci_create(&fz.vp, &fz.pb, NULL, NULL, &fz_ops, NULL,
+			      &fz_ids, true, &e) < 0)
 		abort();
 	while (n++ < FZ_MAX_OPS && fz_next(&data, &size, &op)) {
 		switch (op.target % 5) {

@@ -15,6 +15,8 @@
 #include "bus/pci/virtio_pci.h"
 #include "tests/fuzz/fuzz_fake_dev.h"
 
+static const struct virtio_pci_ids fz_ids = { 0x078000, 0x1003 };
+
 #define FZ_COMMON_SIZE sizeof(struct virtio_pci_common_cfg)
 
 static const struct virtio_dev_ops fz_ops = {
@@ -139,8 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (pci_bus_init(&pb, &pio, &mmio, 0xe0000000ull, 0xf0000000ull, &e) <
 		0 ||
-	    virtio_pci_create(&vp, &pb, NULL, NULL, &fz_ops, &dev, true, &e) <
-		0)
+	    virtio_pci_create(&vp, &pb, NULL, NULL, &fz_ops, &dev, &fz_ids,
+			      true, &e) < 0)
 		abort();
 	while (n++ < FZ_MAX_OPS && fz_next(&data, &size, &op)) {
 		unsigned int len = op.len > 4 ? 4 : op.len;

@@ -84,6 +84,9 @@ static void vpt_reset(void *dev)
 	((struct vpt_dev *)dev)->resets++;
 }
 
+/* A communication device with a transitional ID, like virtio-console. */
+static const struct virtio_pci_ids vpt_ids = { 0x078000, 0x1003 };
+
 static const struct virtio_dev_ops vpt_ops = {
 	.name = "fake",
 	.device_id = 4, /* has a transitional ID */
@@ -111,7 +114,7 @@ static void vpt_create(const struct virtio_dev_ops *ops, bool transitional)
 				  VPT_MMIO_END, &e),
 		     0, "%s", e.msg);
 	cr_assert_eq(virtio_pci_create(&v.vp, &v.pb, NULL, NULL, ops, &v.dev,
-				       transitional, &e),
+				       &vpt_ids, transitional, &e),
 		     0, "%s", e.msg);
 }
 
