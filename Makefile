@@ -99,6 +99,8 @@ test: test-plan deps all guest
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
+# Each table says where it was measured (tests/testhost/where): PVM
+# direct, test host or hardware KVM; its ratios compare runs made there.
 bench: deps all guest
 	VIREO_TESTHOST_TIMEOUT=20000 tests/with-kvm sh -c \
 		'tests/bench/boot-bench && tests/bench/boot-bench --transports && tests/bench/blk-bench && tests/bench/net-bench'
