@@ -23,7 +23,7 @@ objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 PLAIN := $(BUILD)
 ASAN := $(BUILD)/asan
 
-.PHONY: all deps guest run test unit-test integration-test bench clean format check-format
+.PHONY: all deps guest run test test-plan unit-test integration-test bench clean format check-format
 all: $(PLAIN)/vireo
 
 $(PLAIN)/obj/%.o: %.c
@@ -85,14 +85,23 @@ unit-test: $(PLAIN)/unit-tests $(ASAN)/unit-tests
 	$(PLAIN)/unit-tests
 	$(ASAN)/unit-tests
 
+# Group by group (each Criterion suite, boot again with the ASan build),
+# each where it runs fastest: on PVM hosts in the test host plus a
+# PVM-direct subset (tests/testhost/integration says where and why, and
+# ends with a timing table). VIREO_GROUPS="boot cli" runs only those.
 integration-test: $(PLAIN)/vireo $(ASAN)/vireo $(PLAIN)/integration-tests
-	tests/with-kvm sh -c 'VIREO=$(PLAIN)/vireo $(PLAIN)/integration-tests -j1 --verbose && \
-		VIREO=$(ASAN)/vireo $(PLAIN)/integration-tests -j1 --verbose --filter "boot/*"'
+	tests/testhost/integration $(PLAIN)/vireo $(ASAN)/vireo $(PLAIN)/integration-tests
 
-test: deps all guest
+# First, before anything is built: where the integration tests will run.
+test-plan:
+	@tests/testhost/integration --plan
+
+test: test-plan deps all guest
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
+# Each table says where it was measured (tests/testhost/where): PVM
+# direct, test host or hardware KVM; its ratios compare runs made there.
 bench: deps all guest
 	VIREO_TESTHOST_TIMEOUT=20000 tests/with-kvm sh -c \
 		'tests/bench/boot-bench && tests/bench/boot-bench --transports && tests/bench/blk-bench && tests/bench/net-bench'

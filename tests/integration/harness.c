@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,40 @@ static void vm_run_once(const char *const *argv,
 }
 
 /*
+ * A retry is logged with the test's output and also appended, one line
+ * "group<TAB>suite/test<TAB>why", to the file $VIREO_RETRY_LOG names:
+ * the integration runner (tests/testhost/integration) counts them per
+ * group and names the tests that needed one, so a pass that took a retry
+ * never looks like a clean one.
+ */
+static void __attribute__((format(printf, 1, 2)))
+note_retry(const char *fmt, ...)
+{
+	const char *path = getenv("VIREO_RETRY_LOG");
+	const char *group = getenv("VIREO_RETRY_GROUP");
+	char why[256];
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	cr_log_info("%s", why);
+	if (!path || !*path)
+		return;
+	f = fopen(path, "a");
+	if (!f) {
+		cr_log_warn("cannot append to %s: the retry goes uncounted",
+			    path);
+		return;
+	}
+	fprintf(f, "%s\t%s/%s\t%s\n", group && *group ? group : "-",
+		criterion_current_suite->name, criterion_current_test->name,
+		why);
+	fclose(f);
+}
+
+/*
  * Under the TCG test host (tests/testhost/run sets VIREO_TESTHOST=1), a
  * nested guest now and then hangs before its first instruction's output,
  * with vireo and QEMU alike. That signature alone, nothing printed at all
@@ -203,10 +238,10 @@ void vm_run_actions(const char *const *argv, const struct vm_action *actions,
 			r->status = -1;
 			return;
 		}
-		cr_log_info("RETRY: the guest printed nothing in %u s (a "
-			    "nested guest that hung at its start under the TCG "
-			    "test host); running it again",
-			    TESTHOST_SILENT_S);
+		note_retry("RETRY: the guest printed nothing in %u s (a "
+			   "nested guest that hung at its start under the TCG "
+			   "test host); running it again",
+			   TESTHOST_SILENT_S);
 		vm_result_free(r);
 	}
 }
@@ -290,10 +325,11 @@ void vm_run_attempts(const char *const *argv, const struct vm_action *actions,
 		vm_run_actions(argv, actions, nr, timeout_s, r);
 		if (ok(r) || i >= attempts)
 			return;
-		cr_log_info("RETRY attempt %u of %u: SMP guest did not "
-			    "complete%s; retrying. Output tail:\n%s",
-			    i, attempts,
-			    pvm_host() ? " (known PVM guest issue)" : "",
+		note_retry("RETRY attempt %u of %u: SMP guest did not "
+			   "complete%s; retrying",
+			   i, attempts,
+			   pvm_host() ? " (known PVM guest issue)" : "");
+		cr_log_info("Output tail of attempt %u:\n%s", i,
 			    output_tail(r));
 		vm_result_free(r);
 	}
