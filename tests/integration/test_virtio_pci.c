@@ -156,18 +156,23 @@ Test(virtio_pci, legacy_hvc0_shell, .timeout = VIRTIO_TIMEOUT + 30)
 	check_hvc_shell(true);
 }
 
-static long stats_exits(const char *s)
+/* The counter key= ("exits=", "mmio=") on the stats line starting at s. */
+static long stats_exits(const char *s, const char *key)
 {
-	const char *p = strstr(s, "userspace vcpu exits=");
+	const char *end = strchr(s, '\n');
+	const char *p = strstr(s, key);
 
-	return p ? atol(p + strlen("userspace vcpu exits=")) : -1;
+	return p && (!end || p < end) ? atol(p + strlen(key)) : -1;
 }
 
 /*
  * 4 MiB written to hvc0 (one dd, 1 MiB writes: guest syscalls are costly
  * on PVM hosts) between two markers; vireo prints its exit counter on
- * SIGUSR2 at each. The data path (ioeventfd kicks, irqfd interrupts) must
- * stay under one userspace exit per 4 KiB moved.
+ * SIGUSR2 at each. The data path (ioeventfd kicks on the modern BAR's
+ * notify region, irqfd interrupts) must stay under one userspace MMIO exit
+ * per 4 KiB moved. Port exits are not the data path: they are the 8250
+ * (whatever the guest kernel prints meanwhile, more on a loaded host) and
+ * the guest's timer reads.
  */
 /* The guest's hvc path moves ~30 KiB/s on PVM hosts: allow for it. */
 #define BULK_TIMEOUT 600
@@ -194,13 +199,17 @@ Test(virtio_pci, hvc0_bulk_transfer_exits, .timeout = BULK_TIMEOUT + 30)
 	cr_assert(first, "no stats at XFER-BEGIN:\n%s", output_tail(&r));
 	second = strstr(first + 1, "userspace vcpu exits=");
 	cr_assert(second, "no stats at XFER-DONE:\n%s", output_tail(&r));
-	before = stats_exits(first);
-	after = stats_exits(second);
-	cr_log_info(
-	    "%ld exits while moving %ld MiB through hvc0 (%.1f per MiB)",
-	    after - before, bytes >> 20,
-	    (double)(after - before) / (double)(bytes >> 20));
-	cr_assert(after - before < bytes / 4096, "%ld exits for %ld bytes",
+	before = stats_exits(first, "mmio=");
+	after = stats_exits(second, "mmio=");
+	cr_assert(before >= 0 && after >= 0, "no mmio= counter:\n%s",
+		  output_tail(&r));
+	cr_log_info("%ld exits (%ld MMIO) while moving %ld MiB through hvc0 "
+		    "(%.1f MMIO exits per MiB)",
+		    stats_exits(second, "exits=") -
+			stats_exits(first, "exits="),
+		    after - before, bytes >> 20,
+		    (double)(after - before) / (double)(bytes >> 20));
+	cr_assert(after - before < bytes / 4096, "%ld MMIO exits for %ld bytes",
 		  after - before, bytes);
 	vm_result_free(&r);
 }
