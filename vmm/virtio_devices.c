@@ -13,11 +13,19 @@
 
 #include "vmm/host_quirks.h"
 
-static void vcon_write(void *opaque, const uint8_t *buf, size_t len)
+static size_t vcon_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine *m = opaque;
 
-	stdio_console_write(&m->console, buf, len);
+	return stdio_console_try_write(&m->console, buf, len);
+}
+
+static void vcon_tx_space(void *opaque)
+{
+	struct machine *m = opaque;
+
+	if (m->vcon)
+		virtio_console_tx_space(m->vcon);
 }
 
 static void vcon_rx_space(void *opaque)
@@ -106,6 +114,7 @@ static int create_console(struct machine *m, struct err *e)
 		return -1;
 	}
 	m->vcon = vcon;
+	stdio_console_set_out_space(&m->console, vcon_tx_space, m);
 	return virtio_devices_plug(m, &virtio_console_ops, vcon, free_console,
 				   vm_config_transport(m->cfg, "console"), e);
 }
@@ -250,6 +259,8 @@ void virtio_devices_destroy(struct machine *m)
 {
 	unsigned int i;
 
+	if (m->vcon)
+		stdio_console_set_out_space(&m->console, NULL, NULL);
 	/* Transport first: it resets the device, which stops its thread. */
 	for (i = m->nr_vdevs; i-- > 0;) {
 		struct virtio_slot *s = &m->vdevs[i];

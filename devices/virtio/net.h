@@ -76,6 +76,8 @@ struct virtio_net_stats {
 	    rx_dropped; /* frames read but not delivered (too big, short) */
 	uint64_t rx_bad_buffers; /* guest RX buffers unusable (no room) */
 	uint64_t rx_stalls; /* times RX polling stopped for lack of buffers */
+	uint64_t rx_errors; /* back-end read errors (a frame lost) */
+	uint64_t tx_waits; /* times TX waited for the back end to drain */
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_dropped; /* bad chains or back-end write errors */
 	uint64_t ctrl_ok, ctrl_err;
@@ -96,12 +98,15 @@ struct virtio_net {
 	/* I/O thread state, reset at activate. */
 	struct event_source rx_src;
 	bool rx_watched; /* back-end fd on the loop */
-	bool rx_dead; /* back end failed (tap deleted): never polled again */
+	bool rx_dead; /* back end gone (tap deleted): not polled until reset */
+	bool be_not_socket; /* a tap: readv, no recvmsg */
+	struct event_source tx_src; /* a dup of the fd, for EPOLLOUT */
+	bool tx_watched; /* TX waits for the back end to be writable */
+	bool logged_dead, logged_offloads; /* log_guest_once flags */
 	bool mrg_rxbuf;
 	size_t rx_need; /* bytes of guest buffers one frame may need */
 
 	/* RX scratch: the popped chains' writable iovecs, in order. */
-	struct virtq_chain chain;
 	struct iovec rx_iov[VNET_RX_MAX_IOV];
 	struct virtq_used_elem rx_used[VNET_QUEUE_SIZE];
 	uint32_t rx_cap[VNET_QUEUE_SIZE];

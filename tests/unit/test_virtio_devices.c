@@ -55,6 +55,7 @@ static struct {
 	pthread_mutex_t be_lock;
 	uint8_t out[256];
 	size_t out_len;
+	size_t out_room; /* bytes the backend still takes; SIZE_MAX: any */
 	unsigned int out_calls;
 	unsigned int rx_space_calls;
 } vdt;
@@ -500,16 +501,21 @@ Test(vdev_rng, hostile_descriptor_needs_reset)
 #define VDT_CON_RX 0
 #define VDT_CON_TX 1
 
-static void vdt_con_write(void *opaque, const uint8_t *buf, size_t len)
+static size_t vdt_con_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	cr_assert_eq(opaque, &vdt);
 	pthread_mutex_lock(&vdt.be_lock);
+	if (len > vdt.out_room)
+		len = vdt.out_room;
+	if (vdt.out_room != SIZE_MAX)
+		vdt.out_room -= len;
 	if (vdt.out_len + len <= sizeof(vdt.out)) {
 		memcpy(vdt.out + vdt.out_len, buf, len);
 		vdt.out_len += len;
 	}
 	vdt.out_calls++;
 	pthread_mutex_unlock(&vdt.be_lock);
+	return len;
 }
 
 static void vdt_con_rx_space(void *opaque)
@@ -528,6 +534,7 @@ static void vdt_con_setup(void)
 	struct err e;
 
 	vdt_setup();
+	vdt.out_room = SIZE_MAX;
 	cr_assert_eq(virtio_console_init(&vdt.dev.con, &vdt.mem, &be, &e), 0,
 		     "%s", e.msg);
 	vdt.kind = VDT_CON;

@@ -427,12 +427,11 @@ Test(net_dev, rx_merges_buffers_and_sets_num_buffers)
 		cr_assert_eq(p[i], (uint8_t)(3 + 500 + i));
 	cr_assert(nt_wait_raises(1, 2000), "no interrupt raised");
 
-	/* Two buffers left (1024 bytes) cannot hold a full frame: wait. */
+	/*
+	 * Two buffers left (1024 bytes): less than a full frame may need, but
+	 * this one fits in one buffer, so it is delivered now.
+	 */
 	nt_send_frame(100, 9);
-	cr_assert_not(nt_wait_used(0, 3, 100), "frame put in too little room");
-	/* The driver refills and kicks: the frame goes to buffer 2. */
-	nt_rx_buf(4, 512);
-	nt_kick(0);
 	cr_assert(nt_wait_used(0, 3, 2000), "used idx %u", nt_used_idx(0));
 	cr_assert_eq(nt_used(0, 2, 0), 2);
 	cr_assert_eq(nt_used(0, 2, 4), 112);
@@ -442,7 +441,6 @@ Test(net_dev, rx_merges_buffers_and_sets_num_buffers)
 	struct virtio_net_stats s = nt_stats_after_reset();
 	cr_assert_eq(s.rx_frames, 2);
 	cr_assert_eq(s.rx_bytes, 988 + 100);
-	cr_assert_geq(s.rx_stalls, 1);
 }
 
 Test(net_dev, rx_without_mrg_uses_one_buffer_per_frame)
