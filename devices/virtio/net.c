@@ -20,6 +20,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <linux/virtio_net.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "devices/virtio/net_parse.h"
 #include "util/log.h"
 
 #define VNET_CFG_SIZE 10 /* mac[6], status, max_virtqueue_pairs */
@@ -36,23 +38,7 @@
 /* Frames read per wakeup before other queues get a turn. */
 #define VNET_RX_BURST 64
 
-#define VNET_CTRL_RX 0
-#define VNET_CTRL_MAC 1
-#define VNET_CTRL_MAC_TABLE_SET 0
-#define VNET_CTRL_MAC_ADDR_SET 1
-#define VNET_CTRL_VLAN 2
-#define VNET_CTRL_ANNOUNCE 3
-#define VNET_CTRL_ANNOUNCE_ACK 0
-#define VNET_CTRL_RX_NOBCAST 5
-#define VNET_OK 0
-#define VNET_ERR 1
-
 #define F(bit) (1ull << (bit))
-
-static bool net_has(struct virtio_net *n, unsigned int bit)
-{
-	return virtio_transport_has_feature(n->vdev.t, bit);
-}
 
 /* --- RX ------------------------------------------------------------------ */
 
@@ -197,7 +183,6 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	unsigned int nr_iov = 0, used = 0;
 	uint64_t cap = 0;
 	ssize_t got;
-	size_t left;
 	bool trunc;
 	int nr, i;
 
@@ -234,13 +219,8 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 		n->stats.rx_dropped++;
 		return NET_RX_MORE;
 	}
-	for (left = (size_t)got; left; used++) {
-		uint32_t len =
-		    left < n->rx_cap[used] ? (uint32_t)left : n->rx_cap[used];
-
-		n->rx_used[used].len = len;
-		left -= len;
-	}
+	used = net_rx_split(n->rx_cap, (unsigned int)nr, (uint64_t)got,
+			    n->rx_used);
 	/* num_buffers, little-endian, in the header at the start of rx_iov. */
 	uint8_t nb[2] = { (uint8_t)used, (uint8_t)(used >> 8) };
 	virtq_iov_write(n->rx_iov, nr_iov, VNET_HDR_NUM_BUFFERS, nb, 2);
@@ -347,91 +327,32 @@ static void net_tx_ready(struct event_source *src, uint32_t events)
 
 /* --- control queue (5.1.6.5) --------------------------------------------- */
 
-static uint32_t le32_at(const struct virtq_chain *c, uint64_t off, bool *ok)
-{
-	uint8_t b[4];
-
-	if (virtq_chain_read(c, off, b, 4) != 4) {
-		*ok = false;
-		return 0;
-	}
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
-}
-
-/* MAC table set: two tables, each le32 entries then 6-byte addresses. */
-static bool net_ctrl_mac_table(const struct virtq_chain *c, uint64_t len)
-{
-	bool ok = true;
-	uint64_t uni = le32_at(c, 2, &ok), multi;
-
-	if (!ok || 4 + 6 * uni + 4 > len)
-		return false;
-	multi = le32_at(c, 2 + 4 + 6 * uni, &ok);
-	return ok && 4 + 6 * uni + 4 + 6 * multi == len;
-}
-
-static uint8_t net_ctrl_do(struct virtio_net *n, const struct virtq_chain *c,
-			   uint8_t class, uint8_t cmd, uint64_t len)
-{
-	uint8_t mac[6];
-
-	switch (class) {
-	case VNET_CTRL_RX:
-		/* The tap hands us everything; the guest's stack filters. */
-		return net_has(n, VNET_F_CTRL_RX) &&
-			       cmd <= VNET_CTRL_RX_NOBCAST && len == 1
-			   ? VNET_OK
-			   : VNET_ERR;
-	case VNET_CTRL_MAC:
-		if (cmd == VNET_CTRL_MAC_TABLE_SET)
-			return net_ctrl_mac_table(c, len) ? VNET_OK : VNET_ERR;
-		if (cmd == VNET_CTRL_MAC_ADDR_SET && len == 6 &&
-		    net_has(n, VNET_F_CTRL_MAC_ADDR) &&
-		    virtq_chain_read(c, 2, mac, 6) == 6) {
-			pthread_mutex_lock(&n->cfg_lock);
-			memcpy(n->mac, mac, 6);
-			pthread_mutex_unlock(&n->cfg_lock);
-			return VNET_OK;
-		}
-		return VNET_ERR;
-	case VNET_CTRL_VLAN:
-		return net_has(n, VNET_F_CTRL_VLAN) && cmd <= 1 && len == 2
-			   ? VNET_OK
-			   : VNET_ERR;
-	case VNET_CTRL_ANNOUNCE:
-		if (cmd != VNET_CTRL_ANNOUNCE_ACK || len)
-			return VNET_ERR;
-		pthread_mutex_lock(&n->cfg_lock);
-		n->status &= (uint16_t)~VNET_S_ANNOUNCE;
-		pthread_mutex_unlock(&n->cfg_lock);
-		return VNET_OK;
-	}
-	return VNET_ERR;
-}
-
 static enum virtio_serve net_ctrl_serve(struct virtio_device *d, unsigned int q,
 					const struct virtq_chain *c,
 					uint32_t *len)
 {
 	struct virtio_net *n = d->priv;
-	uint8_t hdr[2], ack = VNET_ERR;
+	struct net_ctrl_effect fx;
+	uint8_t ack;
 
 	(void)q;
 	*len = 0;
-	if (c->in_len < 1 || c->out_len < 2) {
+	if (c->in_len < 1) {
 		n->stats.ctrl_err++;
-		if (c->in_len >= 1)
-			virtq_chain_write(c, c->in_len - 1, &ack, 1);
-		*len = c->in_len >= 1 ? (uint32_t)c->in_len : 0;
 		return VIRTIO_SERVE_DONE;
 	}
-	if (virtq_chain_read(c, 0, hdr, 2) == 2)
-		ack = net_ctrl_do(n, c, hdr[0], hdr[1], c->out_len - 2);
-	if (ack == VNET_OK)
+	ack = net_ctrl_parse(c, n->vdev.t->driver_features, &fx);
+	if (ack == VIRTIO_NET_OK) {
 		n->stats.ctrl_ok++;
-	else
+		pthread_mutex_lock(&n->cfg_lock);
+		if (fx.set_mac)
+			memcpy(n->mac, fx.mac, 6);
+		if (fx.ack_announce)
+			n->status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;
+		pthread_mutex_unlock(&n->cfg_lock);
+	} else {
 		n->stats.ctrl_err++;
+	}
 	/* The ack is the last byte the driver gave us to write. */
 	virtq_chain_write(c, c->in_len - 1, &ack, 1);
 	*len = (uint32_t)c->in_len;
