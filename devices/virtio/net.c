@@ -61,9 +61,9 @@ static void net_set_link(struct virtio_net *n, bool up)
 {
 	pthread_mutex_lock(&n->cfg_lock);
 	if (up)
-		n->status |= VNET_S_LINK_UP;
+		n->status |= VIRTIO_NET_S_LINK_UP;
 	else
-		n->status &= (uint16_t)~VNET_S_LINK_UP;
+		n->status &= (uint16_t)~VIRTIO_NET_S_LINK_UP;
 	pthread_mutex_unlock(&n->cfg_lock);
 	if (n->vdev.t)
 		virtio_transport_notify_config(n->vdev.t);
@@ -387,11 +387,13 @@ static uint64_t net_features(void *dev)
 	struct virtio_net *n = dev;
 
 	return F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_EVENT_IDX) |
-	       F(VIRTIO_F_RING_INDIRECT_DESC) | F(VNET_F_MAC) |
-	       F(VNET_F_STATUS) | F(VNET_F_MRG_RXBUF) | F(VNET_F_CSUM) |
-	       F(VNET_F_HOST_TSO4) | F(VNET_F_HOST_TSO6) | F(VNET_F_HOST_ECN) |
-	       F(VNET_F_CTRL_VQ) | F(VNET_F_CTRL_RX) | F(VNET_F_CTRL_VLAN) |
-	       F(VNET_F_GUEST_ANNOUNCE) | F(VNET_F_CTRL_MAC_ADDR) |
+	       F(VIRTIO_F_RING_INDIRECT_DESC) | F(VIRTIO_NET_F_MAC) |
+	       F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF) |
+	       F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
+	       F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_ECN) |
+	       F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX) |
+	       F(VIRTIO_NET_F_CTRL_VLAN) | F(VIRTIO_NET_F_GUEST_ANNOUNCE) |
+	       F(VIRTIO_NET_F_CTRL_MAC_ADDR) |
 	       (n->be.guest_offloads & VNET_GUEST_OFFLOADS);
 }
 
@@ -440,24 +442,26 @@ static void net_config_write(void *dev, uint32_t offset, const void *data,
  */
 static bool net_features_ok(void *dev, uint64_t f)
 {
-	const uint64_t guest_gso = F(VNET_F_GUEST_TSO4) | F(VNET_F_GUEST_TSO6) |
-				   F(VNET_F_GUEST_UFO) | F(VNET_F_GUEST_USO4) |
-				   F(VNET_F_GUEST_USO6) | F(VNET_F_GUEST_ECN);
-	const uint64_t host_gso =
-	    F(VNET_F_HOST_TSO4) | F(VNET_F_HOST_TSO6) | F(VNET_F_HOST_ECN);
-	const uint64_t ctrl = F(VNET_F_CTRL_RX) | F(VNET_F_CTRL_VLAN) |
-			      F(VNET_F_GUEST_ANNOUNCE) |
-			      F(VNET_F_CTRL_MAC_ADDR);
+	const uint64_t guest_gso =
+	    F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+	    F(VIRTIO_NET_F_GUEST_UFO) | F(VIRTIO_NET_F_GUEST_USO4) |
+	    F(VIRTIO_NET_F_GUEST_USO6) | F(VIRTIO_NET_F_GUEST_ECN);
+	const uint64_t host_gso = F(VIRTIO_NET_F_HOST_TSO4) |
+				  F(VIRTIO_NET_F_HOST_TSO6) |
+				  F(VIRTIO_NET_F_HOST_ECN);
+	const uint64_t ctrl =
+	    F(VIRTIO_NET_F_CTRL_RX) | F(VIRTIO_NET_F_CTRL_VLAN) |
+	    F(VIRTIO_NET_F_GUEST_ANNOUNCE) | F(VIRTIO_NET_F_CTRL_MAC_ADDR);
 
 	(void)dev;
-	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VNET_F_MRG_RXBUF))))
+	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF))))
 		return false;
 	/* 5.1.3.1: segmentation offloads need checksum offload. */
-	if ((f & guest_gso) && !(f & F(VNET_F_GUEST_CSUM)))
+	if ((f & guest_gso) && !(f & F(VIRTIO_NET_F_GUEST_CSUM)))
 		return false;
-	if ((f & host_gso) && !(f & F(VNET_F_CSUM)))
+	if ((f & host_gso) && !(f & F(VIRTIO_NET_F_CSUM)))
 		return false;
-	if ((f & ctrl) && !(f & F(VNET_F_CTRL_VQ)))
+	if ((f & ctrl) && !(f & F(VIRTIO_NET_F_CTRL_VQ)))
 		return false;
 	return true;
 }
@@ -466,9 +470,10 @@ static int net_activate(void *dev, struct virtio_transport *t)
 {
 	struct virtio_net *n = dev;
 	uint64_t f = t->driver_features;
-	bool gso = f & (F(VNET_F_GUEST_TSO4) | F(VNET_F_GUEST_TSO6) |
-			F(VNET_F_GUEST_UFO) | F(VNET_F_GUEST_USO4) |
-			F(VNET_F_GUEST_USO6));
+	bool gso =
+	    f & (F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+		 F(VIRTIO_NET_F_GUEST_UFO) | F(VIRTIO_NET_F_GUEST_USO4) |
+		 F(VIRTIO_NET_F_GUEST_USO6));
 
 	if (!net_features_ok(n, f))
 		return -1;
@@ -478,7 +483,7 @@ static int net_activate(void *dev, struct virtio_transport *t)
 			       n->vdev.name);
 		return -1;
 	}
-	n->mrg_rxbuf = f & F(VNET_F_MRG_RXBUF);
+	n->mrg_rxbuf = f & F(VIRTIO_NET_F_MRG_RXBUF);
 	n->rx_need = VNET_HDR_LEN + (gso ? VNET_MAX_GSO_FRAME : VNET_MAX_FRAME);
 	n->rx_watched = false;
 	n->tx_watched = false;
@@ -549,7 +554,7 @@ int virtio_net_init(struct virtio_net *n, const struct guest_mem *mem,
 	memset(n, 0, sizeof(*n));
 	n->be = *be;
 	memcpy(n->mac, mac, 6);
-	n->status = VNET_S_LINK_UP;
+	n->status = VIRTIO_NET_S_LINK_UP;
 	pthread_mutex_init(&n->cfg_lock, NULL);
 	n->rx_src = (struct event_source){
 		.fd = be->fd,

@@ -11,47 +11,33 @@
  * device's I/O thread. The device knows nothing of taps or transports.
  */
 
+#include <linux/virtio_net.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
 #include "bus/virtio_transport.h"
 #include "devices/virtio/virtio_device.h"
 
-/* Feature bits (virtio 1.2, 5.1.3); the UAPI header lacks the USO ones. */
-#define VNET_F_CSUM 0
-#define VNET_F_GUEST_CSUM 1
-#define VNET_F_MAC 5
-#define VNET_F_GUEST_TSO4 7
-#define VNET_F_GUEST_TSO6 8
-#define VNET_F_GUEST_ECN 9
-#define VNET_F_GUEST_UFO 10
-#define VNET_F_HOST_TSO4 11
-#define VNET_F_HOST_TSO6 12
-#define VNET_F_HOST_ECN 13
-#define VNET_F_MRG_RXBUF 15
-#define VNET_F_STATUS 16
-#define VNET_F_CTRL_VQ 17
-#define VNET_F_CTRL_RX 18
-#define VNET_F_CTRL_VLAN 19
-#define VNET_F_GUEST_ANNOUNCE 21
-#define VNET_F_CTRL_MAC_ADDR 23
-#define VNET_F_GUEST_USO4 54
-#define VNET_F_GUEST_USO6 55
+/* Feature bits (virtio 1.2, 5.1.3): Debian 12's UAPI header lacks USO. */
+#ifndef VIRTIO_NET_F_GUEST_USO4
+#define VIRTIO_NET_F_GUEST_USO4 54
+#define VIRTIO_NET_F_GUEST_USO6 55
+#endif
 
 /* Offloads towards the guest: only what the back end can deliver. */
 #define VNET_GUEST_OFFLOADS                                                    \
-	((1ull << VNET_F_GUEST_CSUM) | (1ull << VNET_F_GUEST_TSO4) |           \
-	 (1ull << VNET_F_GUEST_TSO6) | (1ull << VNET_F_GUEST_ECN) |            \
-	 (1ull << VNET_F_GUEST_UFO) | (1ull << VNET_F_GUEST_USO4) |            \
-	 (1ull << VNET_F_GUEST_USO6))
+	((1ull << VIRTIO_NET_F_GUEST_CSUM) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO4) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO6) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ull << VIRTIO_NET_F_GUEST_USO4) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_USO6))
 
-/* struct virtio_net_hdr_v1: the header size with VERSION_1 or MRG_RXBUF. */
-#define VNET_HDR_LEN 12
-#define VNET_HDR_NUM_BUFFERS 10 /* offset of le16 num_buffers */
-
-#define VNET_S_LINK_UP 1
-#define VNET_S_ANNOUNCE 2
+/* struct virtio_net_hdr_v1: the header with VERSION_1 or MRG_RXBUF. */
+#define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr_v1))
+#define VNET_HDR_NUM_BUFFERS offsetof(struct virtio_net_hdr_v1, num_buffers)
 
 #define VNET_RX_QUEUE 0
 #define VNET_TX_QUEUE 1
@@ -59,7 +45,7 @@
 
 struct virtio_net_backend {
 	int fd; /* non-blocking; one frame per read/write */
-	/* VNET_F_GUEST_* bits the back end can deliver to the guest. */
+	/* VIRTIO_NET_F_GUEST_* bits the back end can deliver to the guest. */
 	uint64_t guest_offloads;
 	/*
 	 * At DRIVER_OK with the negotiated features: turn on the offloads the

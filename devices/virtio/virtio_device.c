@@ -161,8 +161,9 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 		if (virtq_init(&dq->vq, d->mem, qc->size, qc->desc_gpa,
 			       qc->driver_gpa, qc->device_gpa, event_idx,
 			       indirect) < 0) {
-			log_debug("%s: queue %u rings outside guest RAM",
-				  d->name, q);
+			log_guest_once(&d->logged_rings,
+				       "%s: queue %u rings outside guest RAM",
+				       d->name, q);
 			goto fail;
 		}
 		if (event_loop_add(&d->loop, &dq->kick, EPOLLIN, NULL) < 0)

@@ -51,7 +51,7 @@ struct virtio_device {
 	int stop_efd;
 	pthread_t thread;
 	bool running;
-	bool logged_broken; /* log_guest_once flag */
+	bool logged_broken, logged_rings; /* log_guest_once flags */
 	/* Scratch for the drain loop (I/O thread). */
 	struct virtq_chain chain;
 	void *priv;

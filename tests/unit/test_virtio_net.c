@@ -137,9 +137,9 @@ Test(net_cli, one_line_errors)
 	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
 	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 #define NT_BASE_F                                                              \
-	(NT_F(VIRTIO_F_VERSION_1) | NT_F(VNET_F_MAC) | NT_F(VNET_F_STATUS) |   \
-	 NT_F(VNET_F_CTRL_VQ) | NT_F(VNET_F_CTRL_RX) |                         \
-	 NT_F(VNET_F_CTRL_MAC_ADDR))
+	(NT_F(VIRTIO_F_VERSION_1) | NT_F(VIRTIO_NET_F_MAC) |                   \
+	 NT_F(VIRTIO_NET_F_STATUS) | NT_F(VIRTIO_NET_F_CTRL_VQ) |              \
+	 NT_F(VIRTIO_NET_F_CTRL_RX) | NT_F(VIRTIO_NET_F_CTRL_MAC_ADDR))
 
 static struct {
 	struct guest_mem mem;
@@ -311,10 +311,11 @@ Test(net_dev, config_has_mac_and_link_up)
 	virtio_net_ops.config_read(nt.net, 0, cfg, 8);
 	cr_assert_eq(cfg[0], 0x52);
 	cr_assert_eq(cfg[5], 1);
-	cr_assert_eq(cfg[6], VNET_S_LINK_UP);
+	cr_assert_eq(cfg[6], VIRTIO_NET_S_LINK_UP);
 	/* Offloads towards the guest only when the back end offers them. */
 	cr_assert_eq(virtio_net_ops.features(nt.net) & VNET_GUEST_OFFLOADS, 0);
-	cr_assert(virtio_net_ops.features(nt.net) & NT_F(VNET_F_MRG_RXBUF));
+	cr_assert(virtio_net_ops.features(nt.net) &
+		  NT_F(VIRTIO_NET_F_MRG_RXBUF));
 }
 
 Test(net_dev, tx_writes_header_and_frame_from_guest_memory)
@@ -409,7 +410,7 @@ Test(net_dev, rx_merges_buffers_and_sets_num_buffers)
 {
 	const uint8_t *p;
 
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	/* 4 x 512 bytes: room for one 1530-byte frame plus one buffer. */
 	for (uint16_t h = 0; h < 4; h++)
 		nt_rx_buf(h, 512);
@@ -462,7 +463,7 @@ Test(net_dev, rx_without_mrg_uses_one_buffer_per_frame)
 
 Test(net_dev, rx_buffer_too_small_for_header_is_returned_empty)
 {
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	nt_rx_buf(0, 8);
 	for (uint16_t h = 1; h < 5; h++)
 		nt_rx_buf(h, 512);
@@ -480,7 +481,7 @@ Test(net_dev, backend_gone_sets_link_down_without_spinning)
 {
 	uint8_t cfg[8];
 
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	for (uint16_t h = 0; h < 4; h++)
 		nt_rx_buf(h, 512);
 	nt_kick(0);
@@ -488,11 +489,11 @@ Test(net_dev, backend_gone_sets_link_down_without_spinning)
 	nt.sv[1] = -1;
 	for (int i = 0; i < 4000; i++) {
 		virtio_net_ops.config_read(nt.net, 0, cfg, 8);
-		if (!(cfg[6] & VNET_S_LINK_UP))
+		if (!(cfg[6] & VIRTIO_NET_S_LINK_UP))
 			break;
 		usleep(500);
 	}
-	cr_assert_eq(cfg[6] & VNET_S_LINK_UP, 0, "link still up");
+	cr_assert_eq(cfg[6] & VIRTIO_NET_S_LINK_UP, 0, "link still up");
 	cr_assert(nt.net->rx_dead);
 	cr_assert_eq(nt_used_idx(0), 0);
 }
@@ -540,7 +541,7 @@ Test(net_dev, legacy_driver_without_mrg_rxbuf_is_refused)
 {
 	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE);
 	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
-	nt.t.driver_features = NT_F(VNET_F_MAC);
+	nt.t.driver_features = NT_F(VIRTIO_NET_F_MAC);
 	nt.t.legacy = true;
 	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 		      VIRTIO_STATUS_DRIVER_OK);
@@ -567,13 +568,14 @@ static long long nt_thread_cpu_ns(void)
  */
 Test(net_dev, rx_few_small_buffers_deliver_and_do_not_spin)
 {
-	const uint64_t gso = NT_F(VNET_F_GUEST_CSUM) | NT_F(VNET_F_GUEST_TSO4) |
-			     NT_F(VNET_F_GUEST_TSO6);
+	const uint64_t gso = NT_F(VIRTIO_NET_F_GUEST_CSUM) |
+			     NT_F(VIRTIO_NET_F_GUEST_TSO4) |
+			     NT_F(VIRTIO_NET_F_GUEST_TSO6);
 	long long before, used;
 
 	nt.net->be.guest_offloads = gso;
 	nt.t.device_features |= gso;
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF) | gso);
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF) | gso);
 	nt_rx_buf(0, 512);
 	nt_rx_buf(1, 512);
 	nt_kick(0);
@@ -601,7 +603,7 @@ Test(net_dev, rx_few_small_buffers_deliver_and_do_not_spin)
 /* A frame larger than everything posted is dropped, never spun on. */
 Test(net_dev, rx_frame_larger_than_the_buffers_is_dropped)
 {
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	nt_rx_buf(0, 512);
 	nt_kick(0);
 	nt_send_frame(1000, 1);
@@ -618,7 +620,7 @@ Test(net_dev, rx_frame_larger_than_the_buffers_is_dropped)
  */
 Test(net_dev, rx_returned_buffer_is_notified)
 {
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	nt_rx_buf(0, 8);
 	nt_kick(0);
 	nt_send_frame(50, 1);
@@ -631,11 +633,11 @@ Test(net_dev, unservable_features_refused_at_features_ok)
 {
 	static const uint64_t bad[] = {
 		/* legacy without MRG_RXBUF: 10-byte header */
-		NT_F(VNET_F_MAC),
+		NT_F(VIRTIO_NET_F_MAC),
 		/* GSO towards the guest without checksum offload */
-		NT_F(VIRTIO_F_VERSION_1) | NT_F(VNET_F_HOST_TSO4),
+		NT_F(VIRTIO_F_VERSION_1) | NT_F(VIRTIO_NET_F_HOST_TSO4),
 		/* control features without a control queue */
-		NT_F(VIRTIO_F_VERSION_1) | NT_F(VNET_F_CTRL_RX),
+		NT_F(VIRTIO_F_VERSION_1) | NT_F(VIRTIO_NET_F_CTRL_RX),
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -651,7 +653,7 @@ Test(net_dev, unservable_features_refused_at_features_ok)
 			     (unsigned long long)bad[i]);
 	}
 	cr_assert(virtio_net_ops.features_ok(
-	    nt.net, NT_BASE_F | NT_F(VNET_F_MRG_RXBUF)));
+	    nt.net, NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF)));
 }
 
 /*
@@ -662,7 +664,7 @@ Test(net_dev, rx_dead_backend_is_revived_by_reset)
 {
 	uint8_t cfg[8];
 
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	/* Back end gone (peer closed): link down, not polled. */
 	for (uint16_t h = 0; h < 2; h++)
 		nt_rx_buf(h, 512);
@@ -692,10 +694,10 @@ Test(net_dev, rx_dead_backend_is_revived_by_reset)
 		nt.t.queues[q].device_gpa = NT_USED(q);
 		nt.t.queues[q].enabled = true;
 	}
-	nt_up(NT_BASE_F | NT_F(VNET_F_MRG_RXBUF));
+	nt_up(NT_BASE_F | NT_F(VIRTIO_NET_F_MRG_RXBUF));
 	cr_assert_not(nt.net->rx_dead);
 	virtio_net_ops.config_read(nt.net, 0, cfg, 8);
-	cr_assert(cfg[6] & VNET_S_LINK_UP, "link still down after reset");
+	cr_assert(cfg[6] & VIRTIO_NET_S_LINK_UP, "link still down after reset");
 	nt_rx_buf(0, 512);
 	nt_kick(0);
 	nt_send_frame(60, 7);
