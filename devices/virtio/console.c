@@ -86,7 +86,7 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
 {
 	struct virtio_device *d = &c->vdev;
 	struct virtq *vq = &d->queues[CONSOLE_RX_QUEUE].vq;
-	struct virtq_chain *chain = &d->chain;
+	struct virtq_chain *chain = &c->rx_chain;
 	enum virtq_pop_result r = VIRTQ_POP_EMPTY;
 	size_t done = 0;
 

@@ -30,6 +30,8 @@ struct virtio_console {
 	struct virtio_console_backend be;
 	pthread_mutex_t rx_lock;
 	bool active;
+	/* Host input arrives on the caller's thread: its own chain scratch. */
+	struct virtq_chain rx_chain;
 	/* I/O thread: bytes of the head transmit chain already written. */
 	uint64_t tx_off;
 	int tx_space_efd; /* backend has room again: resume transmitq */
