@@ -10,15 +10,18 @@
  * writable order. Devices get host iovecs into guest RAM and never read a
  * descriptor themselves.
  *
- * What writes guest memory: the used ring and the helpers below
- * (virtq_chain_write, virtq_iov_write, virtq_status_write), plus host I/O
- * (readv, io_uring) into iovecs a device got from virtq_chain_slice() or
- * from a chain's writable side. One grep answers it:
- *   grep -rn
- * 'virtq_chain_write\|virtq_iov_write\|virtq_status_write\|virtq_chain_slice\|nr_out
- * + \|readv\|aio_readv' devices/ Devices keep no raw pointer into guest memory
- * across requests.
+ * What writes guest memory: the used ring (virtq_push_used*), the copy
+ * helpers below (virtq_chain_write, virtq_iov_write, virtq_status_write),
+ * and host I/O into iovecs taken from a chain's writable side (readv and
+ * recvmsg of virtio-net RX, getrandom of virtio-rng, io_uring reads of
+ * virtio-blk through virtq_chain_slice). Devices keep no raw pointer into
+ * guest memory across requests. One grep lists every such place:
  */
+// clang-format off
+/*
+ * grep -rnE 'virtq_(push_used|chain_write|iov_write|status_write|chain_slice)|readv|recvmsg|getrandom' devices/
+ */
+// clang-format on
 
 #include <stdbool.h>
 #include <stdint.h>
