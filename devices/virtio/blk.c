@@ -226,10 +226,19 @@ static void blk_drain(struct virtio_blk *b, unsigned int q)
 	virtio_device_drain(&b->vdev, q, blk_serve);
 }
 
+/* Completions are reaped again (bus mastering is back: a kick says so). */
+static void blk_aio_resume(struct virtio_blk *b)
+{
+	if (b->aio_paused &&
+	    virtio_device_watch(&b->vdev, &b->aio_src, EPOLLIN, NULL) == 0)
+		b->aio_paused = false;
+}
+
 static void blk_queue_kick(struct virtio_device *d, unsigned int q)
 {
 	struct virtio_blk *b = d->priv;
 
+	blk_aio_resume(b);
 	blk_drain(b, q);
 	aio_submit(&b->aio);
 }
@@ -240,6 +249,15 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 	unsigned int q;
 
 	(void)events;
+	/*
+	 * Bus mastering off: used ring and status bytes wait. The eventfd
+	 * stays readable, so stop watching it until the transport re-kicks.
+	 */
+	if (!virtio_transport_dma_allowed(b->vdev.t)) {
+		virtio_device_unwatch(&b->vdev, &b->aio_src);
+		b->aio_paused = true;
+		return;
+	}
 	aio_reap(&b->aio);
 	/* Drained again: takes waiting chains and announces completions. */
 	for (q = 0; q < b->nr_queues; q++) {
@@ -371,6 +389,7 @@ static void blk_reset(void *dev)
 	unsigned int q;
 
 	virtio_device_stop(&b->vdev);
+	blk_aio_resume(b);
 	for (q = 0; q < b->nr_queues; q++)
 		b->queues[q].quiesced = true;
 	aio_drain(&b->aio);

@@ -45,6 +45,7 @@ struct virtio_blk {
 	struct event_source aio_src;
 	struct virtio_blk_stats stats;
 	bool vdev_ready;
+	bool aio_paused; /* completions not watched: bus mastering off */
 	struct virtio_dev_ops ops; /* per device: queue count varies */
 };
 

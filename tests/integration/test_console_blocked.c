@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,18 +44,19 @@ Test(console_blocked, sigterm_with_stdout_blocked, .timeout = 240)
 				: "build/vireo";
 	/* Every boot message on the serial console, from the first line. */
 	const char *cmdline = guest_cmdline("loglevel=8");
-	static char fill[4096];
-	int out[2], status = 0;
+	static char fill[4095];
+	int out[2], status = 0, queued = 0;
+	double end;
 	pid_t pid;
 
 	require_guest();
 	cr_assert_eq(pipe2(out, O_CLOEXEC), 0);
-	/* The smallest pipe, full before vireo starts: nobody ever reads. */
-	fcntl(out[1], F_SETPIPE_SZ, 4096);
-	fcntl(out[1], F_SETFL, O_NONBLOCK);
-	while (write(out[1], fill, sizeof(fill)) > 0)
-		;
-	fcntl(out[1], F_SETFL, 0);
+	/*
+	 * The smallest pipe, nobody ever reads it, one byte short of full:
+	 * the guest's first byte fills it, which tells us it is printing.
+	 */
+	cr_assert_eq(fcntl(out[1], F_SETPIPE_SZ, 4096), 4096);
+	cr_assert_eq(write(out[1], fill, sizeof(fill)), (ssize_t)sizeof(fill));
 	pid = fork();
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
@@ -70,9 +72,21 @@ Test(console_blocked, sigterm_with_stdout_blocked, .timeout = 240)
 		_exit(127);
 	}
 	close(out[1]);
-	/* The guest boots and prints (the 8250, then hvc) into it. */
-	cr_assert_not(cb_wait(pid, 40, &status),
-		      "vireo ended early, status %#x", status);
+	end = cb_now() + 200;
+	while (queued < 4096 && cb_now() < end) {
+		cr_assert_eq(ioctl(out[0], FIONREAD, &queued), 0);
+		cr_assert_eq(waitpid(pid, &status, WNOHANG), 0,
+			     "vireo ended early, status %#x", status);
+		usleep(100000);
+	}
+	if (queued < 4096) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		cr_assert_fail("the guest printed nothing in 200 s");
+	}
+	/* The guest keeps printing (a vCPU in the 8250) into the full pipe. */
+	cr_assert_not(cb_wait(pid, 5, &status), "vireo ended early, status %#x",
+		      status);
 	cr_assert_eq(kill(pid, SIGTERM), 0);
 	if (!cb_wait(pid, 30, &status)) {
 		kill(pid, SIGKILL);
