@@ -741,3 +741,36 @@ Test(net_dev, tx_waits_for_a_full_backend)
 	cr_assert_eq(s.tx_frames, 1);
 	cr_assert_eq(s.tx_dropped, 0);
 }
+
+/*
+ * Defect 2: a legacy driver without MRG_RXBUF retrying STATUS 3 -> 7 in a
+ * loop is refused every time without one log line per cycle.
+ */
+Test(net_dev, legacy_refusal_loop_does_not_flood_the_log)
+{
+	char path[] = "/tmp/vireo-net-log-XXXXXX", buf[8192];
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO), lines = 0;
+	ssize_t n;
+
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	nt.t.legacy = true;
+	for (int i = 0; i < 50; i++) {
+		nt_set_status(0);
+		nt.t.legacy = true;
+		nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+		nt.t.driver_features = NT_F(VIRTIO_NET_F_MAC);
+		nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			      VIRTIO_STATUS_DRIVER_OK);
+		cr_assert_not(nt.net->vdev.running);
+	}
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf), 0);
+	close(fd);
+	for (ssize_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	cr_assert_leq(lines, 1, "%d log lines for 50 refusals:\n%.*s", lines,
+		      (int)(n > 400 ? 400 : n), buf);
+}
