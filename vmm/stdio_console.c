@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,13 @@ static int console_open_out(int fd)
 	return open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 }
 
+static bool console_is_socket(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 /* Writes buf[0..len) without blocking; bytes written, 0 on EAGAIN. */
 static size_t console_out_raw(struct stdio_console *c, const uint8_t *buf,
 			      size_t len)
@@ -172,7 +180,12 @@ static size_t console_out_raw(struct stdio_console *c, const uint8_t *buf,
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = write(c->out_fd, buf + done, len - done);
+		/* A socket cannot be reopened: it gets per-call MSG_DONTWAIT.
+		 */
+		ssize_t n = c->out_is_socket
+				? send(c->out_fd, buf + done, len - done,
+				       MSG_DONTWAIT | MSG_NOSIGNAL)
+				: write(c->out_fd, buf + done, len - done);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -234,6 +247,8 @@ int stdio_console_init(struct stdio_console *c, struct event_loop *loop,
 	c->own_out_fd = console_open_out(STDOUT_FILENO);
 	if (c->own_out_fd >= 0)
 		c->out_fd = c->own_out_fd;
+	else
+		c->out_is_socket = console_is_socket(STDOUT_FILENO);
 	c->out_src = (struct event_source){
 		.fd = c->out_fd,
 		.ready = console_out_ready,

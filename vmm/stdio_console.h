@@ -27,6 +27,7 @@
 struct stdio_console {
 	int in_fd, out_fd;
 	int own_out_fd; /* our non-blocking reopening of stdout, or -1 */
+	bool out_is_socket; /* not reopenable: send(MSG_DONTWAIT) */
 	pthread_mutex_t out_lock; /* out_buf, out_watched, the writes */
 	uint8_t out_buf[65536];
 	size_t out_len;

@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,4 +83,29 @@ Test(stdio_console, full_pipe_refuses_and_counts)
 	/* Once stdout drains, buffered output goes out first. */
 	cr_assert_gt(read(sc.pipe[0], got, sizeof(got)), 0);
 	stdio_console_destroy(&sc.con);
+}
+
+/* stdout a socket (cannot be reopened): still never blocks. */
+Test(stdio_console_socket, full_socket_never_blocks, .timeout = 10)
+{
+	static uint8_t big[1 << 20];
+	struct event_loop loop;
+	struct stdio_console con;
+	struct err e;
+	int sv[2], null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int64_t t0;
+
+	cr_assert_geq(null, 0);
+	cr_assert_eq(dup2(null, STDIN_FILENO), STDIN_FILENO);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	cr_assert_eq(dup2(sv[1], STDOUT_FILENO), STDOUT_FILENO);
+	cr_assert_eq(event_loop_init(&loop, &e), 0);
+	cr_assert_eq(
+	    stdio_console_init(&con, &loop, sc_deliver, sc_quit, NULL, &e), 0);
+	t0 = sc_now_ns();
+	stdio_console_write(&con, big, sizeof(big));
+	stdio_console_write(&con, big, sizeof(big));
+	cr_assert_lt(sc_now_ns() - t0, 1000000000LL, "write blocked");
+	cr_assert_gt(con.out_dropped, 0);
+	stdio_console_destroy(&con);
 }
