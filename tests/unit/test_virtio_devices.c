@@ -1320,3 +1320,24 @@ Test(vdev_blk, more_segments_than_seg_max_fail)
 	vdt_wait_used(0, 2);
 	cr_assert_eq(*vdt_host(BLK_STATUS, 1), VIRTIO_BLK_S_OK);
 }
+
+/*
+ * Per-queue reset with reads in flight: it returns with nothing of the
+ * queue in flight, the queue stays silent, the other queue is served.
+ */
+Test(vdev_blk, queue_reset_forgets_one_queue_only)
+{
+	uint16_t frozen;
+
+	vdt_blk_up();
+	for (unsigned int i = 0; i < 4; i++)
+		vdt_blk_req(0, i, VIRTIO_BLK_T_IN, i, 1024, true);
+	vdt_kick(0);
+	vdt.dev.blk.ops.queue_reset(&vdt.dev.blk, 0);
+	cr_assert(vdt.dev.blk.vdev.running, "I/O thread not resumed");
+	frozen = vdt_used_idx(0);
+	cr_assert_eq(vdt_blk_do(1, VIRTIO_BLK_T_IN, 5, 512, true),
+		     VIRTIO_BLK_S_OK);
+	vdt_assert_used_stays(0, frozen);
+	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
