@@ -218,9 +218,16 @@ void aio_submit(struct aio *a)
 		return;
 	do
 		r = io_uring_submit(&a->ring);
-	while (r == -EINTR || r == -EAGAIN);
-	if (r >= 0)
-		a->unsubmitted = 0;
+	while (r == -EINTR);
+	/*
+	 * On -EAGAIN/-EBUSY (no memory, completion ring full) the rest stays
+	 * queued in the SQ ring and goes with the next submit: every kick,
+	 * completion and drain submits again. Never spin here.
+	 */
+	if (r > 0)
+		a->unsubmitted -= (unsigned int)r < a->unsubmitted
+				      ? (unsigned int)r
+				      : a->unsubmitted;
 }
 
 void aio_reap(struct aio *a)
@@ -269,6 +276,11 @@ void aio_drain(struct aio *a)
 			if (!a->inflight)
 				break;
 			aio_submit(a);
+			if (a->unsubmitted) {
+				/* Not with the kernel: nothing to wait for. */
+				usleep(1000);
+				continue;
+			}
 			r = io_uring_wait_cqe(&a->ring, &cqe);
 			if (r < 0 && r != -EINTR && r != -EAGAIN) {
 				/*
