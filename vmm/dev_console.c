@@ -27,6 +27,6 @@ int dev_console_create(struct machine *m, const struct device_type *type,
 		free(vcon);
 		return -1;
 	}
-	m->vcon = vcon;
+	virtio_devices_console_attach(m, vcon);
 	return virtio_devices_plug(m, type, &virtio_console_ops, vcon, t, e);
 }

@@ -122,6 +122,10 @@ int virtio_devices_plug(struct machine *m, const struct device_type *type,
 			enum vm_transport transport, struct err *e);
 /* The host side of a virtio-console: vireo's stdout, input flow control. */
 struct virtio_console_backend virtio_devices_console_backend(struct machine *m);
+/* The machine's virtio-console: host input goes to it, its output waits
+ * for stdout to drain. */
+void virtio_devices_console_attach(struct machine *m,
+				   struct virtio_console *vcon);
 /* Appends virtio_mmio.device= for each MMIO device (no-ACPI boots). */
 int virtio_devices_cmdline(struct machine *m, struct err *e);
 void virtio_devices_destroy(struct machine *m);

@@ -14,11 +14,19 @@
 #include "vmm/device_types.h"
 #include "vmm/host_quirks.h"
 
-static void vcon_write(void *opaque, const uint8_t *buf, size_t len)
+static size_t vcon_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct machine *m = opaque;
 
-	stdio_console_write(&m->console, buf, len);
+	return stdio_console_try_write(&m->console, buf, len);
+}
+
+static void vcon_tx_space(void *opaque)
+{
+	struct machine *m = opaque;
+
+	if (m->vcon)
+		virtio_console_tx_space(m->vcon);
 }
 
 static void vcon_rx_space(void *opaque)
@@ -26,6 +34,14 @@ static void vcon_rx_space(void *opaque)
 	struct machine *m = opaque;
 
 	stdio_console_kick(&m->console);
+}
+
+void virtio_devices_console_attach(struct machine *m,
+				   struct virtio_console *vcon)
+{
+	m->vcon = vcon;
+	/* Guest output held for lack of room resumes when stdout drains. */
+	stdio_console_set_out_space(&m->console, vcon_tx_space, m);
 }
 
 struct virtio_console_backend virtio_devices_console_backend(struct machine *m)
@@ -148,6 +164,8 @@ void virtio_devices_destroy(struct machine *m)
 {
 	unsigned int i;
 
+	if (m->vcon)
+		stdio_console_set_out_space(&m->console, NULL, NULL);
 	/* Transport first: it resets the device, which stops its thread. */
 	for (i = m->nr_vdevs; i-- > 0;) {
 		struct virtio_slot *s = &m->vdevs[i];

@@ -12,8 +12,8 @@
 #include "util/log.h"
 
 int aio_init(struct aio *a, unsigned int depth, bool use_uring,
-	     void (*complete)(void *opaque, void *tag, int res), void *opaque,
-	     struct err *e)
+	     void (*complete)(void *opaque, void *tag, int64_t res),
+	     void *opaque, struct err *e)
 {
 	int r;
 
@@ -72,13 +72,13 @@ static struct io_uring_sqe *aio_sqe(struct aio *a)
 	return sqe;
 }
 
-static void aio_sync_done(struct aio *a, void *tag, ssize_t res)
+static void aio_sync_done(struct aio *a, void *tag, int64_t res)
 {
 	uint64_t one = 1;
 
 	a->done[a->nr_done++] = (struct aio_done){
 		.tag = tag,
-		.res = res < 0 ? -errno : (int)res,
+		.res = res < 0 ? -errno : res,
 	};
 	if (write(a->efd, &one, sizeof(one)) < 0) {
 		/* counter already non-zero */
@@ -89,7 +89,8 @@ static void aio_sync_xfer(struct aio *a, int fd, const struct iovec *iov,
 			  unsigned int niov, uint64_t off, bool write_op,
 			  void *tag)
 {
-	ssize_t total = 0, n;
+	int64_t total = 0;
+	ssize_t n;
 	struct iovec local[IOV_MAX];
 	struct iovec *v = local;
 	unsigned int i;
@@ -101,7 +102,11 @@ static void aio_sync_xfer(struct aio *a, int fd, const struct iovec *iov,
 	}
 	for (i = 0; i < niov; i++)
 		local[i] = iov[i];
-	/* Loop over short transfers so the result is all or an error. */
+	/*
+	 * Loop over short transfers so the result is all or an error (a
+	 * single call moves at most 0x7ffff000 bytes: long requests are
+	 * always short the first time).
+	 */
 	while (niov) {
 		n = write_op ? pwritev(fd, v, (int)niov, (off_t)(off + total))
 			     : preadv(fd, v, (int)niov, (off_t)(off + total));
@@ -213,9 +218,16 @@ void aio_submit(struct aio *a)
 		return;
 	do
 		r = io_uring_submit(&a->ring);
-	while (r == -EINTR || r == -EAGAIN);
-	if (r >= 0)
-		a->unsubmitted = 0;
+	while (r == -EINTR);
+	/*
+	 * On -EAGAIN/-EBUSY (no memory, completion ring full) the rest stays
+	 * queued in the SQ ring and goes with the next submit: every kick,
+	 * completion and drain submits again. Never spin here.
+	 */
+	if (r > 0)
+		a->unsubmitted -= (unsigned int)r < a->unsubmitted
+				      ? (unsigned int)r
+				      : a->unsubmitted;
 }
 
 void aio_reap(struct aio *a)
@@ -241,7 +253,7 @@ void aio_reap(struct aio *a)
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		void *tag;
-		int res;
+		int64_t res;
 
 		if (io_uring_peek_cqe(&a->ring, &cqe) != 0)
 			break;
@@ -258,10 +270,30 @@ void aio_drain(struct aio *a)
 	while (a->inflight) {
 		if (a->uring) {
 			struct io_uring_cqe *cqe;
+			int r;
 
-			aio_submit(a);
-			if (io_uring_wait_cqe(&a->ring, &cqe) < 0)
+			aio_reap(a); /* room in the CQ ring for what follows */
+			if (!a->inflight)
 				break;
+			aio_submit(a);
+			if (a->unsubmitted) {
+				/* Not with the kernel: nothing to wait for. */
+				usleep(1000);
+				continue;
+			}
+			r = io_uring_wait_cqe(&a->ring, &cqe);
+			if (r < 0 && r != -EINTR && r != -EAGAIN) {
+				/*
+				 * Host I/O may still write guest memory:
+				 * returning now would break the reset's
+				 * promise. Back off and wait again.
+				 */
+				log_guest_once(&a->logged_wait,
+					       "io_uring wait failed (%s): "
+					       "retrying",
+					       strerror(-r));
+				usleep(1000);
+			}
 		}
 		aio_reap(a);
 	}

@@ -8,7 +8,8 @@
  * the caller's thread (the device's own I/O thread, never the VMM's event
  * loop). Completions are announced on an eventfd the owner polls, and
  * delivered by aio_reap() on the owner's thread with the operation's tag
- * and its result (bytes, or -errno).
+ * and its result (bytes, or -errno; 64-bit: a synchronous transfer may
+ * exceed INT_MAX).
  *
  * Not thread-safe: one owner thread at a time.
  */
@@ -26,13 +27,14 @@ struct aio {
 	int efd; /* readable when completions are waiting */
 	unsigned int inflight; /* submitted or queued, not yet reaped */
 	unsigned int unsubmitted;
-	void (*complete)(void *opaque, void *tag, int res);
+	void (*complete)(void *opaque, void *tag, int64_t res);
 	void *opaque;
 	/* Synchronous mode: results waiting for aio_reap(). */
 	struct aio_done {
 		void *tag;
-		int res;
+		int64_t res;
 	} * done;
+	bool logged_wait; /* log_guest_once flag: io_uring wait failures */
 	unsigned int nr_done, depth;
 };
 
@@ -41,8 +43,8 @@ struct aio {
  * synchronous mode (also chosen when io_uring is unavailable).
  */
 int aio_init(struct aio *a, unsigned int depth, bool use_uring,
-	     void (*complete)(void *opaque, void *tag, int res), void *opaque,
-	     struct err *e);
+	     void (*complete)(void *opaque, void *tag, int64_t res),
+	     void *opaque, struct err *e);
 void aio_destroy(struct aio *a);
 
 /*
@@ -61,7 +63,11 @@ int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off, uint64_t len,
 void aio_submit(struct aio *a);
 /* Delivers every finished operation to complete(). */
 void aio_reap(struct aio *a);
-/* Waits for everything in flight and delivers it (reset, teardown). */
+/*
+ * Waits for everything in flight and delivers it (reset, teardown): returns
+ * only when nothing is in flight, whatever io_uring_wait_cqe says (EINTR
+ * from a signal, any other error is retried).
+ */
 void aio_drain(struct aio *a);
 
 #endif

@@ -17,9 +17,8 @@
 #include "bus/virtio_transport.h"
 #include "devices/block/aio.h"
 #include "devices/block/disk_image.h"
+#include "devices/virtio/blk_request.h"
 #include "devices/virtio/virtio_device.h"
-
-#define VIRTIO_BLK_ID_BYTES 20
 
 struct virtio_blk_req;
 
@@ -27,7 +26,7 @@ struct virtio_blk_queue {
 	struct virtio_blk_req *reqs; /* pool, queue_max_size entries */
 	struct virtio_blk_req *free_list;
 	bool starved; /* stopped popping: every request in use */
-	bool pushed; /* used entries since the last interrupt check */
+	bool quiesced; /* being reset: completions are dropped */
 };
 
 struct virtio_blk_stats {
@@ -45,9 +44,8 @@ struct virtio_blk {
 	struct aio aio;
 	struct event_source aio_src;
 	struct virtio_blk_stats stats;
-	struct virtq_chain *chain; /* scratch for the I/O thread */
 	bool vdev_ready;
-	bool quiesced; /* reset in progress: completions are dropped */
+	bool aio_paused; /* completions not watched: bus mastering off */
 	struct virtio_dev_ops ops; /* per device: queue count varies */
 };
 

@@ -1,27 +1,74 @@
 // SPDX-License-Identifier: MIT
 #include "devices/virtio/console.h"
 
+#include <errno.h>
+#include <linux/virtio_console.h>
+#include <linux/virtio_ids.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #define CONSOLE_QUEUE_SIZE 256
 #define CONSOLE_RX_QUEUE 0
 #define CONSOLE_TX_QUEUE 1
-#define VIRTIO_CONSOLE_F_EMERG_WRITE 2
-#define CONSOLE_CFG_EMERG_WR 8
-#define CONSOLE_CFG_SIZE 12
+#define CONSOLE_CFG_EMERG_WR offsetof(struct virtio_console_config, emerg_wr)
+#define CONSOLE_CFG_SIZE sizeof(struct virtio_console_config)
 
-static uint32_t console_tx(struct virtio_device *d,
-			   const struct virtq_chain *ch)
+static enum virtio_serve console_tx(struct virtio_device *d, unsigned int q,
+				    const struct virtq_chain *ch, uint32_t *len)
 {
 	struct virtio_console *c = d->priv;
+	uint64_t skip = c->tx_off;
 	unsigned int i;
 
+	(void)q;
 	for (i = 0; i < ch->nr_out; i++) {
-		c->be.write(c->be.opaque, ch->iov[i].iov_base,
-			    ch->iov[i].iov_len);
-		c->tx_bytes += ch->iov[i].iov_len;
+		const uint8_t *p = ch->iov[i].iov_base;
+		size_t n = ch->iov[i].iov_len, put;
+
+		if (skip >= n) {
+			skip -= n;
+			continue;
+		}
+		p += skip;
+		n -= skip;
+		skip = 0;
+		put = c->be.write(c->be.opaque, p, n);
+		c->tx_off += put;
+		c->tx_bytes += put;
+		/*
+		 * Backend full: keep the chain, resume from tx_off when it
+		 * reports space (a guest that rewrites the chain meanwhile
+		 * only garbles its own output).
+		 */
+		if (put < n)
+			return VIRTIO_SERVE_STOP;
 	}
-	return 0; /* the device wrote nothing into the chain */
+	c->tx_off = 0;
+	*len = 0; /* the device wrote nothing into the chain */
+	return VIRTIO_SERVE_DONE;
+}
+
+static void console_tx_space_ready(struct event_source *src, uint32_t events)
+{
+	struct virtio_console *c = src->opaque;
+	uint64_t v;
+
+	(void)events;
+	if (read(c->tx_space_efd, &v, sizeof(v)) < 0)
+		return;
+	virtio_device_drain(&c->vdev, CONSOLE_TX_QUEUE, console_tx);
+}
+
+void virtio_console_tx_space(struct virtio_console *c)
+{
+	uint64_t one = 1;
+
+	if (write(c->tx_space_efd, &one, sizeof(one)) < 0) {
+		/* counter saturated: a wakeup is already pending */
+	}
 }
 
 static void console_queue_kick(struct virtio_device *d, unsigned int q)
@@ -31,7 +78,7 @@ static void console_queue_kick(struct virtio_device *d, unsigned int q)
 	if (q == CONSOLE_RX_QUEUE)
 		c->be.rx_space(c->be.opaque);
 	else
-		virtio_device_serve_queue(d, q, console_tx);
+		virtio_device_drain(d, q, console_tx);
 }
 
 size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
@@ -39,30 +86,33 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
 {
 	struct virtio_device *d = &c->vdev;
 	struct virtq *vq = &d->queues[CONSOLE_RX_QUEUE].vq;
-	struct virtq_chain chain;
+	struct virtq_chain *chain = &c->rx_chain;
 	enum virtq_pop_result r = VIRTQ_POP_EMPTY;
 	size_t done = 0;
 
 	pthread_mutex_lock(&c->rx_lock);
-	while (c->active && done < len) {
-		r = virtq_pop_chain(vq, &chain);
+	/* A receiveq the driver did not enable just takes nothing. */
+	if (!c->active || !virtio_device_queue_ready(d, CONSOLE_RX_QUEUE)) {
+		pthread_mutex_unlock(&c->rx_lock);
+		return 0;
+	}
+	while (done < len) {
+		r = virtq_pop_chain(vq, chain);
 		if (r != VIRTQ_POP_OK)
 			break;
-		size_t n = virtq_chain_write(&chain, 0, buf + done, len - done);
+		size_t n = virtq_chain_write(chain, 0, buf + done, len - done);
 
-		virtq_push_used(vq, chain.head, (uint32_t)n);
+		virtq_push_used(vq, chain->head, (uint32_t)n);
 		done += n;
 	}
-	if (c->active) {
-		if (r == VIRTQ_POP_BROKEN)
-			virtio_device_broken(d, CONSOLE_RX_QUEUE);
-		else if (done)
-			virtio_device_notify(d, CONSOLE_RX_QUEUE);
-		/* Out of buffers: ask for a kick when the guest adds some. */
-		if (done < len && r == VIRTQ_POP_EMPTY &&
-		    virtq_enable_kicks(vq) && done == 0)
-			c->be.rx_space(c->be.opaque);
-	}
+	if (r == VIRTQ_POP_BROKEN)
+		virtio_device_broken(d, CONSOLE_RX_QUEUE);
+	/* Pushed entries are announced on the broken path too. */
+	virtio_device_notify(d, CONSOLE_RX_QUEUE);
+	/* Out of buffers: ask for a kick when the guest adds some. */
+	if (done < len && r == VIRTQ_POP_EMPTY && virtq_enable_kicks(vq) &&
+	    done == 0)
+		c->be.rx_space(c->be.opaque);
 	c->rx_bytes += done;
 	pthread_mutex_unlock(&c->rx_lock);
 	return done;
@@ -87,13 +137,16 @@ static void console_config_read(void *dev, uint32_t offset, void *data,
 				unsigned int len)
 {
 	/* cols, rows (no F_SIZE), max_nr_ports (no MULTIPORT), emerg_wr. */
-	uint8_t cfg[CONSOLE_CFG_SIZE] = { 0 };
+	struct virtio_console_config cfg = { .max_nr_ports = 1 };
 
 	(void)dev;
-	cfg[4] = 1;
-	memcpy(data, cfg + offset, len);
+	memcpy(data, (uint8_t *)&cfg + offset, len);
 }
 
+/*
+ * On a vCPU with the transport lock held: the backend only takes what
+ * fits now, the rest is dropped and counted, never waited for.
+ */
 static void console_config_write(void *dev, uint32_t offset, const void *data,
 				 unsigned int len)
 {
@@ -102,7 +155,9 @@ static void console_config_write(void *dev, uint32_t offset, const void *data,
 	if (offset == CONSOLE_CFG_EMERG_WR && len == 4) {
 		uint8_t ch = *(const uint8_t *)data;
 
-		c->be.write(c->be.opaque, &ch, 1);
+		if (c->be.write(c->be.opaque, &ch, 1) == 0)
+			__atomic_add_fetch(&c->emerg_dropped, 1,
+					   __ATOMIC_RELAXED);
 	}
 }
 
@@ -110,12 +165,24 @@ static int console_activate(void *dev, struct virtio_transport *t)
 {
 	struct virtio_console *c = dev;
 
+	c->tx_off = 0;
 	if (virtio_device_start(&c->vdev, t) < 0)
 		return -1;
 	pthread_mutex_lock(&c->rx_lock);
 	c->active = true;
 	pthread_mutex_unlock(&c->rx_lock);
 	return 0;
+}
+
+static void console_queue_reset(void *dev, unsigned int q)
+{
+	struct virtio_console *c = dev;
+
+	pthread_mutex_lock(&c->rx_lock);
+	virtio_device_queue_reset(&c->vdev, q);
+	if (q == CONSOLE_TX_QUEUE)
+		c->tx_off = 0;
+	pthread_mutex_unlock(&c->rx_lock);
 }
 
 static void console_reset(void *dev)
@@ -126,11 +193,12 @@ static void console_reset(void *dev)
 	c->active = false;
 	pthread_mutex_unlock(&c->rx_lock);
 	virtio_device_stop(&c->vdev);
+	c->tx_off = 0;
 }
 
 const struct virtio_dev_ops virtio_console_ops = {
 	.name = "virtio-console",
-	.device_id = 3,
+	.device_id = VIRTIO_ID_CONSOLE,
 	.nr_queues = 2,
 	.queue_max_size = CONSOLE_QUEUE_SIZE,
 	.features = console_features,
@@ -138,6 +206,7 @@ const struct virtio_dev_ops virtio_console_ops = {
 	.config_read = console_config_read,
 	.config_write = console_config_write,
 	.activate = console_activate,
+	.queue_reset = console_queue_reset,
 	.reset = console_reset,
 };
 
@@ -146,14 +215,28 @@ int virtio_console_init(struct virtio_console *c, const struct guest_mem *mem,
 {
 	memset(c, 0, sizeof(*c));
 	c->be = *be;
+	c->tx_space_efd = -1;
 	pthread_mutex_init(&c->rx_lock, NULL);
-	return virtio_device_init(&c->vdev, "virtio-console", mem, 2,
-				  console_queue_kick, c, e);
+	if (virtio_device_init(&c->vdev, "virtio-console", mem, 2,
+			       console_queue_kick, c, e) < 0)
+		return -1;
+	c->tx_space_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->tx_space_efd < 0)
+		return err_errno(e, errno, "eventfd");
+	c->tx_space_src = (struct event_source){
+		.fd = c->tx_space_efd,
+		.ready = console_tx_space_ready,
+		.opaque = c,
+	};
+	return virtio_device_watch(&c->vdev, &c->tx_space_src, EPOLLIN, e);
 }
 
 void virtio_console_destroy(struct virtio_console *c)
 {
 	console_reset(c);
 	virtio_device_destroy(&c->vdev);
+	if (c->tx_space_efd >= 0)
+		close(c->tx_space_efd);
+	c->tx_space_efd = -1;
 	pthread_mutex_destroy(&c->rx_lock);
 }

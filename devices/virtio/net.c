@@ -20,11 +20,15 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <linux/virtio_net.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "devices/virtio/net_parse.h"
 #include "util/log.h"
 
 #define VNET_CFG_SIZE 10 /* mac[6], status, max_virtqueue_pairs */
@@ -34,23 +38,7 @@
 /* Frames read per wakeup before other queues get a turn. */
 #define VNET_RX_BURST 64
 
-#define VNET_CTRL_RX 0
-#define VNET_CTRL_MAC 1
-#define VNET_CTRL_MAC_TABLE_SET 0
-#define VNET_CTRL_MAC_ADDR_SET 1
-#define VNET_CTRL_VLAN 2
-#define VNET_CTRL_ANNOUNCE 3
-#define VNET_CTRL_ANNOUNCE_ACK 0
-#define VNET_CTRL_RX_NOBCAST 5
-#define VNET_OK 0
-#define VNET_ERR 1
-
 #define F(bit) (1ull << (bit))
-
-static bool net_has(struct virtio_net *n, unsigned int bit)
-{
-	return virtio_transport_has_feature(n->vdev.t, bit);
-}
 
 /* --- RX ------------------------------------------------------------------ */
 
@@ -73,28 +61,43 @@ static void net_set_link(struct virtio_net *n, bool up)
 {
 	pthread_mutex_lock(&n->cfg_lock);
 	if (up)
-		n->status |= VNET_S_LINK_UP;
+		n->status |= VIRTIO_NET_S_LINK_UP;
 	else
-		n->status &= (uint16_t)~VNET_S_LINK_UP;
+		n->status &= (uint16_t)~VIRTIO_NET_S_LINK_UP;
 	pthread_mutex_unlock(&n->cfg_lock);
 	if (n->vdev.t)
 		virtio_transport_notify_config(n->vdev.t);
 }
 
-/* The back end is gone (tap deleted, peer closed): stop reading for good. */
+/*
+ * The back end is gone (tap deleted, peer closed): stop reading until the
+ * device is reset (a reset re-arms RX; a gone tap then fails again).
+ */
 static void net_rx_dead(struct virtio_net *n, int err)
 {
-	log_info("%s: back end failed (%s): link down", n->vdev.name,
-		 err ? strerror(err) : "end of file");
+	log_guest_once(&n->logged_dead, "%s: back end failed (%s): link down",
+		       n->vdev.name, err ? strerror(err) : "end of file");
 	net_rx_unwatch(n);
 	n->rx_dead = true;
 	net_set_link(n, false);
 }
 
 /*
- * Pops chains until their writable bytes can hold rx_need (one chain
- * without MRG_RXBUF). Returns the number popped, 0 when the guest has not
- * enough buffers (all given back), -1 when the queue is broken.
+ * Errors after which the back end will never deliver again: a tap whose
+ * interface was deleted reads EBADFD (tun detached), ENODEV/ENXIO for a
+ * device that is gone, EBADF for a closed fd. Anything else (EIO while the
+ * interface is down, EFAULT, ENOBUFS, EINVAL...) loses one frame at most.
+ */
+static bool net_backend_gone(int err)
+{
+	return err == EBADFD || err == ENODEV || err == ENXIO || err == EBADF;
+}
+
+/*
+ * Pops chains until their writable bytes can hold rx_need or the guest has
+ * no more (one chain without MRG_RXBUF). Returns the number popped (any
+ * usable buffer counts: the frame may well fit), 0 when the guest has none,
+ * -1 when the queue is broken.
  */
 static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 			 unsigned int *nr_iov)
@@ -108,7 +111,7 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 		max = VNET_QUEUE_SIZE;
 
 	while (nr < max && cap < n->rx_need) {
-		struct virtq_chain *c = &n->chain;
+		struct virtq_chain *c = &n->vdev.chain;
 		unsigned int k;
 
 		if (iov == VNET_RX_MAX_IOV)
@@ -116,15 +119,8 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 		r = virtq_pop_chain(vq, c);
 		if (r == VIRTQ_POP_BROKEN)
 			return -1;
-		if (r == VIRTQ_POP_EMPTY) {
-			/*
-			 * A ring full of our chains is all there will ever be.
-			 */
-			if (nr && nr == vq->size)
-				break;
-			virtq_unpop(vq, (uint16_t)nr);
-			return 0;
-		}
+		if (r == VIRTQ_POP_EMPTY)
+			break;
 		/* The first buffer must hold the whole header. */
 		if (c->in_len < (nr ? 1 : VNET_HDR_LEN) ||
 		    iov + c->nr_in > VNET_RX_MAX_IOV) {
@@ -149,30 +145,45 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 	return (int)nr;
 }
 
-/* Writes num_buffers into the header at the start of rx_iov. */
-static void net_rx_set_num_buffers(struct virtio_net *n, uint16_t nb)
+/*
+ * One frame into rx_iov. Returns its full length (a tap reports it even
+ * when it had to cut the frame; a socket says MSG_TRUNC), 0 for end of
+ * file, -errno.
+ */
+static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
+			   bool *trunc)
 {
-	uint8_t le[2] = { (uint8_t)nb, (uint8_t)(nb >> 8) };
-	size_t off = VNET_HDR_NUM_BUFFERS, i = 0, k;
+	struct msghdr msg = { .msg_iov = n->rx_iov, .msg_iovlen = nr_iov };
+	ssize_t got;
 
-	for (k = 0; k < 2; k++) {
-		while (off >= n->rx_iov[i].iov_len) {
-			off -= n->rx_iov[i].iov_len;
-			i++;
+	*trunc = false;
+	for (;;) {
+		if (!n->be_not_socket) {
+			got = recvmsg(n->be.fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
+			if (got < 0 && errno == ENOTSOCK) {
+				n->be_not_socket = true;
+				continue;
+			}
+			*trunc = got >= 0 && (msg.msg_flags & MSG_TRUNC);
+		} else {
+			got = readv(n->be.fd, n->rx_iov, (int)nr_iov);
 		}
-		((uint8_t *)n->rx_iov[i].iov_base)[off++] = le[k];
+		if (got >= 0)
+			return got;
+		if (errno != EINTR)
+			return -errno;
 	}
 }
 
 enum net_rx_result { NET_RX_MORE, NET_RX_IDLE, NET_RX_NO_BUFFERS };
 
-static enum net_rx_result net_rx_one(struct virtio_net *n, bool *pushed)
+static enum net_rx_result net_rx_one(struct virtio_net *n)
 {
 	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
 	unsigned int nr_iov = 0, used = 0;
 	uint64_t cap = 0;
 	ssize_t got;
-	size_t left;
+	bool trunc;
 	int nr, i;
 
 	nr = net_rx_gather(n, vq, &nr_iov);
@@ -185,35 +196,36 @@ static enum net_rx_result net_rx_one(struct virtio_net *n, bool *pushed)
 		return NET_RX_NO_BUFFERS;
 	for (i = 0; i < nr; i++)
 		cap += n->rx_cap[i];
-	do
-		got = readv(n->be.fd, n->rx_iov, (int)nr_iov);
-	while (got < 0 && errno == EINTR);
+	got = net_rx_read(n, nr_iov, &trunc);
 	if (got <= 0) {
-		int err = got < 0 ? errno : 0;
-
 		virtq_unpop(vq, (uint16_t)nr);
-		if (got < 0 && (err == EAGAIN || err == EWOULDBLOCK))
+		if (got == -EAGAIN || got == -EWOULDBLOCK)
 			return NET_RX_IDLE;
-		net_rx_dead(n, err);
-		return NET_RX_IDLE;
+		if (got == 0 || net_backend_gone((int)-got)) {
+			net_rx_dead(n, (int)-got);
+			return NET_RX_IDLE;
+		}
+		/* The frame (if any) is lost; the next one may be fine. */
+		n->stats.rx_errors++;
+		return NET_RX_MORE;
 	}
-	/* A tap reports a frame's full length even when it cut it short. */
-	if ((size_t)got < VNET_HDR_LEN || (uint64_t)got > cap) {
+	/*
+	 * Too big for what the guest posted: it is consumed already, so it is
+	 * dropped, and the buffers wait for the next frame. Each read takes
+	 * one frame off the back end: this never loops without progress.
+	 */
+	if (trunc || (size_t)got < VNET_HDR_LEN || (uint64_t)got > cap) {
 		virtq_unpop(vq, (uint16_t)nr);
 		n->stats.rx_dropped++;
 		return NET_RX_MORE;
 	}
-	for (left = (size_t)got; left; used++) {
-		uint32_t len =
-		    left < n->rx_cap[used] ? (uint32_t)left : n->rx_cap[used];
-
-		n->rx_used[used].len = len;
-		left -= len;
-	}
-	net_rx_set_num_buffers(n, (uint16_t)used);
+	used = net_rx_split(n->rx_cap, (unsigned int)nr, (uint64_t)got,
+			    n->rx_used);
+	/* num_buffers, little-endian, in the header at the start of rx_iov. */
+	uint8_t nb[2] = { (uint8_t)used, (uint8_t)(used >> 8) };
+	virtq_iov_write(n->rx_iov, nr_iov, VNET_HDR_NUM_BUFFERS, nb, 2);
 	virtq_unpop(vq, (uint16_t)(nr - (int)used));
 	virtq_push_used_batch(vq, n->rx_used, used);
-	*pushed = true;
 	n->stats.rx_frames++;
 	n->stats.rx_bytes += (uint64_t)got - VNET_HDR_LEN;
 	return NET_RX_MORE;
@@ -224,27 +236,33 @@ static void net_rx(struct virtio_net *n)
 {
 	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
 	enum net_rx_result r = NET_RX_MORE;
-	bool pushed = false;
 	unsigned int i;
 
+	/* Bus mastering off or queue unusable: the next RX kick re-arms. */
+	if (!virtio_device_queue_ready(&n->vdev, VNET_RX_QUEUE)) {
+		net_rx_unwatch(n);
+		return;
+	}
 	for (i = 0; i < VNET_RX_BURST && r == NET_RX_MORE; i++) {
-		r = net_rx_one(n, &pushed);
+		r = net_rx_one(n);
 		if (r != NET_RX_NO_BUFFERS)
 			continue;
 		/*
-		 * Out of buffers: stop polling the fd until the driver adds
-		 * some and kicks; re-check after turning kicks on.
+		 * No buffer at all: stop polling the fd until the driver adds
+		 * some and kicks; re-check after turning kicks on. A frame
+		 * that does not fit what the guest posted is dropped above,
+		 * so "buffers available" always means progress here.
 		 */
 		net_rx_unwatch(n);
 		n->stats.rx_stalls++;
-		if (virtq_enable_kicks(vq))
-			r = NET_RX_MORE;
-		else
+		if (!virtq_enable_kicks(vq))
 			break;
+		virtq_disable_kicks(vq);
 		net_rx_watch(n);
+		r = NET_RX_MORE;
 	}
-	if (pushed)
-		virtio_device_notify(&n->vdev, VNET_RX_QUEUE);
+	/* Every used entry pushed above, empty ones included, is announced. */
+	virtio_device_notify(&n->vdev, VNET_RX_QUEUE);
 }
 
 static void net_rx_ready(struct event_source *src, uint32_t events)
@@ -257,116 +275,88 @@ static void net_rx_ready(struct event_source *src, uint32_t events)
 
 /* --- TX ------------------------------------------------------------------ */
 
-static uint32_t net_tx_serve(struct virtio_device *d,
-			     const struct virtq_chain *c)
+static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
+				      const struct virtq_chain *c,
+				      uint32_t *len)
 {
 	struct virtio_net *n = d->priv;
 	ssize_t w;
 
+	(void)q;
+	*len = 0; /* TX writes nothing into the chain */
 	if (c->nr_in || c->out_len < VNET_HDR_LEN ||
 	    c->out_len > VNET_HDR_LEN + VNET_MAX_GSO_FRAME) {
 		n->stats.tx_dropped++;
-		return 0;
+		return VIRTIO_SERVE_DONE;
 	}
 	do
 		w = writev(n->be.fd, c->iov, (int)c->nr_out);
 	while (w < 0 && errno == EINTR);
+	if (w < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+		/* Back end full: keep the chain, resume when writable. */
+		if (!n->tx_watched &&
+		    virtio_device_watch(d, &n->tx_src, EPOLLOUT, NULL) == 0)
+			n->tx_watched = true;
+		if (n->tx_watched) {
+			n->stats.tx_waits++;
+			return VIRTIO_SERVE_STOP;
+		}
+	}
 	if (w < 0) {
-		/* EBADFD: the tap was deleted under us. */
-		if ((errno == EBADFD || errno == EIO) && !n->rx_dead)
+		if (net_backend_gone(errno) && !n->rx_dead)
 			net_rx_dead(n, errno);
 		n->stats.tx_dropped++;
-		return 0;
+		return VIRTIO_SERVE_DONE;
 	}
 	n->stats.tx_frames++;
 	n->stats.tx_bytes += c->out_len - VNET_HDR_LEN;
-	return 0;
+	return VIRTIO_SERVE_DONE;
+}
+
+static void net_tx_ready(struct event_source *src, uint32_t events)
+{
+	struct virtio_net *n = src->opaque;
+
+	(void)events;
+	if (n->tx_watched)
+		virtio_device_unwatch(&n->vdev, &n->tx_src);
+	n->tx_watched = false;
+	virtio_device_drain(&n->vdev, VNET_TX_QUEUE, net_tx_serve);
 }
 
 /* --- control queue (5.1.6.5) --------------------------------------------- */
 
-static uint32_t le32_at(const struct virtq_chain *c, uint64_t off, bool *ok)
-{
-	uint8_t b[4];
-
-	if (virtq_chain_read(c, off, b, 4) != 4) {
-		*ok = false;
-		return 0;
-	}
-	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
-	       (uint32_t)b[3] << 24;
-}
-
-/* MAC table set: two tables, each le32 entries then 6-byte addresses. */
-static bool net_ctrl_mac_table(const struct virtq_chain *c, uint64_t len)
-{
-	bool ok = true;
-	uint64_t uni = le32_at(c, 2, &ok), multi;
-
-	if (!ok || 4 + 6 * uni + 4 > len)
-		return false;
-	multi = le32_at(c, 2 + 4 + 6 * uni, &ok);
-	return ok && 4 + 6 * uni + 4 + 6 * multi == len;
-}
-
-static uint8_t net_ctrl_do(struct virtio_net *n, const struct virtq_chain *c,
-			   uint8_t class, uint8_t cmd, uint64_t len)
-{
-	uint8_t mac[6];
-
-	switch (class) {
-	case VNET_CTRL_RX:
-		/* The tap hands us everything; the guest's stack filters. */
-		return net_has(n, VNET_F_CTRL_RX) &&
-			       cmd <= VNET_CTRL_RX_NOBCAST && len == 1
-			   ? VNET_OK
-			   : VNET_ERR;
-	case VNET_CTRL_MAC:
-		if (cmd == VNET_CTRL_MAC_TABLE_SET)
-			return net_ctrl_mac_table(c, len) ? VNET_OK : VNET_ERR;
-		if (cmd == VNET_CTRL_MAC_ADDR_SET && len == 6 &&
-		    net_has(n, VNET_F_CTRL_MAC_ADDR) &&
-		    virtq_chain_read(c, 2, mac, 6) == 6) {
-			pthread_mutex_lock(&n->cfg_lock);
-			memcpy(n->mac, mac, 6);
-			pthread_mutex_unlock(&n->cfg_lock);
-			return VNET_OK;
-		}
-		return VNET_ERR;
-	case VNET_CTRL_VLAN:
-		return net_has(n, VNET_F_CTRL_VLAN) && cmd <= 1 && len == 2
-			   ? VNET_OK
-			   : VNET_ERR;
-	case VNET_CTRL_ANNOUNCE:
-		if (cmd != VNET_CTRL_ANNOUNCE_ACK || len)
-			return VNET_ERR;
-		pthread_mutex_lock(&n->cfg_lock);
-		n->status &= (uint16_t)~VNET_S_ANNOUNCE;
-		pthread_mutex_unlock(&n->cfg_lock);
-		return VNET_OK;
-	}
-	return VNET_ERR;
-}
-
-static uint32_t net_ctrl_serve(struct virtio_device *d,
-			       const struct virtq_chain *c)
+static enum virtio_serve net_ctrl_serve(struct virtio_device *d, unsigned int q,
+					const struct virtq_chain *c,
+					uint32_t *len)
 {
 	struct virtio_net *n = d->priv;
-	uint8_t hdr[2], ack = VNET_ERR;
+	struct net_ctrl_effect fx;
+	uint8_t ack;
 
+	(void)q;
+	*len = 0;
 	if (c->in_len < 1) {
 		n->stats.ctrl_err++;
-		return 0;
+		return VIRTIO_SERVE_DONE;
 	}
-	if (virtq_chain_read(c, 0, hdr, 2) == 2)
-		ack = net_ctrl_do(n, c, hdr[0], hdr[1], c->out_len - 2);
-	if (ack == VNET_OK)
+	ack = net_ctrl_parse(c, n->vdev.t->driver_features, &fx);
+	if (ack == VIRTIO_NET_OK) {
 		n->stats.ctrl_ok++;
-	else
+		pthread_mutex_lock(&n->cfg_lock);
+		if (fx.set_mac)
+			memcpy(n->mac, fx.mac, 6);
+		if (fx.ack_announce)
+			n->status &= (uint16_t)~VIRTIO_NET_S_ANNOUNCE;
+		pthread_mutex_unlock(&n->cfg_lock);
+	} else {
 		n->stats.ctrl_err++;
+	}
 	/* The ack is the last byte the driver gave us to write. */
 	virtq_chain_write(c, c->in_len - 1, &ack, 1);
-	return (uint32_t)c->in_len;
+	*len = (uint32_t)c->in_len;
+	return VIRTIO_SERVE_DONE;
 }
 
 /* --- device ops ---------------------------------------------------------- */
@@ -382,10 +372,12 @@ static void net_queue_kick(struct virtio_device *d, unsigned int q)
 		net_rx_watch(n);
 		break;
 	case VNET_TX_QUEUE:
-		virtio_device_serve_queue(d, q, net_tx_serve);
+		/* Waiting for the back end: its writability resumes TX. */
+		if (!n->tx_watched)
+			virtio_device_drain(d, q, net_tx_serve);
 		break;
 	case VNET_CTRL_QUEUE:
-		virtio_device_serve_queue(d, q, net_ctrl_serve);
+		virtio_device_drain(d, q, net_ctrl_serve);
 		break;
 	}
 }
@@ -395,11 +387,13 @@ static uint64_t net_features(void *dev)
 	struct virtio_net *n = dev;
 
 	return F(VIRTIO_F_VERSION_1) | F(VIRTIO_F_RING_EVENT_IDX) |
-	       F(VIRTIO_F_RING_INDIRECT_DESC) | F(VNET_F_MAC) |
-	       F(VNET_F_STATUS) | F(VNET_F_MRG_RXBUF) | F(VNET_F_CSUM) |
-	       F(VNET_F_HOST_TSO4) | F(VNET_F_HOST_TSO6) | F(VNET_F_HOST_ECN) |
-	       F(VNET_F_CTRL_VQ) | F(VNET_F_CTRL_RX) | F(VNET_F_CTRL_VLAN) |
-	       F(VNET_F_GUEST_ANNOUNCE) | F(VNET_F_CTRL_MAC_ADDR) |
+	       F(VIRTIO_F_RING_INDIRECT_DESC) | F(VIRTIO_NET_F_MAC) |
+	       F(VIRTIO_NET_F_STATUS) | F(VIRTIO_NET_F_MRG_RXBUF) |
+	       F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_HOST_TSO4) |
+	       F(VIRTIO_NET_F_HOST_TSO6) | F(VIRTIO_NET_F_HOST_ECN) |
+	       F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX) |
+	       F(VIRTIO_NET_F_CTRL_VLAN) | F(VIRTIO_NET_F_GUEST_ANNOUNCE) |
+	       F(VIRTIO_NET_F_CTRL_MAC_ADDR) |
 	       (n->be.guest_offloads & VNET_GUEST_OFFLOADS);
 }
 
@@ -440,35 +434,94 @@ static void net_config_write(void *dev, uint32_t offset, const void *data,
 	pthread_mutex_unlock(&n->cfg_lock);
 }
 
+/*
+ * Feature combinations the device cannot serve (checked at FEATURES_OK,
+ * and at DRIVER_OK for legacy drivers; never logged: a driver may retry
+ * in a loop). The header is 12 bytes with VERSION_1 or MRG_RXBUF, 10 for
+ * a legacy driver without MRG_RXBUF; the back end is set up for 12.
+ */
+static bool net_features_ok(void *dev, uint64_t f)
+{
+	const uint64_t guest_gso =
+	    F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+	    F(VIRTIO_NET_F_GUEST_UFO) | F(VIRTIO_NET_F_GUEST_USO4) |
+	    F(VIRTIO_NET_F_GUEST_USO6) | F(VIRTIO_NET_F_GUEST_ECN);
+	const uint64_t host_gso = F(VIRTIO_NET_F_HOST_TSO4) |
+				  F(VIRTIO_NET_F_HOST_TSO6) |
+				  F(VIRTIO_NET_F_HOST_ECN);
+	const uint64_t ctrl =
+	    F(VIRTIO_NET_F_CTRL_RX) | F(VIRTIO_NET_F_CTRL_VLAN) |
+	    F(VIRTIO_NET_F_GUEST_ANNOUNCE) | F(VIRTIO_NET_F_CTRL_MAC_ADDR);
+
+	(void)dev;
+	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF))))
+		return false;
+	/* 5.1.3.1: segmentation offloads need checksum offload. */
+	if ((f & guest_gso) && !(f & F(VIRTIO_NET_F_GUEST_CSUM)))
+		return false;
+	if ((f & host_gso) && !(f & F(VIRTIO_NET_F_CSUM)))
+		return false;
+	if ((f & ctrl) && !(f & F(VIRTIO_NET_F_CTRL_VQ)))
+		return false;
+	return true;
+}
+
 static int net_activate(void *dev, struct virtio_transport *t)
 {
 	struct virtio_net *n = dev;
 	uint64_t f = t->driver_features;
-	bool gso = f & (F(VNET_F_GUEST_TSO4) | F(VNET_F_GUEST_TSO6) |
-			F(VNET_F_GUEST_UFO) | F(VNET_F_GUEST_USO4) |
-			F(VNET_F_GUEST_USO6));
+	bool gso =
+	    f & (F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_GUEST_TSO6) |
+		 F(VIRTIO_NET_F_GUEST_UFO) | F(VIRTIO_NET_F_GUEST_USO4) |
+		 F(VIRTIO_NET_F_GUEST_USO6));
 
-	/*
-	 * The header is 12 bytes with VERSION_1 or MRG_RXBUF, 10 for a legacy
-	 * driver without MRG_RXBUF; the back end is set up for 12 (Linux
-	 * always takes MRG_RXBUF), so such a driver gets NEEDS_RESET.
-	 */
-	if (!(f & (F(VIRTIO_F_VERSION_1) | F(VNET_F_MRG_RXBUF)))) {
-		log_info(
-		    "%s: a legacy driver without MRG_RXBUF is not supported",
-		    n->vdev.name);
+	if (!net_features_ok(n, f))
 		return -1;
-	}
 	if (n->be.set_offloads && n->be.set_offloads(n->be.opaque, f) < 0) {
-		log_info("%s: back end refused the negotiated offloads",
-			 n->vdev.name);
+		log_guest_once(&n->logged_offloads,
+			       "%s: back end refused the negotiated offloads",
+			       n->vdev.name);
 		return -1;
 	}
-	n->mrg_rxbuf = f & F(VNET_F_MRG_RXBUF);
+	n->mrg_rxbuf = f & F(VIRTIO_NET_F_MRG_RXBUF);
 	n->rx_need = VNET_HDR_LEN + (gso ? VNET_MAX_GSO_FRAME : VNET_MAX_FRAME);
 	n->rx_watched = false;
+	n->tx_watched = false;
+	/* A reset gives a failed back end another chance. */
+	if (n->rx_dead) {
+		n->rx_dead = false;
+		net_set_link(n, true);
+	}
 	/* The initial kick of every queue (virtio_device_start) arms RX. */
 	return virtio_device_start(&n->vdev, t);
+}
+
+static void net_stop_watching(struct virtio_net *n)
+{
+	net_rx_unwatch(n);
+	if (n->tx_watched)
+		virtio_device_unwatch(&n->vdev, &n->tx_src);
+	n->tx_watched = false;
+}
+
+/* I/O thread stopped: stop polling the back end for q. */
+static void net_queue_quiesce(struct virtio_device *d, unsigned int q)
+{
+	struct virtio_net *n = d->priv;
+
+	if (q == VNET_RX_QUEUE)
+		net_rx_unwatch(n);
+	if (q == VNET_TX_QUEUE && n->tx_watched) {
+		virtio_device_unwatch(d, &n->tx_src);
+		n->tx_watched = false;
+	}
+}
+
+static void net_queue_reset(void *dev, unsigned int q)
+{
+	struct virtio_net *n = dev;
+
+	virtio_device_queue_reset(&n->vdev, q);
 }
 
 static void net_reset(void *dev)
@@ -476,7 +529,7 @@ static void net_reset(void *dev)
 	struct virtio_net *n = dev;
 
 	virtio_device_stop(&n->vdev);
-	net_rx_unwatch(n);
+	net_stop_watching(n);
 }
 
 const struct virtio_dev_ops virtio_net_ops = {
@@ -488,7 +541,9 @@ const struct virtio_dev_ops virtio_net_ops = {
 	.config_size = net_config_size,
 	.config_read = net_config_read,
 	.config_write = net_config_write,
+	.features_ok = net_features_ok,
 	.activate = net_activate,
+	.queue_reset = net_queue_reset,
 	.reset = net_reset,
 };
 
@@ -499,21 +554,35 @@ int virtio_net_init(struct virtio_net *n, const struct guest_mem *mem,
 	memset(n, 0, sizeof(*n));
 	n->be = *be;
 	memcpy(n->mac, mac, 6);
-	n->status = VNET_S_LINK_UP;
+	n->status = VIRTIO_NET_S_LINK_UP;
 	pthread_mutex_init(&n->cfg_lock, NULL);
 	n->rx_src = (struct event_source){
 		.fd = be->fd,
 		.ready = net_rx_ready,
 		.opaque = n,
 	};
-	return virtio_device_init(&n->vdev, "virtio-net", mem, 3,
-				  net_queue_kick, n, e);
+	/* A second epoll registration of the same file needs its own fd. */
+	n->tx_src = (struct event_source){
+		.fd = fcntl(be->fd, F_DUPFD_CLOEXEC, 0),
+		.ready = net_tx_ready,
+		.opaque = n,
+	};
+	if (n->tx_src.fd < 0)
+		return err_errno(e, errno, "virtio-net: dup");
+	if (virtio_device_init(&n->vdev, "virtio-net", mem, 3, net_queue_kick,
+			       n, e) < 0)
+		return -1;
+	n->vdev.queue_quiesce = net_queue_quiesce;
+	return 0;
 }
 
 void virtio_net_destroy(struct virtio_net *n)
 {
 	net_reset(n);
 	virtio_device_destroy(&n->vdev);
+	if (n->tx_src.fd >= 0)
+		close(n->tx_src.fd);
+	n->tx_src.fd = -1;
 	pthread_mutex_destroy(&n->cfg_lock);
 	log_debug("virtio-net: rx %llu frames %llu bytes (%llu dropped, %llu "
 		  "stalls), tx %llu frames %llu bytes (%llu dropped)",

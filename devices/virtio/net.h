@@ -11,47 +11,33 @@
  * device's I/O thread. The device knows nothing of taps or transports.
  */
 
+#include <linux/virtio_net.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
 #include "bus/virtio_transport.h"
 #include "devices/virtio/virtio_device.h"
 
-/* Feature bits (virtio 1.2, 5.1.3); the UAPI header lacks the USO ones. */
-#define VNET_F_CSUM 0
-#define VNET_F_GUEST_CSUM 1
-#define VNET_F_MAC 5
-#define VNET_F_GUEST_TSO4 7
-#define VNET_F_GUEST_TSO6 8
-#define VNET_F_GUEST_ECN 9
-#define VNET_F_GUEST_UFO 10
-#define VNET_F_HOST_TSO4 11
-#define VNET_F_HOST_TSO6 12
-#define VNET_F_HOST_ECN 13
-#define VNET_F_MRG_RXBUF 15
-#define VNET_F_STATUS 16
-#define VNET_F_CTRL_VQ 17
-#define VNET_F_CTRL_RX 18
-#define VNET_F_CTRL_VLAN 19
-#define VNET_F_GUEST_ANNOUNCE 21
-#define VNET_F_CTRL_MAC_ADDR 23
-#define VNET_F_GUEST_USO4 54
-#define VNET_F_GUEST_USO6 55
+/* Feature bits (virtio 1.2, 5.1.3): Debian 12's UAPI header lacks USO. */
+#ifndef VIRTIO_NET_F_GUEST_USO4
+#define VIRTIO_NET_F_GUEST_USO4 54
+#define VIRTIO_NET_F_GUEST_USO6 55
+#endif
 
 /* Offloads towards the guest: only what the back end can deliver. */
 #define VNET_GUEST_OFFLOADS                                                    \
-	((1ull << VNET_F_GUEST_CSUM) | (1ull << VNET_F_GUEST_TSO4) |           \
-	 (1ull << VNET_F_GUEST_TSO6) | (1ull << VNET_F_GUEST_ECN) |            \
-	 (1ull << VNET_F_GUEST_UFO) | (1ull << VNET_F_GUEST_USO4) |            \
-	 (1ull << VNET_F_GUEST_USO6))
+	((1ull << VIRTIO_NET_F_GUEST_CSUM) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO4) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_TSO6) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_ECN) | (1ull << VIRTIO_NET_F_GUEST_UFO) | \
+	 (1ull << VIRTIO_NET_F_GUEST_USO4) |                                   \
+	 (1ull << VIRTIO_NET_F_GUEST_USO6))
 
-/* struct virtio_net_hdr_v1: the header size with VERSION_1 or MRG_RXBUF. */
-#define VNET_HDR_LEN 12
-#define VNET_HDR_NUM_BUFFERS 10 /* offset of le16 num_buffers */
-
-#define VNET_S_LINK_UP 1
-#define VNET_S_ANNOUNCE 2
+/* struct virtio_net_hdr_v1: the header with VERSION_1 or MRG_RXBUF. */
+#define VNET_HDR_LEN ((int)sizeof(struct virtio_net_hdr_v1))
+#define VNET_HDR_NUM_BUFFERS offsetof(struct virtio_net_hdr_v1, num_buffers)
 
 #define VNET_RX_QUEUE 0
 #define VNET_TX_QUEUE 1
@@ -59,7 +45,7 @@
 
 struct virtio_net_backend {
 	int fd; /* non-blocking; one frame per read/write */
-	/* VNET_F_GUEST_* bits the back end can deliver to the guest. */
+	/* VIRTIO_NET_F_GUEST_* bits the back end can deliver to the guest. */
 	uint64_t guest_offloads;
 	/*
 	 * At DRIVER_OK with the negotiated features: turn on the offloads the
@@ -76,6 +62,8 @@ struct virtio_net_stats {
 	    rx_dropped; /* frames read but not delivered (too big, short) */
 	uint64_t rx_bad_buffers; /* guest RX buffers unusable (no room) */
 	uint64_t rx_stalls; /* times RX polling stopped for lack of buffers */
+	uint64_t rx_errors; /* back-end read errors (a frame lost) */
+	uint64_t tx_waits; /* times TX waited for the back end to drain */
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_dropped; /* bad chains or back-end write errors */
 	uint64_t ctrl_ok, ctrl_err;
@@ -96,12 +84,15 @@ struct virtio_net {
 	/* I/O thread state, reset at activate. */
 	struct event_source rx_src;
 	bool rx_watched; /* back-end fd on the loop */
-	bool rx_dead; /* back end failed (tap deleted): never polled again */
+	bool rx_dead; /* back end gone (tap deleted): not polled until reset */
+	bool be_not_socket; /* a tap: readv, no recvmsg */
+	struct event_source tx_src; /* a dup of the fd, for EPOLLOUT */
+	bool tx_watched; /* TX waits for the back end to be writable */
+	bool logged_dead, logged_offloads; /* log_guest_once flags */
 	bool mrg_rxbuf;
 	size_t rx_need; /* bytes of guest buffers one frame may need */
 
 	/* RX scratch: the popped chains' writable iovecs, in order. */
-	struct virtq_chain chain;
 	struct iovec rx_iov[VNET_RX_MAX_IOV];
 	struct virtq_used_elem rx_used[VNET_QUEUE_SIZE];
 	uint32_t rx_cap[VNET_QUEUE_SIZE];

@@ -17,26 +17,27 @@
 
 #define F(bit) (1ull << (bit))
 
-/* Negotiated VNET_F_GUEST_* bits to TUN_F_* flags. */
+/* Negotiated VIRTIO_NET_F_GUEST_* bits to TUN_F_* flags. */
 static unsigned int tap_flags(uint64_t f)
 {
 	unsigned int flags = 0;
 
 	/* Every segmentation offload needs checksum offload. */
-	if (!(f & F(VNET_F_GUEST_CSUM)))
+	if (!(f & F(VIRTIO_NET_F_GUEST_CSUM)))
 		return 0;
 	flags |= TUN_F_CSUM;
-	if (f & F(VNET_F_GUEST_TSO4))
+	if (f & F(VIRTIO_NET_F_GUEST_TSO4))
 		flags |= TUN_F_TSO4;
-	if (f & F(VNET_F_GUEST_TSO6))
+	if (f & F(VIRTIO_NET_F_GUEST_TSO6))
 		flags |= TUN_F_TSO6;
-	if ((f & F(VNET_F_GUEST_ECN)) && (flags & (TUN_F_TSO4 | TUN_F_TSO6)))
+	if ((f & F(VIRTIO_NET_F_GUEST_ECN)) &&
+	    (flags & (TUN_F_TSO4 | TUN_F_TSO6)))
 		flags |= TUN_F_TSO_ECN;
-	if (f & F(VNET_F_GUEST_UFO))
+	if (f & F(VIRTIO_NET_F_GUEST_UFO))
 		flags |= TUN_F_UFO;
-	if (f & F(VNET_F_GUEST_USO4))
+	if (f & F(VIRTIO_NET_F_GUEST_USO4))
 		flags |= TUN_F_USO4;
-	if (f & F(VNET_F_GUEST_USO6))
+	if (f & F(VIRTIO_NET_F_GUEST_USO6))
 		flags |= TUN_F_USO6;
 	return flags;
 }
@@ -49,19 +50,20 @@ static bool tap_try(int fd, unsigned int flags)
 /* Which guest offloads this tap (its kernel) accepts. */
 static uint64_t tap_probe(int fd)
 {
-	const uint64_t tso = F(VNET_F_GUEST_CSUM) | F(VNET_F_GUEST_TSO4) |
-			     F(VNET_F_GUEST_TSO6) | F(VNET_F_GUEST_ECN);
+	const uint64_t tso =
+	    F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_GUEST_TSO4) |
+	    F(VIRTIO_NET_F_GUEST_TSO6) | F(VIRTIO_NET_F_GUEST_ECN);
 	uint64_t got = 0;
 
-	if (tap_try(fd, tap_flags(F(VNET_F_GUEST_CSUM))))
-		got |= F(VNET_F_GUEST_CSUM);
+	if (tap_try(fd, tap_flags(F(VIRTIO_NET_F_GUEST_CSUM))))
+		got |= F(VIRTIO_NET_F_GUEST_CSUM);
 	if (got && tap_try(fd, tap_flags(tso)))
 		got |= tso;
-	if (got && tap_try(fd, tap_flags(got | F(VNET_F_GUEST_UFO))))
-		got |= F(VNET_F_GUEST_UFO);
-	if (got && tap_try(fd, tap_flags(got | F(VNET_F_GUEST_USO4) |
-					 F(VNET_F_GUEST_USO6))))
-		got |= F(VNET_F_GUEST_USO4) | F(VNET_F_GUEST_USO6);
+	if (got && tap_try(fd, tap_flags(got | F(VIRTIO_NET_F_GUEST_UFO))))
+		got |= F(VIRTIO_NET_F_GUEST_UFO);
+	if (got && tap_try(fd, tap_flags(got | F(VIRTIO_NET_F_GUEST_USO4) |
+					 F(VIRTIO_NET_F_GUEST_USO6))))
+		got |= F(VIRTIO_NET_F_GUEST_USO4) | F(VIRTIO_NET_F_GUEST_USO6);
 	/* Nothing towards the guest until it negotiates. */
 	tap_try(fd, 0);
 	return got;

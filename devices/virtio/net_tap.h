@@ -17,7 +17,7 @@
 struct net_tap {
 	int fd;
 	char name[IFNAMSIZ];
-	uint64_t guest_offloads; /* VNET_F_GUEST_* the tap can deliver */
+	uint64_t guest_offloads; /* VIRTIO_NET_F_GUEST_* the tap can deliver */
 };
 
 /* Opens (creating if missing) the tap; one-line errors. */

@@ -36,18 +36,28 @@ static size_t rng_fill(const struct virtq_chain *c)
 	return done;
 }
 
-static uint32_t rng_serve(struct virtio_device *d, const struct virtq_chain *c)
+static enum virtio_serve rng_serve(struct virtio_device *d, unsigned int q,
+				   const struct virtq_chain *c, uint32_t *len)
 {
 	struct virtio_rng *rng = d->priv;
 	size_t n = rng_fill(c);
 
+	(void)q;
 	rng->bytes_served += n;
-	return (uint32_t)n;
+	*len = (uint32_t)n;
+	return VIRTIO_SERVE_DONE;
 }
 
 static void rng_queue_kick(struct virtio_device *d, unsigned int q)
 {
-	virtio_device_serve_queue(d, q, rng_serve);
+	virtio_device_drain(d, q, rng_serve);
+}
+
+static void rng_queue_reset(void *dev, unsigned int q)
+{
+	struct virtio_rng *rng = dev;
+
+	virtio_device_queue_reset(&rng->vdev, q);
 }
 
 static uint64_t rng_features(void *dev)
@@ -96,6 +106,7 @@ const struct virtio_dev_ops virtio_rng_ops = {
 	.config_size = rng_config_size,
 	.config_read = rng_config_read,
 	.activate = rng_activate,
+	.queue_reset = rng_queue_reset,
 	.reset = rng_reset,
 };
 

@@ -17,7 +17,8 @@ static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &v, sizeof(v)) < 0)
 		return;
-	if (!dq->vq.broken)
+	/* Bus mastering off: the transport kicks again when it is back. */
+	if (virtio_device_queue_ready(dq->dev, dq->index))
 		dq->dev->queue_kick(dq->dev, dq->index);
 }
 
@@ -81,6 +82,60 @@ void virtio_device_destroy(struct virtio_device *d)
 	event_loop_destroy(&d->loop);
 }
 
+/* Buffers the driver queued before we (re)started are served now. */
+static void virtio_device_kick_all(struct virtio_device *d)
+{
+	unsigned int q;
+
+	for (q = 0; q < d->nr_queues; q++) {
+		uint64_t one = 1;
+
+		if (d->queues[q].enabled &&
+		    write(d->queues[q].kick.fd, &one, sizeof(one)) < 0) {
+			/* already pending */
+		}
+	}
+}
+
+static int virtio_device_resume(struct virtio_device *d)
+{
+	if (pthread_create(&d->thread, NULL, virtio_device_thread, d) != 0)
+		return -1;
+	d->running = true;
+	virtio_device_kick_all(d);
+	return 0;
+}
+
+static void virtio_device_pause(struct virtio_device *d)
+{
+	uint64_t one = 1;
+
+	if (!d->running)
+		return;
+	if (write(d->stop_efd, &one, sizeof(one)) < 0) {
+		/* already pending */
+	}
+	pthread_join(d->thread, NULL);
+	d->running = false;
+}
+
+/* Takes q off the loop and drops its stale kicks. */
+static void virtio_device_forget_queue(struct virtio_device *d, unsigned int q)
+{
+	struct virtio_device_queue *dq = &d->queues[q];
+	uint64_t v;
+
+	if (dq->enabled) {
+		event_loop_del(&d->loop, &dq->kick);
+		if (read(dq->kick.fd, &v, sizeof(v)) < 0) {
+			/* nothing pending */
+		}
+	}
+	dq->enabled = false;
+	dq->kick.fd = -1;
+	memset(&dq->vq, 0, sizeof(dq->vq));
+}
+
 int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 {
 	bool event_idx =
@@ -95,38 +150,28 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 		const struct virtio_queue_config *qc = &t->queues[q];
 
 		memset(&dq->vq, 0, sizeof(dq->vq));
+		dq->enabled = false;
 		dq->kick = (struct event_source){
 			.fd = qc->kick_fd,
 			.ready = virtio_device_kick_ready,
 			.opaque = dq,
 		};
-		if (!qc->enabled) {
-			/* A queue the driver did not set up stays silent. */
-			dq->vq.broken = true;
+		if (!qc->enabled)
 			continue;
-		}
 		if (virtq_init(&dq->vq, d->mem, qc->size, qc->desc_gpa,
 			       qc->driver_gpa, qc->device_gpa, event_idx,
 			       indirect) < 0) {
-			log_debug("%s: queue %u rings outside guest RAM",
-				  d->name, q);
+			log_guest_once(&d->logged_rings,
+				       "%s: queue %u rings outside guest RAM",
+				       d->name, q);
 			goto fail;
 		}
 		if (event_loop_add(&d->loop, &dq->kick, EPOLLIN, NULL) < 0)
 			goto fail;
+		dq->enabled = true;
 	}
-	if (pthread_create(&d->thread, NULL, virtio_device_thread, d) != 0)
+	if (virtio_device_resume(d) < 0)
 		goto fail;
-	d->running = true;
-	/* Buffers the driver queued before DRIVER_OK are served now. */
-	for (q = 0; q < d->nr_queues; q++) {
-		uint64_t one = 1;
-
-		if (!d->queues[q].vq.broken &&
-		    write(t->queues[q].kick_fd, &one, sizeof(one)) < 0) {
-			/* already pending */
-		}
-	}
 	return 0;
 fail:
 	virtio_device_stop(d);
@@ -135,53 +180,90 @@ fail:
 
 void virtio_device_stop(struct virtio_device *d)
 {
-	uint64_t one = 1, v;
 	unsigned int q;
 
-	if (d->running) {
-		if (write(d->stop_efd, &one, sizeof(one)) < 0) {
-			/* already pending */
-		}
-		pthread_join(d->thread, NULL);
-		d->running = false;
-	}
+	virtio_device_pause(d);
 	if (!d->t)
 		return;
-	for (q = 0; q < d->nr_queues; q++) {
-		if (d->queues[q].kick.fd <= 0)
-			continue;
-		event_loop_del(&d->loop, &d->queues[q].kick);
-		/* Drop stale kicks so a re-initialised queue starts clean. */
-		if (read(d->queues[q].kick.fd, &v, sizeof(v)) < 0) {
-			/* nothing pending */
-		}
-		d->queues[q].kick.fd = -1;
-	}
+	for (q = 0; q < d->nr_queues; q++)
+		virtio_device_forget_queue(d, q);
 	d->t = NULL;
 }
 
-void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
-			       uint32_t (*serve)(struct virtio_device *d,
-						 const struct virtq_chain *c))
+void virtio_device_queue_reset(struct virtio_device *d, unsigned int q)
+{
+	bool was_running = d->running;
+
+	if (q >= d->nr_queues || !d->t)
+		return;
+	virtio_device_pause(d);
+	if (d->queue_quiesce)
+		d->queue_quiesce(d, q);
+	virtio_device_forget_queue(d, q);
+	if (was_running && virtio_device_resume(d) < 0)
+		virtio_transport_set_needs_reset(d->t);
+}
+
+bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
+{
+	return d->t && q < d->nr_queues && d->queues[q].enabled &&
+	       !d->queues[q].vq.broken && virtio_transport_dma_allowed(d->t);
+}
+
+bool virtio_device_drain(struct virtio_device *d, unsigned int q,
+			 virtio_serve_fn serve)
 {
 	struct virtq *vq = &d->queues[q].vq;
-	struct virtq_chain chain;
+	struct virtq_chain *chain = &d->chain;
 	enum virtq_pop_result r;
-	bool pushed = false;
+	bool ok = true;
 
+	if (!virtio_device_queue_ready(d, q))
+		return false;
 	do {
 		virtq_disable_kicks(vq);
-		while ((r = virtq_pop_chain(vq, &chain)) == VIRTQ_POP_OK) {
-			virtq_push_used(vq, chain.head, serve(d, &chain));
-			pushed = true;
+		while ((r = virtq_pop_chain(vq, chain)) == VIRTQ_POP_OK) {
+			uint32_t len = 0;
+
+			switch (serve(d, q, chain, &len)) {
+			case VIRTIO_SERVE_DONE:
+				virtq_push_used(vq, chain->head, len);
+				break;
+			case VIRTIO_SERVE_LATER:
+				break;
+			case VIRTIO_SERVE_STOP:
+				virtq_unpop(vq, 1);
+				ok = false;
+				goto out;
+			case VIRTIO_SERVE_BROKEN:
+				r = VIRTQ_POP_BROKEN;
+				break;
+			}
+			if (r == VIRTQ_POP_BROKEN)
+				break;
+			/* Bus mastering went off mid-drain: stop touching. */
+			if (!virtio_transport_dma_allowed(d->t)) {
+				ok = false;
+				goto out;
+			}
 		}
 		if (r == VIRTQ_POP_BROKEN) {
 			virtio_device_broken(d, q);
-			return;
+			ok = false;
+			goto out;
 		}
 	} while (virtq_enable_kicks(vq));
-	if (pushed)
-		virtio_device_notify(d, q);
+out:
+	/* Whatever reached the used ring is announced, whatever happened. */
+	virtio_device_notify(d, q);
+	return ok;
+}
+
+void virtio_device_complete(struct virtio_device *d, unsigned int q,
+			    uint16_t head, uint32_t len)
+{
+	if (q < d->nr_queues && d->queues[q].enabled)
+		virtq_push_used(&d->queues[q].vq, head, len);
 }
 
 int virtio_device_watch(struct virtio_device *d, struct event_source *src,
@@ -197,15 +279,24 @@ void virtio_device_unwatch(struct virtio_device *d, struct event_source *src)
 
 void virtio_device_notify(struct virtio_device *d, unsigned int q)
 {
-	if (virtq_needs_interrupt(&d->queues[q].vq))
+	struct virtq *vq = &d->queues[q].vq;
+
+	if (!d->t || !d->queues[q].enabled || !vq->unnotified)
+		return;
+	/* Kept pending: the transport re-kicks when bus mastering returns. */
+	if (!virtio_transport_dma_allowed(d->t))
+		return;
+	vq->unnotified = false;
+	if (virtq_needs_interrupt(vq))
 		virtio_transport_notify_queue(d->t, q);
 }
 
 void virtio_device_broken(struct virtio_device *d, unsigned int q)
 {
-	log_debug("%s: queue %u: driver broke the virtqueue protocol, device "
-		  "needs reset",
-		  d->name, q);
+	log_guest_once(&d->logged_broken,
+		       "%s: queue %u: driver broke the virtqueue protocol, "
+		       "device needs reset",
+		       d->name, q);
 	d->queues[q].vq.broken = true;
 	virtio_transport_set_needs_reset(d->t);
 }

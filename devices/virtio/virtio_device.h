@@ -26,6 +26,11 @@ struct virtio_device_queue {
 	struct event_source kick;
 	struct virtio_device *dev;
 	unsigned int index;
+	/*
+	 * The driver set this queue up. A queue it left alone is silent, not
+	 * broken: nothing is served on it and it never causes NEEDS_RESET.
+	 */
+	bool enabled;
 };
 
 struct virtio_device {
@@ -36,11 +41,19 @@ struct virtio_device {
 	struct virtio_device_queue queues[VIRTIO_MAX_QUEUES];
 	/* Runs on the I/O thread when the guest kicked queue q. */
 	void (*queue_kick)(struct virtio_device *d, unsigned int q);
+	/*
+	 * Optional, for virtio_device_queue_reset(): with the I/O thread
+	 * stopped, wait for q's host I/O and forget q's requests.
+	 */
+	void (*queue_quiesce)(struct virtio_device *d, unsigned int q);
 	struct event_loop loop;
 	struct event_source stop_src;
 	int stop_efd;
 	pthread_t thread;
 	bool running;
+	bool logged_broken, logged_rings; /* log_guest_once flags */
+	/* Scratch for the drain loop (I/O thread). */
+	struct virtq_chain chain;
 	void *priv;
 };
 
@@ -56,14 +69,47 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t);
 void virtio_device_stop(struct virtio_device *d);
 
 /*
- * Serves every chain the driver made available on q (kicks off while
- * draining, re-checked after) with serve(), which returns the number of
- * bytes it wrote into the chain; then interrupts the guest if it wants
- * one. A broken chain marks the device NEEDS_RESET. I/O thread only.
+ * Stops serving queue q alone (the transport's queue_reset op): the I/O
+ * thread is paused, q's in-flight work waited for (queue_quiesce), q
+ * forgotten, the thread resumed for the other queues. Caller's thread.
  */
-void virtio_device_serve_queue(struct virtio_device *d, unsigned int q,
-			       uint32_t (*serve)(struct virtio_device *d,
-						 const struct virtq_chain *c));
+void virtio_device_queue_reset(struct virtio_device *d, unsigned int q);
+
+/* q is enabled, not broken, and guest memory may be touched. */
+bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q);
+
+/* What a device did with one chain the drain loop handed it. */
+enum virtio_serve {
+	VIRTIO_SERVE_DONE, /* finished: the loop pushes it with *len */
+	VIRTIO_SERVE_LATER, /* in flight: virtio_device_complete() later */
+	/*
+	 * No resources now (back end full, request pool empty): the chain
+	 * is put back and the loop stops; the device drains again when the
+	 * resource returns.
+	 */
+	VIRTIO_SERVE_STOP,
+	VIRTIO_SERVE_BROKEN, /* the chain breaks the protocol: NEEDS_RESET */
+};
+
+typedef enum virtio_serve (*virtio_serve_fn)(struct virtio_device *d,
+					     unsigned int q,
+					     const struct virtq_chain *c,
+					     uint32_t *len);
+
+/*
+ * THE queue-draining loop, for every device: serves each chain the driver
+ * made available on q (kicks off while draining, re-checked after), and
+ * on every exit, broken or stopped paths included, interrupts the guest
+ * for whatever reached the used ring (virtio_device_notify). Nothing is
+ * served while q is not ready. Returns false when it stopped early
+ * (VIRTIO_SERVE_STOP, broken, not ready). I/O thread only.
+ */
+bool virtio_device_drain(struct virtio_device *d, unsigned int q,
+			 virtio_serve_fn serve);
+
+/* A chain served LATER is done: len bytes written into it. */
+void virtio_device_complete(struct virtio_device *d, unsigned int q,
+			    uint16_t head, uint32_t len);
 
 /*
  * A device's own fd (a back end such as a tap) on the I/O thread's loop:
@@ -75,7 +121,10 @@ int virtio_device_watch(struct virtio_device *d, struct event_source *src,
 			uint32_t events, struct err *e);
 void virtio_device_unwatch(struct virtio_device *d, struct event_source *src);
 
-/* After pushing used buffers on q: interrupt the guest if it wants one. */
+/*
+ * Interrupts the guest if anything reached q's used ring since the last
+ * call and the driver wants to hear of it. Harmless when nothing did.
+ */
 void virtio_device_notify(struct virtio_device *d, unsigned int q);
 /* The driver broke the protocol on q: NEEDS_RESET, queue stays dead. */
 void virtio_device_broken(struct virtio_device *d, unsigned int q);

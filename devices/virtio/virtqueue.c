@@ -291,6 +291,7 @@ int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	q->used_idx++;
 	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	q->unnotified = true;
 
 	/*
 	 * signalled_used only moves when we interrupt, so the window
@@ -323,6 +324,7 @@ int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	q->used_idx = (uint16_t)(q->used_idx + n);
 	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	q->unnotified = q->unnotified || n;
 	if ((uint16_t)(q->used_idx - q->signalled_used) >= 0x8000)
 		q->signalled_used_valid = false;
 	return 0;
@@ -469,13 +471,35 @@ int virtq_chain_slice(const struct virtq_chain *c, bool writable,
 size_t virtq_chain_write(const struct virtq_chain *c, uint64_t offset,
 			 const void *src, size_t len)
 {
-	const struct iovec *in = c->iov + c->nr_out;
+	return virtq_iov_write(c->iov + c->nr_out, c->nr_in, offset, src, len);
+}
+
+bool virtq_chain_status(const struct virtq_chain *c, struct virtq_status *s)
+{
+	const struct iovec *last;
+
+	if (c->nr_in == 0)
+		return false;
+	last = &c->iov[c->nr_out + c->nr_in - 1];
+	s->iov.iov_base = (uint8_t *)last->iov_base + last->iov_len - 1;
+	s->iov.iov_len = 1;
+	return true;
+}
+
+void virtq_status_write(const struct virtq_status *s, uint8_t v)
+{
+	virtq_iov_write(&s->iov, 1, 0, &v, 1);
+}
+
+size_t virtq_iov_write(const struct iovec *in, unsigned int nr, uint64_t offset,
+		       const void *src, size_t len)
+{
 	const uint8_t *s = src;
 	size_t done = 0, skip;
 	unsigned int i;
 
-	for (i = iov_seek(in, c->nr_in, offset, &skip);
-	     i < c->nr_in && done < len; i++, skip = 0) {
+	for (i = iov_seek(in, nr, offset, &skip); i < nr && done < len;
+	     i++, skip = 0) {
 		size_t n = in[i].iov_len - skip;
 
 		if (n > len - done)

@@ -9,7 +9,19 @@
  * tables, length overflow, buffers outside guest RAM, readable-after-
  * writable order. Devices get host iovecs into guest RAM and never read a
  * descriptor themselves.
+ *
+ * What writes guest memory: the used ring (virtq_push_used*), the copy
+ * helpers below (virtq_chain_write, virtq_iov_write, virtq_status_write),
+ * and host I/O into iovecs taken from a chain's writable side (readv and
+ * recvmsg of virtio-net RX, getrandom of virtio-rng, io_uring reads of
+ * virtio-blk through virtq_chain_slice). Devices keep no raw pointer into
+ * guest memory across requests. One grep lists every such place:
  */
+// clang-format off
+/*
+ * grep -rnE 'virtq_(push_used|chain_write|iov_write|status_write|chain_slice)|readv|recvmsg|getrandom' devices/
+ */
+// clang-format on
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -43,6 +55,11 @@ struct virtq {
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
 	bool broken; /* a structural violation was seen: NEEDS_RESET */
+	/*
+	 * Used entries published since the device last asked whether to
+	 * interrupt: whoever pushes, the drain loop's exit notifies.
+	 */
+	bool unnotified;
 
 	/* Host views of the three rings, validated once by virtq_init(). */
 	uint8_t *desc_host, *avail_host, *used_host;
@@ -116,6 +133,20 @@ bool virtq_enable_kicks(struct virtq *q);
 
 /* True when the driver has made buffers available we have not taken. */
 bool virtq_has_avail(struct virtq *q);
+
+/*
+ * The status byte of an in-flight request (the chain's last writable
+ * byte), kept instead of a pointer until the request completes.
+ */
+struct virtq_status {
+	struct iovec iov;
+};
+/* False when the chain has no writable byte. */
+bool virtq_chain_status(const struct virtq_chain *c, struct virtq_status *s);
+void virtq_status_write(const struct virtq_status *s, uint8_t v);
+/* Writes into iovecs a device got from a chain's writable side. */
+size_t virtq_iov_write(const struct iovec *iov, unsigned int nr,
+		       uint64_t offset, const void *src, size_t len);
 
 /* Copy helpers over a chain's iovecs (offset into the out or in side). */
 size_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *dst,

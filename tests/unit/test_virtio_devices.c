@@ -21,7 +21,7 @@
 #include "devices/virtio/console.h"
 #include "devices/virtio/rng.h"
 
-#define VDT_RAM (1u << 20)
+#define VDT_RAM (4u << 20)
 #define VDT_QSIZE 16
 /* Queue q's rings: desc, avail and used in consecutive pages. */
 #define VDT_DESC(q) (0x10000ULL + 0x10000ULL * (q))
@@ -44,6 +44,7 @@ static struct {
 	uint16_t avail_idx[VIRTIO_MAX_QUEUES];
 	unsigned int raises;
 	uint16_t last_vector;
+	unsigned int vector_raises[VIRTIO_MAX_QUEUES + 1];
 	union {
 		struct virtio_rng rng;
 		struct virtio_console con;
@@ -55,6 +56,7 @@ static struct {
 	pthread_mutex_t be_lock;
 	uint8_t out[256];
 	size_t out_len;
+	size_t out_room; /* bytes the backend still takes; SIZE_MAX: any */
 	unsigned int out_calls;
 	unsigned int rx_space_calls;
 } vdt;
@@ -65,6 +67,9 @@ static void vdt_raise(struct virtio_transport *t, uint16_t vector)
 {
 	cr_assert_eq(t, &vdt.t);
 	__atomic_store_n(&vdt.last_vector, vector, __ATOMIC_SEQ_CST);
+	if (vector <= VIRTIO_MAX_QUEUES)
+		__atomic_add_fetch(&vdt.vector_raises[vector], 1,
+				   __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&vdt.raises, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -500,16 +505,21 @@ Test(vdev_rng, hostile_descriptor_needs_reset)
 #define VDT_CON_RX 0
 #define VDT_CON_TX 1
 
-static void vdt_con_write(void *opaque, const uint8_t *buf, size_t len)
+static size_t vdt_con_write(void *opaque, const uint8_t *buf, size_t len)
 {
 	cr_assert_eq(opaque, &vdt);
 	pthread_mutex_lock(&vdt.be_lock);
+	if (len > vdt.out_room)
+		len = vdt.out_room;
+	if (vdt.out_room != SIZE_MAX)
+		vdt.out_room -= len;
 	if (vdt.out_len + len <= sizeof(vdt.out)) {
 		memcpy(vdt.out + vdt.out_len, buf, len);
 		vdt.out_len += len;
 	}
 	vdt.out_calls++;
 	pthread_mutex_unlock(&vdt.be_lock);
+	return len;
 }
 
 static void vdt_con_rx_space(void *opaque)
@@ -528,6 +538,7 @@ static void vdt_con_setup(void)
 	struct err e;
 
 	vdt_setup();
+	vdt.out_room = SIZE_MAX;
 	cr_assert_eq(virtio_console_init(&vdt.dev.con, &vdt.mem, &be, &e), 0,
 		     "%s", e.msg);
 	vdt.kind = VDT_CON;
@@ -714,7 +725,7 @@ Test(vdev_console, reset_stops_transmit)
 
 /* --- virtio-blk ----------------------------------------------------------- */
 
-#define BLK_IMG_SECTORS 2048 /* 1 MiB image */
+#define BLK_IMG_SECTORS 8192 /* 4 MiB image */
 #define BLK_HDR VDT_BUF
 #define BLK_DATA (VDT_BUF + 0x1000)
 #define BLK_STATUS (VDT_BUF + 0x100)
@@ -741,7 +752,7 @@ static void vdt_blk_open(bool read_only, bool use_uring, const char *serial)
 	vdt_transport(&vdt.dev.blk.ops, &vdt.dev.blk);
 }
 
-/* A 1 MiB image whose sector n is filled with the byte n & 0xff. */
+/* A 4 MiB image whose sector n is filled with the byte n & 0xff. */
 static void vdt_blk_image(void)
 {
 	uint8_t sec[512];
@@ -1086,4 +1097,247 @@ Test(vdev_blk, reset_with_requests_in_flight)
 	cr_assert_not(vdt.dev.blk.vdev.running);
 	vdt_blk_up();
 	cr_assert_eq(vdt_blk_do(0, 0, 5, 512, true), 0);
+}
+
+/* --- one drain loop, one notify rule (defect 3) --------------------------- */
+
+static unsigned int vdt_vector_raises(uint16_t vector)
+{
+	return __atomic_load_n(&vdt.vector_raises[vector], __ATOMIC_SEQ_CST);
+}
+
+static bool vdt_vector_raised(unsigned int vector)
+{
+	return vdt_vector_raises((uint16_t)vector) > 0;
+}
+
+/*
+ * A broken chain after a good one: the good completion is in the used ring
+ * and its queue interrupt is raised, besides NEEDS_RESET.
+ */
+Test(vdev_rng, broken_chain_after_good_ones_still_interrupts)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_desc(0, 1, VDT_BUF, 16, VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_NEXT, 99);
+	vdt_publish(0, 0);
+	vdt_publish(0, 1);
+	vdt_kick(0);
+	cr_assert(vdt_poll(vdt_needs_reset, 0, VDT_WAIT_NS));
+	vdt_wait_used(0, 1);
+	cr_assert(vdt_poll(vdt_vector_raised, 1, VDT_WAIT_NS),
+		  "good completion published without a queue interrupt");
+}
+
+static void vdt_rx_buf(unsigned int q, uint16_t head, uint64_t gpa,
+		       uint32_t len)
+{
+	vdt_desc(q, head, gpa, len, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(q, head);
+}
+
+/* The same rule on virtio-console's receive path (not the drain loop). */
+Test(vdev_console, receive_broken_after_good_still_interrupts)
+{
+	vdt_con_up();
+	vdt_rx_buf(VDT_CON_RX, 0, VDT_BUF, 2);
+	vdt_rx_buf(VDT_CON_RX, 1, 0x40000000, 2); /* outside RAM */
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"abcd", 4),
+	    2);
+	cr_assert(vdt_status() & VIRTIO_STATUS_NEEDS_RESET);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 1);
+	cr_assert(vdt_poll(vdt_vector_raised, VDT_CON_RX + 1, VDT_WAIT_NS),
+		  "receive published without a queue interrupt");
+}
+
+/* virtio-blk drains through the same loop: same rule. */
+Test(vdev_blk, broken_chain_after_good_ones_still_interrupts)
+{
+	vdt_blk_up();
+	vdt_blk_req(0, 0, VIRTIO_BLK_T_GET_ID, 0, 0, false);
+	/* A chain with no writable byte: nowhere to put a status. */
+	vdt_blk_hdr(BLK_HDR + 32, VIRTIO_BLK_T_IN, 0);
+	vdt_desc(0, 3, BLK_HDR + 32, 16, 0, 0);
+	vdt_publish(0, 3);
+	vdt_kick(0);
+	cr_assert(vdt_poll(vdt_needs_reset, 0, VDT_WAIT_NS));
+	vdt_wait_used(0, 1);
+	cr_assert(vdt_poll(vdt_vector_raised, 1, VDT_WAIT_NS),
+		  "good completion published without a queue interrupt");
+}
+
+/* --- a queue the driver did not enable (defect 6) ------------------------- */
+
+Test(vdev_console, input_with_only_tx_enabled_is_not_an_error)
+{
+	vdt_queues();
+	vdt.t.queues[VDT_CON_RX].enabled = false;
+	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)), VDT_STATUS_UP);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"hi", 2), 0);
+	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0,
+		     "a disabled receiveq made the device NEEDS_RESET");
+	/* Transmit still works. */
+	vdt_put_bytes(VDT_BUF, "ok");
+	vdt_desc(VDT_CON_TX, 0, VDT_BUF, 2, 0, 0);
+	vdt_publish(VDT_CON_TX, 0);
+	vdt_kick(VDT_CON_TX);
+	vdt_wait_used(VDT_CON_TX, 1);
+	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
+/* --- a backend that cannot take output (defect 12) ------------------------ */
+
+static void vdt_con_send(uint16_t head, const char *s)
+{
+	uint64_t gpa = VDT_BUF + 0x100ULL * head;
+
+	vdt_put_bytes(gpa, s);
+	vdt_desc(VDT_CON_TX, head, gpa, (uint32_t)strlen(s), 0, 0);
+	vdt_publish(VDT_CON_TX, head);
+	vdt_kick(VDT_CON_TX);
+}
+
+Test(vdev_console, full_backend_holds_the_chain_and_resumes)
+{
+	vdt_con_up();
+	vdt.out_room = 3;
+	vdt_con_send(0, "hello");
+	cr_assert(vdt_poll(vdt_out_has, 3, VDT_WAIT_NS));
+	vdt_assert_used_stays(VDT_CON_TX, 0);
+	/* The backend drains and says so: the rest follows, in order. */
+	pthread_mutex_lock(&vdt.be_lock);
+	vdt.out_room = SIZE_MAX;
+	pthread_mutex_unlock(&vdt.be_lock);
+	vdt_con_send(1, "!");
+	virtio_console_tx_space(&vdt.dev.con);
+	vdt_wait_used(VDT_CON_TX, 2);
+	cr_assert_eq(vdt.out_len, 6);
+	cr_assert_arr_eq(vdt.out, "hello!", 6);
+}
+
+Test(vdev_console, reset_is_prompt_with_the_backend_full)
+{
+	int64_t t0;
+
+	vdt_con_up();
+	vdt.out_room = 0;
+	vdt_con_send(0, "stuck");
+	vdt_assert_used_stays(VDT_CON_TX, 0);
+	/* The emergency write (a vCPU, transport lock held) never waits. */
+	uint32_t ch = 'x';
+	virtio_console_ops.config_write(&vdt.dev.con, 8, &ch, 4);
+	cr_assert_eq(vdt.dev.con.emerg_dropped, 1);
+	t0 = vdt_now_ns();
+	vdt_set_status(0);
+	cr_assert_lt(vdt_now_ns() - t0, 500000000LL, "reset took too long");
+	cr_assert_not(vdt.dev.con.vdev.running);
+}
+
+/* --- per-queue reset and bus mastering ------------------------------------ */
+
+Test(vdev_console, queue_reset_stops_one_queue_only)
+{
+	vdt_con_up();
+	virtio_console_ops.queue_reset(&vdt.dev.con, VDT_CON_TX);
+	vdt_con_send(0, "gone");
+	vdt_assert_used_stays(VDT_CON_TX, 0);
+	cr_assert_eq(vdt.out_len, 0);
+	/* The other queue is still served. */
+	vdt_rx_buf(VDT_CON_RX, 0, VDT_BUF + 0x1000, 8);
+	cr_assert_eq(
+	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"in", 2), 2);
+	cr_assert_eq(vdt_used_idx(VDT_CON_RX), 1);
+	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
+}
+
+Test(vdev_rng, nothing_served_while_bus_mastering_is_off)
+{
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	__atomic_store_n(&vdt.t.dma_off, true, __ATOMIC_RELEASE);
+	vdt_desc(0, 0, VDT_BUF, 16, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_assert_used_stays(0, 0);
+	cr_assert_eq(vdt_raises(), 0);
+	/* Back on: the transport re-kicks, the work is done. */
+	__atomic_store_n(&vdt.t.dma_off, false, __ATOMIC_RELEASE);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+}
+
+/* --- size_max and seg_max (defect 9) ---------------------------------------
+ */
+
+Test(vdev_blk, segment_over_size_max_fails_before_any_io)
+{
+	const uint64_t data = 0x100000;
+	const uint32_t len = BLK_SIZE_MAX + 512;
+	uint8_t *p;
+
+	vdt_blk_up();
+	p = vdt_host(data, len);
+	memset(p, 0xcc, len);
+	vdt_blk_hdr(BLK_HDR, VIRTIO_BLK_T_IN, 0);
+	*vdt_host(BLK_STATUS, 1) = 0xee;
+	vdt_desc(0, 0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	vdt_desc(0, 1, data, len, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+	vdt_desc(0, 2, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(*vdt_host(BLK_STATUS, 1), VIRTIO_BLK_S_IOERR);
+	for (uint32_t i = 0; i < len; i += 512)
+		cr_assert_eq(p[i], 0xcc, "read ran despite size_max");
+}
+
+Test(vdev_blk, more_segments_than_seg_max_fail)
+{
+	const uint64_t table = 0x200000, data = 0x210000;
+	const unsigned int nseg = BLK_SEG_MAX + 1;
+
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(VIRTIO_F_RING_INDIRECT_DESC));
+	vdt_blk_hdr(BLK_HDR, VIRTIO_BLK_T_IN, 0);
+	*vdt_host(BLK_STATUS, 1) = 0xee;
+	vdt_desc_at(table, 0, BLK_HDR, 16, VIRTQ_DESC_F_NEXT, 1);
+	for (unsigned int i = 0; i < nseg; i++)
+		vdt_desc_at(table, 1 + i, data + 512ULL * i, 512,
+			    VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+			    (uint16_t)(2 + i));
+	vdt_desc_at(table, 1 + nseg, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vdt_desc(0, 0, table, 16 * (nseg + 2), VIRTQ_DESC_F_INDIRECT, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_wait_used(0, 1);
+	cr_assert_eq(*vdt_host(BLK_STATUS, 1), VIRTIO_BLK_S_IOERR);
+	/* One segment fewer is fine. */
+	*vdt_host(BLK_STATUS, 1) = 0xee;
+	vdt_desc_at(table, nseg, BLK_STATUS, 1, VIRTQ_DESC_F_WRITE, 0);
+	vdt_desc(0, 1, table, 16 * (nseg + 1), VIRTQ_DESC_F_INDIRECT, 0);
+	vdt_publish(0, 1);
+	vdt_kick(0);
+	vdt_wait_used(0, 2);
+	cr_assert_eq(*vdt_host(BLK_STATUS, 1), VIRTIO_BLK_S_OK);
+}
+
+/*
+ * Per-queue reset with reads in flight: it returns with nothing of the
+ * queue in flight, the queue stays silent, the other queue is served.
+ */
+Test(vdev_blk, queue_reset_forgets_one_queue_only)
+{
+	uint16_t frozen;
+
+	vdt_blk_up();
+	for (unsigned int i = 0; i < 4; i++)
+		vdt_blk_req(0, i, VIRTIO_BLK_T_IN, i, 1024, true);
+	vdt_kick(0);
+	vdt.dev.blk.ops.queue_reset(&vdt.dev.blk, 0);
+	cr_assert(vdt.dev.blk.vdev.running, "I/O thread not resumed");
+	frozen = vdt_used_idx(0);
+	cr_assert_eq(vdt_blk_do(1, VIRTIO_BLK_T_IN, 5, 512, true),
+		     VIRTIO_BLK_S_OK);
+	vdt_assert_used_stays(0, frozen);
+	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0);
 }
