@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "vmm/boot/boot.h"
 #include "vmm/fdt/dtb.h"
 #include "vmm/fdt/dtb_boot.h"
@@ -495,4 +496,31 @@ Test(dtb_boot, config_check_refuses_pci_devices_and_pvh)
 	cfg.pvh_entry = true;
 	cr_assert_eq(dtb_config_check(&cfg, &e), -1);
 	cr_assert(strstr(e.msg, "--pvh"), "%s", e.msg);
+}
+
+Test(dtb_cli, dtb_and_dump_dtb_replace_acpi)
+{
+	char *dtb[] = { "vireo", "run", "--kernel", "k", "--dtb", NULL };
+	char *dump[] = { "vireo",      "run",	       "--kernel", "k",
+			 "--dump-dtb", "/tmp/out.dtb", NULL };
+	char *plain[] = { "vireo", "run", "--kernel", "k", NULL };
+	enum cli_action action;
+	struct vm_config cfg;
+	struct err e = { "" };
+
+	cr_assert_eq(cli_parse(4, plain, &cfg, &action, &e), 0, "%s",
+		     e.msg);
+	cr_assert(cfg.acpi);
+	cr_assert_not(cfg.dtb);
+	cr_assert_null(cfg.dump_dtb_path);
+
+	cr_assert_eq(cli_parse(5, dtb, &cfg, &action, &e), 0, "%s", e.msg);
+	cr_assert(cfg.dtb);
+	cr_assert_not(cfg.acpi, "ACPI and the tree would both list the CPUs");
+	cr_assert_null(cfg.dump_dtb_path);
+
+	cr_assert_eq(cli_parse(6, dump, &cfg, &action, &e), 0, "%s", e.msg);
+	cr_assert(cfg.dtb);
+	cr_assert_not(cfg.acpi);
+	cr_assert_str_eq(cfg.dump_dtb_path, "/tmp/out.dtb");
 }
