@@ -508,8 +508,7 @@ Test(dtb_cli, dtb_and_dump_dtb_replace_acpi)
 	struct vm_config cfg;
 	struct err e = { "" };
 
-	cr_assert_eq(cli_parse(4, plain, &cfg, &action, &e), 0, "%s",
-		     e.msg);
+	cr_assert_eq(cli_parse(4, plain, &cfg, &action, &e), 0, "%s", e.msg);
 	cr_assert(cfg.acpi);
 	cr_assert_not(cfg.dtb);
 	cr_assert_null(cfg.dump_dtb_path);
