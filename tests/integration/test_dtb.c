@@ -21,8 +21,8 @@
 #include "harness.h"
 
 #define DT_KERNEL GUEST_OUT "/micro-dt/vmlinux"
-#define DT_TIMEOUT 300
-#define DT_SCRATCH "/tmp/vireo-dtb-scratch.img"
+/* A --dtb SMP boot with four devices took ~10 min on a loaded PVM host. */
+#define DT_TIMEOUT 900
 
 static void require_dt_kernel(void)
 {
@@ -31,9 +31,10 @@ static void require_dt_kernel(void)
 		  "%s missing: run 'make guest' (micro-dt part)", DT_KERNEL);
 }
 
-static void make_scratch(void)
+/* An 8 MiB scratch disk of this test's own (the guest writes to it). */
+static void make_scratch(char *path)
 {
-	int fd = open(DT_SCRATCH, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	int fd = mkstemp(path);
 
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(ftruncate(fd, 8 << 20), 0);
@@ -68,11 +69,12 @@ static void run_dt_guest(const char *mode, const char *console,
 	const struct vm_action stuck = { .when = "VIREO-RESET-FAILED",
 					 .signal = SIGKILL };
 	const char *argv[32];
-	char extra[256];
+	char extra[256], scratch[] = "/tmp/vireo-dtb-scratch-XXXXXX", disk[64];
 	int n = 0;
 
 	require_dt_kernel();
-	make_scratch();
+	make_scratch(scratch);
+	snprintf(disk, sizeof(disk), "%s,serial=scratch-dt", scratch);
 	snprintf(extra, sizeof(extra), "%svireo.check=%s",
 		 strcmp(console, "virtio") ? "" : "console=hvc0 ", checks);
 	argv[n++] = "run";
@@ -89,7 +91,7 @@ static void run_dt_guest(const char *mode, const char *console,
 	argv[n++] = "--disk";
 	argv[n++] = GUEST_OUT "/tools.ext4,ro";
 	argv[n++] = "--disk";
-	argv[n++] = DT_SCRATCH ",serial=scratch-dt";
+	argv[n++] = disk;
 	argv[n++] = "--console";
 	argv[n++] = console;
 	argv[n++] = "--transport";
@@ -106,7 +108,7 @@ static void run_dt_guest(const char *mode, const char *console,
 	cr_log_info("micro-dt %s, %s console, %s cpus: userspace after %.1f "
 		    "s, exit after %.1f s",
 		    mode, console, cpus, r->t_userspace, r->t_total);
-	unlink(DT_SCRATCH);
+	unlink(scratch);
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));
 	cr_assert_eq(r->status, 0, "exit status %d:\n%s", r->status,
 		     output_tail(r));
