@@ -11,6 +11,7 @@
 #include "vmm/device_types.h"
 #include "util/file.h"
 #include "util/size.h"
+#include "vmm/fdt/dtb_boot.h"
 
 struct cli_option {
 	const char *name;
@@ -187,6 +188,22 @@ static int opt_no_acpi(struct vm_config *cfg, const char *arg, struct err *e)
 	(void)e;
 	cfg->acpi = false;
 	return 0;
+}
+
+/* The tree replaces ACPI: Linux would take the CPUs from both. */
+static int opt_dtb(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->dtb = true;
+	cfg->acpi = false;
+	return 0;
+}
+
+static int opt_dump_dtb(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	cfg->dump_dtb_path = arg;
+	return opt_dtb(cfg, NULL, e);
 }
 
 static int opt_rng(struct vm_config *cfg, const char *arg, struct err *e)
@@ -420,6 +437,13 @@ static const struct cli_option run_options[] = {
 	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
 	  "line",
 	  opt_no_acpi },
+	{ "--dtb", NULL,
+	  "describe the machine in a device tree (setup_data SETUP_DTB) "
+	  "instead of ACPI; every virtio device on mmio",
+	  opt_dtb },
+	{ "--dump-dtb", "FILE",
+	  "write the device tree --dtb would pass and exit without running",
+	  opt_dump_dtb },
 	{ "--no-host-quirks", NULL,
 	  "do not add the guest kernel parameters this host's KVM needs",
 	  opt_no_host_quirks },
@@ -592,6 +616,8 @@ int cli_validate(const struct vm_config *cfg, struct err *e)
 	for (unsigned int i = 0; i < cfg->nr_disks; i++)
 		if (disk_check(&cfg->disks[i], e) < 0)
 			return -1;
+	if (cfg->dtb && dtb_config_check(cfg, e) < 0)
+		return -1;
 	if (sysinfo(&si) == 0) {
 		uint64_t host = (uint64_t)si.totalram * si.mem_unit;
 

@@ -39,6 +39,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;
 	}
+	if (cfg.dump_dtb_path) { /* written by machine_create */
+		machine_destroy(&m);
+		return 0;
+	}
 	status = machine_run(&m);
 	machine_destroy(&m);
 	return status;

@@ -60,6 +60,9 @@ struct vm_config {
 	    transport_overrides[VM_MAX_TRANSPORT_OVERRIDES];
 	unsigned int nr_transport_overrides;
 	bool acpi; /* ACPI tables (default); off: MP table + command line */
+	/* --dtb: a device tree in setup_data instead of ACPI/MP table */
+	bool dtb;
+	const char *dump_dtb_path; /* --dump-dtb: write the DTB, do not run */
 	bool rng;
 	struct vm_disk_config disks[VM_MAX_DISKS]; /* vda, vdb, ... */
 	unsigned int nr_disks;

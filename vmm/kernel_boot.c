@@ -3,6 +3,7 @@
 #include "vmm/boot/boot.h"
 #include "vmm/layout.h"
 #include "vmm/machine.h"
+#include "vmm/machine_dtb.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -187,7 +188,7 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	if (load_initrd(m, &ki, &t, e) < 0)
 		return -1;
 
-	if (!m->cfg->acpi && virtio_devices_cmdline(m, e) < 0)
+	if (!m->cfg->acpi && !m->cfg->dtb && virtio_devices_cmdline(m, e) < 0)
 		return -1;
 	n = e820_build(m->ram.low, m->ram.high, e820, 15);
 	if (n < 0)
@@ -204,11 +205,16 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 	t.nr_e820 = (unsigned int)n;
 	t.cmdline_gpa = LAYOUT_CMDLINE;
 	t.cmdline_len = (uint32_t)strlen(m->cmdline);
+	if (machine_dtb_setup(m, &t, e) < 0)
+		return -1;
 
 	if (cmdline_write(&m->mem, &ki, m->cmdline, e) < 0 ||
 	    zero_page_write(&m->mem, &ki, &t, e) < 0 ||
 	    pvh_start_info_write(&m->mem, &t, e) < 0 ||
-	    mptable_write(&m->mem, m->nr_vcpus, (uint8_t)m->nr_vcpus, e) < 0 ||
+	    /* The tree lists the CPUs: Linux would count MP table ones twice.
+	     */
+	    (!m->cfg->dtb && mptable_write(&m->mem, m->nr_vcpus,
+					   (uint8_t)m->nr_vcpus, e) < 0) ||
 	    boot_pagetables_write(&m->mem, e) < 0)
 		return -1;
 	return bsp_set_entry_state(m, &ki, e);

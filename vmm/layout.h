@@ -18,6 +18,9 @@
 #define LAYOUT_CMDLINE 0x20000ULL
 #define LAYOUT_CMDLINE_MAX 0x10000ULL
 #define LAYOUT_BOOT_STACK 0x8ff0ULL
+/* --dtb: struct setup_data + the DTB, chained from the zero page. */
+#define LAYOUT_SETUP_DATA 0x30000ULL
+#define LAYOUT_SETUP_DATA_MAX 0x10000ULL
 
 /* Legacy area: EBDA/VGA/BIOS are reported reserved; the MP table sits there. */
 #define LAYOUT_EBDA_START 0x9fc00ULL

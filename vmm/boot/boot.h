@@ -112,6 +112,7 @@ struct boot_tables {
 	const struct boot_e820_entry *e820;
 	unsigned int nr_e820;
 	uint64_t acpi_rsdp; /* 0: no ACPI (or let the kernel scan) */
+	uint64_t setup_data; /* first struct setup_data; 0: none */
 };
 
 /* struct boot_params at LAYOUT_ZERO_PAGE, for the 64-bit entry. */

@@ -65,6 +65,7 @@ int zero_page_write(const struct guest_mem *m, const struct kernel_info *ki,
 		bp.ext_ramdisk_size = zp_hi(t->initrd_size);
 	}
 	bp.acpi_rsdp_addr = t->acpi_rsdp;
+	bp.hdr.setup_data = t->setup_data;
 	memcpy(bp.e820_table, t->e820, t->nr_e820 * sizeof(bp.e820_table[0]));
 	bp.e820_entries = (uint8_t)t->nr_e820;
 
