@@ -144,7 +144,7 @@ fuzz: fuzz-build
 # --- ThreadSanitizer ----------------------------------------------------------
 # The unit tests that run device threads, under TSan.
 TSAN := $(BUILD)/tsan
-TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 
 $(TSAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
