@@ -190,7 +190,12 @@ int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
 
 static enum virtq_pop_result virtq_break(struct virtq *q, struct virtq_chain *c)
 {
-	q->broken = true;
+	/*
+	 * Atomic: a queue served outside the I/O thread (the console's
+	 * receiveq, under its rx_lock) breaks while the I/O thread may read
+	 * the flag unlocked in virtio_device_queue_ready().
+	 */
+	__atomic_store_n(&q->broken, true, __ATOMIC_RELAXED);
 	c->nr_out = c->nr_in = 0;
 	c->out_len = c->in_len = 0;
 	return VIRTQ_POP_BROKEN;
