@@ -206,8 +206,10 @@ void virtio_device_queue_reset(struct virtio_device *d, unsigned int q)
 
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
 {
+	/* broken may be set concurrently (see virtq_break): atomic read. */
 	return d->t && q < d->nr_queues && d->queues[q].enabled &&
-	       !d->queues[q].vq.broken && virtio_transport_dma_allowed(d->t);
+	       !__atomic_load_n(&d->queues[q].vq.broken, __ATOMIC_RELAXED) &&
+	       virtio_transport_dma_allowed(d->t);
 }
 
 bool virtio_device_drain(struct virtio_device *d, unsigned int q,
@@ -297,6 +299,6 @@ void virtio_device_broken(struct virtio_device *d, unsigned int q)
 		       "%s: queue %u: driver broke the virtqueue protocol, "
 		       "device needs reset",
 		       d->name, q);
-	d->queues[q].vq.broken = true;
+	__atomic_store_n(&d->queues[q].vq.broken, true, __ATOMIC_RELAXED);
 	virtio_transport_set_needs_reset(d->t);
 }

@@ -86,6 +86,22 @@ static inline void ring_store16(uint8_t *p, uint16_t v)
 	__atomic_store_n((uint16_t *)p, htole16(v), __ATOMIC_RELAXED);
 }
 
+/*
+ * The idx loads/stores that publish ring entries: an acquire load of
+ * avail->idx, a release store of used->idx. (Rather than a relaxed access
+ * next to a fence: same ordering, but ThreadSanitizer does not model
+ * fences and would report every buffer handed over through the ring.)
+ */
+static inline uint16_t ring_load16_acquire(const uint8_t *p)
+{
+	return le16toh(__atomic_load_n((const uint16_t *)p, __ATOMIC_ACQUIRE));
+}
+
+static inline void ring_store16_release(uint8_t *p, uint16_t v)
+{
+	__atomic_store_n((uint16_t *)p, htole16(v), __ATOMIC_RELEASE);
+}
+
 static inline void ring_store32(uint8_t *p, uint32_t v)
 {
 	__atomic_store_n((uint32_t *)p, htole32(v), __ATOMIC_RELAXED);
@@ -174,7 +190,12 @@ int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
 
 static enum virtq_pop_result virtq_break(struct virtq *q, struct virtq_chain *c)
 {
-	q->broken = true;
+	/*
+	 * Atomic: a queue served outside the I/O thread (the console's
+	 * receiveq, under its rx_lock) breaks while the I/O thread may read
+	 * the flag unlocked in virtio_device_queue_ready().
+	 */
+	__atomic_store_n(&q->broken, true, __ATOMIC_RELAXED);
 	c->nr_out = c->nr_in = 0;
 	c->out_len = c->in_len = 0;
 	return VIRTQ_POP_BROKEN;
@@ -258,14 +279,13 @@ enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c)
 	if (q->broken)
 		return VIRTQ_POP_BROKEN;
 
-	avail_idx = ring_load16(q->avail_host + AVAIL_IDX);
+	/* Ring entries and descriptors after the idx that published them. */
+	avail_idx = ring_load16_acquire(q->avail_host + AVAIL_IDX);
 	pending = (uint16_t)(avail_idx - q->last_avail_idx);
 	if (pending == 0)
 		return VIRTQ_POP_EMPTY;
 	if (pending > q->size)
 		return virtq_break(q, c);
-	/* Ring entries and descriptors after the idx that published them. */
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 
 	head = ring_load16(q->avail_host +
 			   AVAIL_RING(q->last_avail_idx & (q->size - 1)));
@@ -288,9 +308,8 @@ int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
 	ring_store32(q->used_host + USED_ELEM_ID(slot), head);
 	ring_store32(q->used_host + USED_ELEM_LEN(slot), len);
 	/* The element before the idx that publishes it. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	q->used_idx++;
-	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	ring_store16_release(q->used_host + USED_IDX, q->used_idx);
 	q->unnotified = true;
 
 	/*
@@ -321,9 +340,8 @@ int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
 		ring_store32(q->used_host + USED_ELEM_LEN(slot), el[i].len);
 	}
 	/* Every element before the one idx store that publishes them all. */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	q->used_idx = (uint16_t)(q->used_idx + n);
-	ring_store16(q->used_host + USED_IDX, q->used_idx);
+	ring_store16_release(q->used_host + USED_IDX, q->used_idx);
 	q->unnotified = q->unnotified || n;
 	if ((uint16_t)(q->used_idx - q->signalled_used) >= 0x8000)
 		q->signalled_used_valid = false;
