@@ -2,6 +2,8 @@
 #include "cli/args.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -401,6 +403,64 @@ static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+enum { VSOCK_CID, VSOCK_UDS };
+
+static const struct subopt vsock_keys[] = {
+	[VSOCK_CID] = { "cid", true },
+	[VSOCK_UDS] = { "uds", true },
+};
+
+/* --vsock cid=N,uds=PATH: CIDs 0-2 are reserved, -1U is VMADDR_CID_ANY. */
+static int opt_vsock(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_vsock_config *vc = &cfg->vsock;
+	struct subopt_iter it = {
+		.opt_name = "--vsock",
+		.arg = arg,
+		.p = arg,
+		.keys = vsock_keys,
+		.nr_keys = sizeof(vsock_keys) / sizeof(vsock_keys[0]),
+		.expect = "cid=N or uds=PATH",
+	};
+	struct subopt_token t;
+	bool has_cid = false;
+	int ret;
+
+	if (vc->enabled)
+		return err_set(e, "--vsock: given twice (one device at most)");
+	*vc = (struct vm_vsock_config){ 0 };
+	while ((ret = subopt_next(&it, &t, e)) > 0) {
+		char num[24], *end;
+
+		if (t.key == VSOCK_UDS) {
+			if (t.value_len > VM_VSOCK_UDS_MAX)
+				return err_set(e,
+					       "--vsock '%s': uds path longer "
+					       "than %d bytes",
+					       arg, VM_VSOCK_UDS_MAX);
+			memcpy(vc->uds, t.value, t.value_len);
+			vc->uds[t.value_len] = 0;
+			continue;
+		}
+		snprintf(num, sizeof(num), "%.*s", (int)t.value_len, t.value);
+		errno = 0;
+		vc->cid = strtoull(num, &end, 10);
+		if (t.value_len >= sizeof(num) || *end || errno ||
+		    num[0] == '-' || vc->cid < 3 || vc->cid >= 0xffffffffu)
+			return err_set(e,
+				       "--vsock '%s': cid must be a number "
+				       "from 3 to 4294967294",
+				       arg);
+		has_cid = true;
+	}
+	if (ret < 0)
+		return -1;
+	if (!has_cid || !vc->uds[0])
+		return err_set(e, "--vsock '%s': expected cid=N,uds=PATH", arg);
+	vc->enabled = true;
+	return 0;
+}
+
 /* `vireo run` options; new devices add a row here. */
 static const struct cli_option run_options[] = {
 	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
@@ -425,6 +485,10 @@ static const struct cli_option run_options[] = {
 	  "add a virtio-net device on tap NAME (created if missing); "
 	  "repeatable",
 	  opt_net },
+	{ "--vsock", "cid=N,uds=PATH",
+	  "add a virtio-vsock device: host agents connect to PATH and send "
+	  "\"CONNECT <port>\\n\"; guest connections to port P go to PATH_P",
+	  opt_vsock },
 	{ "--transport", "T",
 	  "virtio transport: pci (modern, default), pci-transitional, mmio "
 	  "(v2) or mmio-legacy (v1)",

@@ -47,6 +47,14 @@ struct vm_net_config {
 	bool mac_set; /* else derived from the tap name */
 };
 
+/* --vsock cid=N,uds=PATH */
+#define VM_VSOCK_UDS_MAX 96 /* sun_path less room for "_<port>" */
+struct vm_vsock_config {
+	bool enabled;
+	uint64_t cid;
+	char uds[VM_VSOCK_UDS_MAX + 1];
+};
+
 struct vm_config {
 	const char *kvm_path;
 	const char *kernel_path;
@@ -68,6 +76,7 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
+	struct vm_vsock_config vsock;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

@@ -25,6 +25,9 @@ const struct device_type device_types[] = {
 	  dev_blk_create, dev_blk_destroy },
 	{ "net", VIRTIO_ID_NET, PCI_CLASS_NETWORK_ETHERNET, 0x1000,
 	  dev_net_create, dev_net_destroy },
+	/* Modern only: virtio 1.2 gives vsock no transitional ID. */
+	{ "vsock", VIRTIO_ID_VSOCK, PCI_CLASS_COMMUNICATION_OTHER, 0,
+	  dev_vsock_create, dev_vsock_destroy },
 };
 
 const size_t nr_device_types = sizeof(device_types) / sizeof(device_types[0]);

@@ -42,7 +42,7 @@ extern const size_t nr_device_types;
 /* The type named by name[0..len), or NULL. */
 const struct device_type *device_type_find(const char *name, size_t len);
 
-/* "console, rng, blk or net" into buf (truncated to size); returns buf. */
+/* "console, rng, blk, net or vsock" into buf (truncated to size); returns buf. */
 const char *device_type_names(char *buf, size_t size);
 
 /* Per-type create/destroy, one file each (vmm/dev_*.c). */
@@ -58,5 +58,8 @@ void dev_blk_destroy(void *dev);
 int dev_net_create(struct machine *m, const struct device_type *type,
 		   enum vm_transport t, struct err *e);
 void dev_net_destroy(void *dev);
+int dev_vsock_create(struct machine *m, const struct device_type *type,
+		     enum vm_transport t, struct err *e);
+void dev_vsock_destroy(void *dev);
 
 #endif
