@@ -7,7 +7,7 @@
 userland() {
 	local bbver
 	bbver=$(dpkg-query -W -f='${Version}' busybox-static)
-	USERLAND_KEY=$({ echo "busybox-static $bbver"; cat "$GI/init" "$GI/lib/userland.sh";
+	USERLAND_KEY=$({ echo "busybox-static $bbver"; cat "$GI/init" "$GI/lib/userland.sh" "$GI/src/vsock-nc.c";
 		(cd "$GI/rootfs" && find . -type f | LC_ALL=C sort | xargs cat; find . | LC_ALL=C sort); } | sha256sum | cut -c1-16)
 	USERLAND_DIR=$CACHE/userland-$USERLAND_KEY
 	if [ -f "$USERLAND_DIR/DONE" ]; then
@@ -48,6 +48,10 @@ userland_build() {
 	done
 	cp -a "$GI/rootfs/." "$stage/"
 	install -m 0755 "$GI/init" "$stage/init"
+	# busybox has no vsock: our own static client/server.
+	gcc -static -Os -o "$stage/usr/bin/vsock-nc" "$GI/src/vsock-nc.c" ||
+		die "userland: cannot build vsock-nc"
+	strip "$stage/usr/bin/vsock-nc"
 	ln -s ../init "$stage/sbin/init"
 	chmod 1777 "$stage/tmp"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' > "$stage/etc/passwd"
