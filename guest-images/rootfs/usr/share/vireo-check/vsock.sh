@@ -53,10 +53,12 @@ check_vsock() {
 	rc=$?
 	err=$(tr ' ' _ </tmp/vsock.err)
 	echo "VIREO-CHECK vsock nolistener_rc=$rc nolistener_err=$err"
+	vireo_ms; t0=$VIREO_MS
 	vsock-nc 2 6002 </dev/zero >/dev/null 2>/tmp/vsock.err
 	rc=$?
+	vireo_ms
 	err=$(tr ' ' _ </tmp/vsock.err)
-	echo "VIREO-CHECK vsock stall_rc=$rc stall_err=$err"
+	echo "VIREO-CHECK vsock stall_rc=$rc stall_ms=$((VIREO_MS - t0)) stall_err=$err"
 	[ "$bad" = 0 ] || {
 		echo "VIREO-CHECK vsock result=fail step=multi failed=$bad"
 		return 1
