@@ -53,9 +53,8 @@ static void vsock_conn_free(struct vsock_conn *c)
 	*c = (struct vsock_conn){ .state = VSOCK_CONN_FREE, .fd = -1 };
 }
 
-static struct vsock_conn *vsock_conn_find(struct virtio_vsock *v,
-					  uint32_t host_port,
-					  uint32_t guest_port)
+static struct vsock_conn *
+vsock_conn_find(struct virtio_vsock *v, uint32_t host_port, uint32_t guest_port)
 {
 	unsigned int i;
 
@@ -93,10 +92,9 @@ static struct vsock_conn *vsock_conn_new(struct virtio_vsock *v, int fd,
 			.writable = true,
 		};
 		/* Edge-triggered: a socket we cannot serve now stays quiet. */
-		if (virtio_device_watch(&v->vdev, &c->src,
-					EPOLLIN | EPOLLOUT | EPOLLRDHUP |
-					    EPOLLET,
-					NULL) < 0) {
+		if (virtio_device_watch(
+			&v->vdev, &c->src,
+			EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, NULL) < 0) {
 			c->state = VSOCK_CONN_FREE;
 			return NULL;
 		}
@@ -110,8 +108,8 @@ static void vsock_queue_rst(struct virtio_vsock *v, uint32_t host_port,
 			    uint32_t guest_port)
 {
 	if (v->nr_rst < VSOCK_MAX_PENDING_RST)
-		v->rst[v->nr_rst++] = (struct vsock_addr_pair){ host_port,
-								guest_port };
+		v->rst[v->nr_rst++] =
+		    (struct vsock_addr_pair){ host_port, guest_port };
 }
 
 /* Resets the connection towards the guest and drops the host socket. */
@@ -130,9 +128,9 @@ static void vsock_conn_reset(struct vsock_conn *c)
 static int vsock_conn_flush(struct vsock_conn *c)
 {
 	while (c->ok_off < c->ok_len) {
-		ssize_t n = send(c->fd, c->ok_line + c->ok_off,
-				 c->ok_len - c->ok_off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n =
+		    send(c->fd, c->ok_line + c->ok_off, c->ok_len - c->ok_off,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EAGAIN)
@@ -157,8 +155,8 @@ static int vsock_conn_flush(struct vsock_conn *c)
 				c->writable = false;
 			return errno == EAGAIN ? 0 : -1;
 		}
-		c->buf_head = (uint32_t)((c->buf_head + (uint32_t)n) %
-					 VSOCK_CONN_BUF);
+		c->buf_head =
+		    (uint32_t)((c->buf_head + (uint32_t)n) % VSOCK_CONN_BUF);
 		c->buf_len -= (uint32_t)n;
 		c->fwd_cnt += (uint32_t)n;
 	}
@@ -379,8 +377,7 @@ static void vsock_guest_packet(struct virtio_vsock *v,
 	}
 }
 
-static enum virtio_serve vsock_tx_serve(struct virtio_device *d,
-					unsigned int q,
+static enum virtio_serve vsock_tx_serve(struct virtio_device *d, unsigned int q,
 					const struct virtq_chain *ch,
 					uint32_t *len)
 {
@@ -397,8 +394,8 @@ static enum virtio_serve vsock_tx_serve(struct virtio_device *d,
 	}
 	*len = 0;
 	got = virtq_chain_read(ch, 0, &raw, sizeof(raw));
-	switch (vsock_pkt_parse(&raw, got, ch->out_len - got, v->guest_cid,
-				&p)) {
+	switch (
+	    vsock_pkt_parse(&raw, got, ch->out_len - got, v->guest_cid, &p)) {
 	case VSOCK_PKT_OK:
 		vsock_guest_packet(v, &p, ch);
 		break;
@@ -541,8 +538,7 @@ static int vsock_conn_read(struct vsock_conn *c, const struct virtq_chain *ch,
 	return 1;
 }
 
-static enum virtio_serve vsock_rx_serve(struct virtio_device *d,
-					unsigned int q,
+static enum virtio_serve vsock_rx_serve(struct virtio_device *d, unsigned int q,
 					const struct virtq_chain *ch,
 					uint32_t *len)
 {
@@ -696,8 +692,8 @@ static void vsock_host_hello(struct vsock_conn *c)
 		c->readable = false;
 		return;
 	}
-	if (line < 0 || recv(c->fd, c->hello, (size_t)line, MSG_DONTWAIT) !=
-			    line) {
+	if (line < 0 ||
+	    recv(c->fd, c->hello, (size_t)line, MSG_DONTWAIT) != line) {
 		v->stats.host_refused++;
 		vsock_conn_free(c);
 		return;

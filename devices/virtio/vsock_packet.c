@@ -31,7 +31,7 @@ enum vsock_verdict vsock_pkt_parse(const void *hdr, size_t hdr_len,
 		return VSOCK_PKT_DROP;
 	if (p->op == VIRTIO_VSOCK_OP_RST)
 		return p->type == VIRTIO_VSOCK_TYPE_STREAM ? VSOCK_PKT_OK
-							    : VSOCK_PKT_DROP;
+							   : VSOCK_PKT_DROP;
 	if (p->dst_cid != VSOCK_HOST_CID || p->type != VIRTIO_VSOCK_TYPE_STREAM)
 		return VSOCK_PKT_RESET;
 	if (p->op < VIRTIO_VSOCK_OP_REQUEST ||

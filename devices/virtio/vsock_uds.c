@@ -30,8 +30,9 @@ int vsock_uds_listen(const char *path, struct err *e)
 			       VSOCK_UDS_PATH_MAX);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
-			return err_set(e, "--vsock: %s exists and is not a "
-					  "socket",
+			return err_set(e,
+				       "--vsock: %s exists and is not a "
+				       "socket",
 				       path);
 		unlink(path);
 	}

@@ -83,7 +83,8 @@ int main(int argc, char **argv)
 	int s, c;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: vsock-nc CID PORT | vsock-nc -l PORT\n");
+		fprintf(stderr,
+			"usage: vsock-nc CID PORT | vsock-nc -l PORT\n");
 		return 2;
 	}
 	s = socket(AF_VSOCK, SOCK_STREAM, 0);

@@ -391,9 +391,9 @@ static void vs_boot_and_check(const char *transport)
 		   "Connection_reset_by_peer"),
 	    "guest connect to no listener: %s", v);
 	/* 6: the guest blocked the whole time and failed once we closed */
-	cr_assert_neq(strcmp(check_value(&r, "vsock", "stall_rc", v, sizeof(v)),
-			     "0"),
-		      0, "guest writer ended cleanly under a non-reader");
+	cr_assert_neq(
+	    strcmp(check_value(&r, "vsock", "stall_rc", v, sizeof(v)), "0"), 0,
+	    "guest writer ended cleanly under a non-reader");
 	stall_ms = atol(check_value(&r, "vsock", "stall_ms", v, sizeof(v)));
 	cr_assert_geq(stall_ms, (VS_STALL_S - 1) * 1000,
 		      "guest writer did not block: %ld ms", stall_ms);
@@ -422,8 +422,10 @@ Test(vsock, streams_close_reset_and_stall_over_mmio)
 /* One stderr line and exit status 2, before any guest runs. */
 static void vs_expect_usage_error(const char *opt, const char *want)
 {
-	const char *argv[] = { "run",	  "--kernel", GUEST_OUT "/micro/vmlinux",
-			       "--vsock", opt,	      NULL };
+	const char *argv[] = {
+		"run",	   "--kernel", GUEST_OUT "/micro/vmlinux",
+		"--vsock", opt,	       NULL
+	};
 	struct vm_result r;
 	const char *line;
 

@@ -80,8 +80,7 @@ static uint32_t vt_used_field(unsigned int q, unsigned int slot,
 {
 	uint32_t v;
 
-	memcpy(&v, vt_host(VT_USED(q) + 4 + 8 * (slot % VT_QSIZE) + off, 4),
-	       4);
+	memcpy(&v, vt_host(VT_USED(q) + 4 + 8 * (slot % VT_QSIZE) + off, 4), 4);
 	return le32toh(v);
 }
 
@@ -253,8 +252,8 @@ static void vt_tx(uint32_t gport, uint32_t hport, uint16_t op, uint32_t flags,
 			    (uint32_t)sizeof(h) + len, 0, 0);
 	vt_publish(VSOCK_TX_QUEUE, d);
 	vt_kick(VSOCK_TX_QUEUE);
-	for (int i = 0; i < 4000 && vt_used_idx(VSOCK_TX_QUEUE) !=
-					(uint16_t)(before + 1);
+	for (int i = 0;
+	     i < 4000 && vt_used_idx(VSOCK_TX_QUEUE) != (uint16_t)(before + 1);
 	     i++)
 		usleep(500);
 	cr_assert_eq(vt_used_idx(VSOCK_TX_QUEUE), (uint16_t)(before + 1),
@@ -401,8 +400,8 @@ static int vt_host_connect(void)
 
 	cr_assert_geq(fd, 0);
 	memcpy(sa.sun_path, vt.path, strlen(vt.path));
-	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0,
-		     "%s", strerror(errno));
+	cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s",
+		     strerror(errno));
 	return fd;
 }
 
@@ -603,7 +602,7 @@ Test(vsock_dev, no_rx_buffers_means_no_spinning_and_tx_waits)
 			cr_assert_eq(p.h.op, VIRTIO_VSOCK_OP_RST);
 	}
 	for (int i = 0; i < 2000 && vt_used_idx(VSOCK_TX_QUEUE) !=
-				       vt.avail_idx[VSOCK_TX_QUEUE];
+					vt.avail_idx[VSOCK_TX_QUEUE];
 	     i++)
 		usleep(500);
 	cr_assert_eq(vt_used_idx(VSOCK_TX_QUEUE), vt.avail_idx[VSOCK_TX_QUEUE]);

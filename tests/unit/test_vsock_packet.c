@@ -87,8 +87,7 @@ Test(vsock_packet, bad_type_op_or_destination_answered_with_reset)
 	/* a RST is never answered with a RST */
 	h = hdr(VIRTIO_VSOCK_OP_RST, 0);
 	h.dst_cid = htole64(7);
-	cr_assert_eq(vsock_pkt_parse(&h, sizeof(h), 0, CID, &p),
-		     VSOCK_PKT_OK);
+	cr_assert_eq(vsock_pkt_parse(&h, sizeof(h), 0, CID, &p), VSOCK_PKT_OK);
 	h.type = htole16(9);
 	cr_assert_eq(vsock_pkt_parse(&h, sizeof(h), 0, CID, &p),
 		     VSOCK_PKT_DROP);
@@ -122,9 +121,9 @@ Test(vsock_packet, connect_line)
 		     -1);
 	cr_assert_eq(vsock_parse_connect("CONNECT -1\n", 11, &port), -1);
 	cr_assert_eq(vsock_parse_connect("GET / HTTP", 10, &port), -1);
-	cr_assert_eq(vsock_parse_connect("CONNECT 000000000000000000000001",
-					 32, &port),
-		     -1);
+	cr_assert_eq(
+	    vsock_parse_connect("CONNECT 000000000000000000000001", 32, &port),
+	    -1);
 }
 
 static struct vm_config cfg;
@@ -132,8 +131,8 @@ static struct err cli_e;
 
 static int parse_vsock(const char *a)
 {
-	char *argv[] = { "vireo", "run", "--kernel", "/k", "--vsock", (char *)a,
-			 NULL };
+	char *argv[] = { "vireo",   "run",     "--kernel", "/k",
+			 "--vsock", (char *)a, NULL };
 	enum cli_action act;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -164,7 +163,8 @@ Test(vsock_cli, one_line_errors)
 		"cid=3,uds=/x,cid=4",
 		"cid=3,uds=/x,port=1",
 		"cid=3,uds=/"
-		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xx"
 		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 	};
 
