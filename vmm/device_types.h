@@ -42,8 +42,7 @@ extern const size_t nr_device_types;
 /* The type named by name[0..len), or NULL. */
 const struct device_type *device_type_find(const char *name, size_t len);
 
-/* "console, rng, blk, net or vsock" into buf (truncated to size); returns buf.
- */
+/* "console, rng, ... or vsock" into buf (truncated to size); returns buf. */
 const char *device_type_names(char *buf, size_t size);
 
 /* Per-type create/destroy, one file each (vmm/dev_*.c). */
