@@ -43,14 +43,27 @@ static void vsock_tx_kick(struct virtio_vsock *v);
 
 /* --- connections --------------------------------------------------------- */
 
+static void vsock_host_ready(struct event_source *src, uint32_t events);
+
 static void vsock_conn_free(struct vsock_conn *c)
 {
+	struct virtio_vsock *v = c->dev;
+
 	if (c->state == VSOCK_CONN_FREE)
 		return;
-	virtio_device_unwatch(&c->dev->vdev, &c->src);
+	virtio_device_unwatch(&v->vdev, &c->src);
 	close(c->fd);
 	free(c->buf);
-	*c = (struct vsock_conn){ .state = VSOCK_CONN_FREE, .fd = -1 };
+	/*
+	 * The loop may still hold an event for this slot from the same
+	 * epoll_wait batch: its source stays callable and sees FREE.
+	 */
+	*c = (struct vsock_conn){
+		.state = VSOCK_CONN_FREE,
+		.dev = v,
+		.fd = -1,
+		.src = { .fd = -1, .ready = vsock_host_ready, .opaque = c },
+	};
 }
 
 static struct vsock_conn *
@@ -69,8 +82,6 @@ vsock_conn_find(struct virtio_vsock *v, uint32_t host_port, uint32_t guest_port)
 	}
 	return NULL;
 }
-
-static void vsock_host_ready(struct event_source *src, uint32_t events);
 
 static struct vsock_conn *vsock_conn_new(struct virtio_vsock *v, int fd,
 					 enum vsock_conn_state state)
@@ -568,8 +579,9 @@ static enum virtio_serve vsock_rx_serve(struct virtio_device *d, unsigned int q,
 	for (i = 0; i < VSOCK_MAX_CONNS; i++) {
 		struct vsock_conn *c = &v->conns[(v->rr + i) % VSOCK_MAX_CONNS];
 
-		if (c->state == VSOCK_CONN_FREE ||
-		    c->state == VSOCK_CONN_HOST_HELLO)
+		/* A draining connection's guest side is gone (RST sent). */
+		if (c->state != VSOCK_CONN_ESTABLISHED &&
+		    c->state != VSOCK_CONN_HOST_REQUEST)
 			continue;
 		if (vsock_conn_control(c, &p)) {
 			vsock_put_hdr(c, &p, ch);
@@ -711,6 +723,8 @@ static void vsock_host_ready(struct event_source *src, uint32_t events)
 	struct vsock_conn *c = src->opaque;
 	struct virtio_vsock *v = c->dev;
 
+	if (c->state == VSOCK_CONN_FREE)
+		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->readable = true;
 	if (events & EPOLLHUP)
@@ -719,6 +733,10 @@ static void vsock_host_ready(struct event_source *src, uint32_t events)
 		c->writable = true;
 	if (c->state == VSOCK_CONN_HOST_HELLO) {
 		vsock_host_hello(c);
+	} else if (c->state == VSOCK_CONN_HOST_REQUEST &&
+		   (events & (EPOLLHUP | EPOLLERR))) {
+		/* The agent gave up before the guest answered. */
+		vsock_conn_reset(c);
 	} else if (c->writable && vsock_conn_pending_out(c)) {
 		if (vsock_conn_flush(c) < 0) {
 			if (c->state == VSOCK_CONN_DRAINING)
