@@ -90,7 +90,7 @@ static const struct bad_input bad_inputs[] = {
 	  "tap given twice" },
 	{ "unknown virtio device type",
 	  { "run", "--kernel", K, "--virtio-transport", "gpu=mmio", NULL },
-	  "console, rng, blk or net" },
+	  "console, rng, blk, net or vsock" },
 	{ "kernel is a character device",
 	  { "run", "--kernel", "/dev/zero", NULL },
 	  "not a regular file" },

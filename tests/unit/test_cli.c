@@ -174,7 +174,7 @@ Test(cli_args, per_device_transport_override)
 	cr_assert_eq(vm_config_transport(&clt.cfg, "blk"), VM_TRANSPORT_PCI);
 	clt_assert_error(
 	    CLT_PARSE("run", "--kernel", "k", "--virtio-transport", "gpu=mmio"),
-	    "DEV console, rng, blk or net");
+	    "DEV console, rng, blk, net or vsock");
 	clt_assert_error(
 	    CLT_PARSE("run", "--kernel", "k", "--virtio-transport", "rng"),
 	    "--virtio-transport 'rng'");

@@ -14,6 +14,7 @@
 #include "devices/virtio/console.h"
 #include "devices/virtio/net.h"
 #include "devices/virtio/rng.h"
+#include "devices/virtio/vsock.h"
 #include "vmm/console_route.h"
 #include "vmm/device_types.h"
 #include "vmm/machine.h"
@@ -51,6 +52,8 @@ Test(device_types, ids_match_the_devices_and_the_spec)
 		{ "rng", VIRTIO_ID_RNG, 0x1005, 0x00ff00, &virtio_rng_ops },
 		{ "blk", VIRTIO_ID_BLOCK, 0x1001, 0x018000, NULL },
 		{ "net", VIRTIO_ID_NET, 0x1000, 0x020000, &virtio_net_ops },
+		/* virtio 1.2, 4.1.2.1: no transitional ID for vsock */
+		{ "vsock", VIRTIO_ID_VSOCK, 0, 0x078000, &virtio_vsock_ops },
 	};
 	size_t i;
 
@@ -74,7 +77,7 @@ Test(device_types, names_listed_in_order)
 	char buf[128], small[8];
 
 	cr_assert_str_eq(device_type_names(buf, sizeof(buf)),
-			 "console, rng, blk or net");
+			 "console, rng, blk, net or vsock");
 	/* Truncated, still terminated. */
 	cr_assert_eq(strlen(device_type_names(small, sizeof(small))), 7);
 }
@@ -112,14 +115,15 @@ Test(device_types, cli_takes_every_name_and_help_lists_them)
 				 NULL };
 
 		cr_assert_eq(cli_parse(6, argv, &cfg, &action, &e), -1);
-		cr_assert(strstr(e.msg, "console, rng, blk or net"), "%s",
-			  e.msg);
+		cr_assert(strstr(e.msg, "console, rng, blk, net or vsock"),
+			  "%s", e.msg);
 	}
 	f = open_memstream(&help, &help_len);
 	cr_assert(f);
 	cli_print_help(f);
 	fclose(f);
-	cr_assert(strstr(help, "DEV: console, rng, blk or net"), "%s", help);
+	cr_assert(strstr(help, "DEV: console, rng, blk, net or vsock"), "%s",
+		  help);
 	free(help);
 }
 
