@@ -937,7 +937,11 @@ void virtio_vsock_destroy(struct virtio_vsock *v)
 	virtio_device_destroy(&v->vdev);
 	if (v->reset_efd >= 0)
 		close(v->reset_efd);
-	if (v->listen_fd >= 0)
+	/* The socket file is ours (vsock_uds_listen made it): no stale path. */
+	if (v->listen_fd >= 0) {
 		close(v->listen_fd);
+		if (v->uds_path[0])
+			unlink(v->uds_path);
+	}
 	v->reset_efd = v->listen_fd = -1;
 }
