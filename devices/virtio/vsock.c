@@ -114,7 +114,12 @@ static struct vsock_conn *vsock_conn_new(struct virtio_vsock *v, int fd,
 	return NULL;
 }
 
-/* Owes the guest a RST for (host_port, guest_port); the slot is reserved. */
+/*
+ * Owes the guest a RST for (host_port, guest_port). TX keeps a slot free
+ * for each packet it serves; a host-side failure finding the backlog full
+ * (a guest posting no RX buffers) drops its RST, and the guest's next
+ * packet on that stream, matching no connection, gets one then.
+ */
 static void vsock_queue_rst(struct virtio_vsock *v, uint32_t host_port,
 			    uint32_t guest_port)
 {
