@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "split_ring.h"
@@ -672,5 +673,45 @@ Test(vsock_dev, guest_half_close_gives_host_eof_and_keeps_reading)
 	cr_assert_eq(p.h.flags,
 		     VIRTIO_VSOCK_SHUTDOWN_SEND | VIRTIO_VSOCK_SHUTDOWN_RCV,
 		     "a closed host socket shuts both ways");
+	close(lfd);
+}
+
+/* CPU time of the whole test process (the device thread included), ms. */
+static double vt_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+Test(vsock_dev, slow_guest_does_not_make_the_device_spin)
+{
+	int lfd = vt_host_listen(5006), fd;
+	static char data[32768];
+	struct vt_pkt p;
+	double t0;
+
+	vt_rx_post(2);
+	/* No credit at all: host data must wait, unpolled. */
+	fd = vt_guest_connect(6, 5006, lfd, 0);
+	cr_assert_eq(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	vt_rx_next(&p, 200); /* the one CREDIT_REQUEST */
+	t0 = vt_cpu_ms();
+	usleep(500000);
+	cr_assert_lt(vt_cpu_ms() - t0, 100, "device busy without credit");
+	/* Credit, but no RX buffer left: again nothing to do until a kick. */
+	vt_tx(6, 5006, VIRTIO_VSOCK_OP_CREDIT_UPDATE, 0, 1u << 20, 0, NULL, 0);
+	while (vt_rx_next(&p, 200))
+		;
+	cr_assert_eq(write(fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	t0 = vt_cpu_ms();
+	usleep(500000);
+	cr_assert_lt(vt_cpu_ms() - t0, 100, "device busy without buffers");
+	/* A refill delivers what waited. */
+	vt_rx_post(4);
+	p = vt_expect(VIRTIO_VSOCK_OP_RW);
+	cr_assert_gt(p.h.len, 0);
+	close(fd);
 	close(lfd);
 }
