@@ -185,11 +185,13 @@ void hmain(u64 ptr, u64 kind)
 	chaos = cmd_value(boot.cmdline, "hostile.chaos=");
 	if (chaos) {
 		const char *p;
-		u64 secs = parse_u64(chaos, &p), seed = 1;
+		u64 secs = parse_u64(chaos, &p), seed = 1, rounds = 0;
 
 		if (!strncmp(p, ",seed=", 6))
-			seed = parse_u64(p + 6, NULL);
-		chaos_run(secs, seed, &npass, &nfail);
+			seed = parse_u64(p + 6, &p);
+		if (!strncmp(p, ",rounds=", 8))
+			rounds = parse_u64(p + 8, NULL);
+		chaos_run(secs, seed, rounds, &npass, &nfail);
 	}
 	print("HOSTILE-END pass=%u fail=%u\n", npass, nfail);
 	machine_reset();

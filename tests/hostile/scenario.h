@@ -51,5 +51,6 @@ static inline void kick_head(struct vdev *d, struct vq *vq, u16 head)
 void idle_run(u64 ms);
 
 /* Chaos mode: seeded random ring and register mutation. */
-void chaos_run(u64 seconds, u64 seed, unsigned int *pass, unsigned int *fail);
+void chaos_run(u64 seconds, u64 seed, u64 rounds, unsigned int *pass,
+	       unsigned int *fail);
 #endif
