@@ -53,7 +53,7 @@ static const char *const expected_failures[] = {
 
 struct hrun {
 	int status; /* exit status, 128+sig if killed, -1 on timeout */
-	char *out;  /* protocol lines, '\n'-terminated */
+	char *out; /* protocol lines, '\n'-terminated */
 	char *err;
 	size_t out_len, err_len, out_bytes;
 	char line[LINE_MAX_KEEP];
@@ -176,7 +176,8 @@ static void scan_stdout(struct hrun *r, const char *buf, size_t n,
 			r->tail[r->tail_len] = 0;
 		}
 		if (c != '\n') {
-			/* A long line keeps its end, where a protocol line is. */
+			/* A long line keeps its end, where a protocol line is.
+			 */
 			if (r->line_len == LINE_MAX_KEEP) {
 				memmove(r->line, r->line + LINE_MAX_KEEP / 2,
 					LINE_MAX_KEEP / 2);
@@ -217,9 +218,10 @@ static void hrun_exec(const char *vireo, const char *const *args,
 	r->guest_cpu = r->guest_wall = -1;
 	r->idle_cpu = r->idle_wall = -1;
 	phases[0] = (struct phase){ "HOSTILE-START", "HOSTILE-END", -1, 0,
-				    &r->guest_cpu, &r->guest_wall };
-	phases[1] = (struct phase){ "HOSTILE-IDLE-START", "HOSTILE-IDLE-END",
-				    -1, 0, &r->idle_cpu, &r->idle_wall };
+				    &r->guest_cpu,   &r->guest_wall };
+	phases[1] =
+	    (struct phase){ "HOSTILE-IDLE-START", "HOSTILE-IDLE-END", -1, 0,
+			    &r->idle_cpu,	  &r->idle_wall };
 	append(&r->out, &r->out_len, "", 0);
 	append(&r->err, &r->err_len, "", 0);
 	cr_assert(pipe(op) == 0 && pipe(ep) == 0);
@@ -344,12 +346,13 @@ static char *context(const struct hrun *r)
 {
 	char *s = NULL;
 
-	if (asprintf(&s,
-		     "--- last protocol lines:\n%s--- last stdout bytes (%zu in "
-		     "all, non-printable shown as '.'):\n%s\n--- stderr (%u "
-		     "lines), last:\n%s",
-		     last_of(r->out, 3000), r->out_bytes, r->tail,
-		     count_lines(r->err), last_of(r->err, 2000)) < 0)
+	if (asprintf(
+		&s,
+		"--- last protocol lines:\n%s--- last stdout bytes (%zu in "
+		"all, non-printable shown as '.'):\n%s\n--- stderr (%u "
+		"lines), last:\n%s",
+		last_of(r->out, 3000), r->out_bytes, r->tail,
+		count_lines(r->err), last_of(r->err, 2000)) < 0)
 		return NULL;
 	return s;
 }
@@ -560,12 +563,14 @@ Test(hostile, asan_mmio_legacy, .timeout = HOSTILE_TIMEOUT + 30)
  */
 Test(hostile, chaos_pci, .timeout = HOSTILE_TIMEOUT + 30)
 {
-	run_guest(plain_vireo(), "pci", false, true,
-		  "console=ttyS0 hostile=none hostile.chaos=20,seed=1,rounds=100", 1);
+	run_guest(
+	    plain_vireo(), "pci", false, true,
+	    "console=ttyS0 hostile=none hostile.chaos=20,seed=1,rounds=100", 1);
 }
 
 Test(hostile, chaos_mmio, .timeout = HOSTILE_TIMEOUT + 30)
 {
-	run_guest(plain_vireo(), "mmio", false, true,
-		  "console=ttyS0 hostile=none hostile.chaos=20,seed=2,rounds=100", 1);
+	run_guest(
+	    plain_vireo(), "mmio", false, true,
+	    "console=ttyS0 hostile=none hostile.chaos=20,seed=2,rounds=100", 1);
 }
