@@ -55,6 +55,8 @@ static bool applies(const struct scenario *s, const struct vdev *d)
 	unsigned int on = s->on;
 	unsigned int types = on & (ON_RNG | ON_BLK | ON_CONSOLE);
 
+	if ((on & ON_NET) || d->type == VIRTIO_ID_NET)
+		return (on & ON_NET) && d->type == VIRTIO_ID_NET;
 	if (types) {
 		if (d->type == VIRTIO_ID_RNG && !(types & ON_RNG))
 			return false;
@@ -80,33 +82,34 @@ static bool applies(const struct scenario *s, const struct vdev *d)
 	return true;
 }
 
-/* Generic attacks prefer the rng: the simplest device to fail requests on. */
-static struct vdev *pick(const struct scenario *s)
+/*
+ * Each scenario runs once per transport kind present (a VM may put each
+ * device type on its own transport), on the first device of that kind it
+ * applies to; generic attacks prefer the rng, the simplest device to fail
+ * requests on.
+ */
+static struct vdev *pick(const struct scenario *s, enum vkind k)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr_devs; i++)
-		if (devs[i].type == VIRTIO_ID_RNG && applies(s, &devs[i]))
+		if (devs[i].kind == k && devs[i].type == VIRTIO_ID_RNG &&
+		    applies(s, &devs[i]))
 			return &devs[i];
 	for (i = 0; i < nr_devs; i++)
-		if (applies(s, &devs[i]))
+		if (devs[i].kind == k && applies(s, &devs[i]))
 			return &devs[i];
 	return NULL;
 }
 
 static unsigned int npass, nfail;
 
-static void run_one(const struct scenario *s)
+static void run_on(const struct scenario *s, struct vdev *d)
 {
-	struct vdev *d = pick(s);
 	char facts[160] = "", rf[96] = "";
 	enum result r;
 	u64 t0 = rdtsc();
 
-	if (!d) {
-		print("HOSTILE %s skip no-device\n", s->name);
-		return;
-	}
 	r = s->run(d, facts, sizeof(facts));
 	if (r != R_SKIP && !dev_works(d, rf, sizeof(rf))) {
 		r = R_FAIL;
@@ -124,6 +127,23 @@ static void run_one(const struct scenario *s)
 	print("HOSTILE %s %s %s ms=%lu %s\n", s->name,
 	      r == R_PASS ? "pass" : "fail", d->name,
 	      (rdtsc() - t0) / tsc_per_ms, facts);
+}
+
+static void run_one(const struct scenario *s)
+{
+	bool ran = false;
+	unsigned int k;
+
+	for (k = VK_PCI; k <= VK_MMIO_LEGACY; k++) {
+		struct vdev *d = pick(s, (enum vkind)k);
+
+		if (d) {
+			run_on(s, d);
+			ran = true;
+		}
+	}
+	if (!ran)
+		print("HOSTILE %s skip no-device\n", s->name);
 }
 
 static void run_table(const struct scenario *t, unsigned int n,
@@ -179,6 +199,7 @@ void hmain(u64 ptr, u64 kind)
 	run_table(pci_scenarios, nr_pci_scenarios, list);
 	run_table(device_scenarios, nr_device_scenarios, list);
 	run_table(race_scenarios, nr_race_scenarios, list);
+	run_table(net_scenarios, nr_net_scenarios, list);
 	idle = cmd_value(boot.cmdline, "hostile.idle=");
 	if (idle)
 		idle_run(parse_u64(idle, NULL));
