@@ -165,9 +165,15 @@ static enum result net_rx_tiny_mrg(struct vdev *d, char *facts,
 	return rx_tiny(d, facts, size, F(VIRTIO_NET_F_MRG_RXBUF), 4);
 }
 
-/* One header-and-a-bit buffer without MRG_RXBUF: no frame fits. */
+/*
+ * One header-and-a-bit buffer without MRG_RXBUF: no frame fits. A legacy
+ * driver without MRG_RXBUF is refused at DRIVER_OK, which passes too.
+ */
 static enum result net_rx_tiny(struct vdev *d, char *facts, unsigned int size)
 {
+	if (vlegacy(d) && !v_init(d, 0, 2))
+		return factf(facts, size, R_PASS,
+			     "legacy without MRG_RXBUF refused");
 	return rx_tiny(d, facts, size, 0, 20);
 }
 
@@ -241,8 +247,9 @@ static enum result net_ctrl_garbage(struct vdev *d, char *facts,
 		{ VIRTIO_NET_CTRL_ANNOUNCE, VIRTIO_NET_CTRL_ANNOUNCE_ACK, 9 },
 		{ VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, 2 },
 	};
-	u64 want = F(VIRTIO_NET_F_CTRL_VQ) | F(VIRTIO_NET_F_CTRL_RX) |
-		   F(VIRTIO_NET_F_CTRL_VLAN) | F(VIRTIO_NET_F_CTRL_MAC_ADDR) |
+	u64 want = base_features(d) | F(VIRTIO_NET_F_CTRL_VQ) |
+		   F(VIRTIO_NET_F_CTRL_RX) | F(VIRTIO_NET_F_CTRL_VLAN) |
+		   F(VIRTIO_NET_F_CTRL_MAC_ADDR) |
 		   F(VIRTIO_NET_F_GUEST_ANNOUNCE);
 	unsigned int i, ok = 0, err = 0;
 	u8 ack;
@@ -280,7 +287,7 @@ static enum result net_ctrl_unnegotiated(struct vdev *d, char *facts,
 	u8 ack;
 	const char *o;
 
-	if (!v_init(d, 0, 2))
+	if (!v_init(d, base_features(d), 2))
 		return factf(facts, size, R_FAIL, "bring-up");
 	/* Queue 2 exists only with CTRL_VQ: set it up anyway. */
 	d->nq = 3;

@@ -18,7 +18,7 @@ bool bring_up(struct vdev *d, unsigned int nq)
 		nq = d->type == VIRTIO_ID_CONSOLE || d->type == VIRTIO_ID_NET
 			 ? 2
 			 : 1;
-	return v_init(d, 0, nq);
+	return v_init(d, base_features(d), nq);
 }
 
 /*

@@ -670,6 +670,13 @@ static bool console_works(struct vdev *d, char *facts, unsigned int size)
 	return true;
 }
 
+u64 base_features(const struct vdev *d)
+{
+	if (d->type == VIRTIO_ID_NET && vlegacy(d))
+		return 1ull << VIRTIO_NET_F_MRG_RXBUF;
+	return 0;
+}
+
 u32 net_hdr_len(const struct vdev *d)
 {
 	if (!vlegacy(d) || (d->features & (1ull << VIRTIO_NET_F_MRG_RXBUF)))
@@ -710,7 +717,7 @@ bool dev_works(struct vdev *d, char *facts, unsigned int size)
 	unsigned int nq =
 	    d->type == VIRTIO_ID_CONSOLE || d->type == VIRTIO_ID_NET ? 2 : 1;
 
-	if (!v_init(d, 0, nq)) {
+	if (!v_init(d, base_features(d), nq)) {
 		fmt(facts, size, "reinit-failed status=0x%x", v_status(d));
 		return false;
 	}
