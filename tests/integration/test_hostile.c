@@ -364,6 +364,40 @@ static char *context(const struct hrun *r)
 	return s;
 }
 
+/* Logs the slowest scenarios and their total: where a run's time goes. */
+static void log_slowest(const char *out)
+{
+	struct {
+		unsigned long ms;
+		char name[48];
+	} top[5] = { { 0, "" } };
+	unsigned long total = 0;
+	const char *p;
+	char line[256] = "";
+	size_t i, j;
+
+	for (p = out; (p = strstr(p, "HOSTILE ")); p++) {
+		char name[48], dev[48];
+		unsigned long ms;
+
+		if (sscanf(p, "HOSTILE %47s %*s %47s ms=%lu", name, dev, &ms) !=
+		    3)
+			continue;
+		total += ms;
+		for (i = 0; i < 5 && top[i].ms >= ms; i++)
+			;
+		if (i == 5)
+			continue;
+		memmove(&top[i + 1], &top[i], (4 - i) * sizeof(top[0]));
+		top[i].ms = ms;
+		snprintf(top[i].name, sizeof(top[i].name), "%s", name);
+	}
+	for (i = 0, j = 0; i < 5 && top[i].ms; i++)
+		j += (size_t)snprintf(line + j, sizeof(line) - j, " %s %lu,",
+				      top[i].name, top[i].ms);
+	cr_log_info("scenarios: %lu ms in all; slowest (ms):%s", total, line);
+}
+
 /* Console bytes vireo copies are work, not spinning: 1 s per 100 MiB. */
 #define CPU_PER_STDOUT_BYTE (1.0 / (100u << 20))
 
@@ -393,6 +427,7 @@ static void check_run(struct hrun *r, const char *transport,
 			}
 		}
 	}
+	log_slowest(r->out);
 	cr_assert(r->status != -1, "vireo hung (killed after %d s)\n%s",
 		  HOSTILE_TIMEOUT, why);
 	cr_assert(r->status == 0, "vireo exited %d\n%s", r->status, why);
