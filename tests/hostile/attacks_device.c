@@ -533,7 +533,7 @@ static enum result console_tx_huge(struct vdev *d, char *facts,
 }
 
 /*
- * The first 4 MiB of guest memory out through the console: NUL bytes, stray
+ * The first 2 MiB of guest memory out through the console: NUL bytes, stray
  * newlines and this guest's own format strings ("HOSTILE-END pass=%u...")
  * land on vireo's stdout between the protocol lines, as a chaos round that
  * lengthens a descriptor at address 0 does. vireo must send it all; the
@@ -542,7 +542,7 @@ static enum result console_tx_huge(struct vdev *d, char *facts,
 static enum result console_tx_guest_memory(struct vdev *d, char *facts,
 					   unsigned int size)
 {
-	struct buf b = { 0, 4u << 20, false };
+	struct buf b = { 0, 2u << 20, false };
 	u32 len = 0;
 
 	if (!bring_up(d, 2))

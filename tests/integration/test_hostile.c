@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #define HOSTILE_ELF "build/hostile.elf"
-#define HOSTILE_TIMEOUT 90
+#define HOSTILE_TIMEOUT 150
 #define MAX_STDERR_LINES 100
 #define MIN_SCENARIOS 40
 #define OUT_MAX (4u << 20)
@@ -69,9 +69,13 @@ struct hrun {
 	size_t tail_len;
 	double wall, cpu;
 	/* CPU and wall time between HOSTILE-START and -END; -1: unseen. */
-	double guest_cpu, guest_wall;
+	double guest_cpu, guest_wall, guest_cpu0, guest_t0;
 	/* CPU and wall time between HOSTILE-IDLE-START and -END; -1: unseen. */
-	double idle_cpu, idle_wall;
+	double idle_cpu, idle_wall, idle_cpu0, idle_t0;
+	/* The running vireo. */
+	pid_t pid;
+	int fd[2]; /* stdout, stderr; -1 once at EOF */
+	double t0;
 };
 
 /* utime + stime of every thread of pid, in seconds. */
@@ -119,22 +123,17 @@ static void append(char **buf, size_t *len, const char *data, size_t n)
 	(*buf)[*len] = 0;
 }
 
-/* Phase markers: CPU and wall time of vireo between two protocol lines. */
-struct phase {
-	const char *start, *end;
-	double cpu0, t0;
-	double *cpu, *wall;
-};
-
-static void phase_line(struct phase *ph, const char *l, pid_t pid)
+/* CPU and wall time of vireo between two protocol lines (phase markers). */
+static void phase_line(struct hrun *r, const char *l, const char *start,
+		       const char *end, double *cpu0, double *t0, double *cpu,
+		       double *wall)
 {
-	if (ph->cpu0 < 0 && !strncmp(l, ph->start, strlen(ph->start))) {
-		ph->cpu0 = proc_cpu(pid);
-		ph->t0 = now();
-	} else if (ph->cpu0 >= 0 && *ph->cpu < 0 &&
-		   !strncmp(l, ph->end, strlen(ph->end))) {
-		*ph->cpu = proc_cpu(pid) - ph->cpu0;
-		*ph->wall = now() - ph->t0;
+	if (*cpu0 < 0 && !strncmp(l, start, strlen(start))) {
+		*cpu0 = proc_cpu(r->pid);
+		*t0 = now();
+	} else if (*cpu0 >= 0 && *cpu < 0 && !strncmp(l, end, strlen(end))) {
+		*cpu = proc_cpu(r->pid) - *cpu0;
+		*wall = now() - *t0;
 	}
 }
 
@@ -161,11 +160,9 @@ static const char *end_line(struct hrun *r)
 	return r->out + r->out_len - (len - start);
 }
 
-static void scan_stdout(struct hrun *r, const char *buf, size_t n,
-			struct phase *phases, unsigned int nr_phases, pid_t pid)
+static void scan_stdout(struct hrun *r, const char *buf, size_t n)
 {
 	size_t i;
-	unsigned int k;
 
 	r->out_bytes += n;
 	for (i = 0; i < n; i++) {
@@ -194,8 +191,13 @@ static void scan_stdout(struct hrun *r, const char *buf, size_t n,
 			continue;
 		}
 		l = end_line(r);
-		for (k = 0; l && k < nr_phases; k++)
-			phase_line(&phases[k], l, pid);
+		if (!l)
+			continue;
+		phase_line(r, l, "HOSTILE-START", "HOSTILE-END", &r->guest_cpu0,
+			   &r->guest_t0, &r->guest_cpu, &r->guest_wall);
+		phase_line(r, l, "HOSTILE-IDLE-START", "HOSTILE-IDLE-END",
+			   &r->idle_cpu0, &r->idle_t0, &r->idle_cpu,
+			   &r->idle_wall);
 	}
 }
 
@@ -211,30 +213,22 @@ static const char *last_of(const char *s, size_t n)
 	return p ? p + 1 : s + len - n;
 }
 
-/* Runs vireo with stdout and stderr apart, and its rusage. */
-static void hrun_exec(const char *vireo, const char *const *args,
-		      struct hrun *r)
+/* Starts vireo with stdout and stderr apart. */
+static void hrun_start(const char *vireo, const char *const *args,
+		       struct hrun *r)
 {
-	int op[2], ep[2], st = 0, open_fds = 2;
-	double t0 = now();
-	struct rusage ru;
-	struct phase phases[2];
-	pid_t pid;
+	int op[2], ep[2];
 
 	memset(r, 0, sizeof(*r));
-	r->guest_cpu = r->guest_wall = -1;
-	r->idle_cpu = r->idle_wall = -1;
-	phases[0] = (struct phase){ "HOSTILE-START", "HOSTILE-END", -1, 0,
-				    &r->guest_cpu,   &r->guest_wall };
-	phases[1] =
-	    (struct phase){ "HOSTILE-IDLE-START", "HOSTILE-IDLE-END", -1, 0,
-			    &r->idle_cpu,	  &r->idle_wall };
+	r->guest_cpu = r->guest_wall = r->guest_cpu0 = -1;
+	r->idle_cpu = r->idle_wall = r->idle_cpu0 = -1;
 	append(&r->out, &r->out_len, "", 0);
 	append(&r->err, &r->err_len, "", 0);
-	cr_assert(pipe(op) == 0 && pipe(ep) == 0);
-	pid = fork();
-	cr_assert(pid >= 0);
-	if (pid == 0) {
+	cr_assert(pipe2(op, O_CLOEXEC) == 0 && pipe2(ep, O_CLOEXEC) == 0);
+	r->t0 = now();
+	r->pid = fork();
+	cr_assert(r->pid >= 0);
+	if (r->pid == 0) {
 		const char *argv[48];
 		int i, in = open("/dev/null", O_RDONLY);
 
@@ -250,52 +244,92 @@ static void hrun_exec(const char *vireo, const char *const *args,
 	}
 	close(op[1]);
 	close(ep[1]);
-	while (open_fds) {
-		struct pollfd p[2] = { { op[0], POLLIN, 0 },
-				       { ep[0], POLLIN, 0 } };
-		double left = HOSTILE_TIMEOUT - (now() - t0);
-		static char buf[65536];
-		int i;
+	r->fd[0] = op[0];
+	r->fd[1] = ep[0];
+}
 
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			r->status = -1;
-			break;
-		}
-		if (poll(p, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-			break;
-		for (i = 0; i < 2; i++) {
-			ssize_t n;
+static void hrun_reap(struct hrun *r)
+{
+	struct rusage ru;
+	int st = 0;
 
-			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
-				continue;
-			n = read(p[i].fd, buf, sizeof(buf));
-			if (n <= 0) {
-				close(p[i].fd);
-				if (i == 0)
-					op[0] = -1;
-				else
-					ep[0] = -1;
-				open_fds--;
-				continue;
-			}
-			if (i == 0)
-				scan_stdout(r, buf, (size_t)n, phases, 2, pid);
-			else
-				append(&r->err, &r->err_len, buf, (size_t)n);
-		}
-	}
-	if (op[0] >= 0)
-		close(op[0]);
-	if (ep[0] >= 0)
-		close(ep[0]);
-	cr_assert(wait4(pid, &st, 0, &ru) == pid);
-	r->wall = now() - t0;
+	if (r->fd[0] >= 0)
+		close(r->fd[0]);
+	if (r->fd[1] >= 0)
+		close(r->fd[1]);
+	r->fd[0] = r->fd[1] = -1;
+	cr_assert(wait4(r->pid, &st, 0, &ru) == r->pid);
+	r->wall = now() - r->t0;
 	r->cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
 		 (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	if (r->status != -1)
 		r->status =
 		    WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * Collects the output of n vireo runs at once (they run side by side: the
+ * guest waits on the device much of the time) until each has closed both
+ * pipes, or HOSTILE_TIMEOUT has passed (then it is killed: a hang).
+ */
+static void hrun_wait(struct hrun *rs, unsigned int n)
+{
+	static char buf[65536];
+	unsigned int live = n, i, k;
+
+	while (live) {
+		struct pollfd p[8];
+		struct hrun *owner[8];
+		unsigned int np = 0;
+		double left = HOSTILE_TIMEOUT;
+
+		for (i = 0; i < n; i++) {
+			double l = HOSTILE_TIMEOUT - (now() - rs[i].t0);
+
+			if (rs[i].fd[0] < 0 && rs[i].fd[1] < 0)
+				continue;
+			if (l <= 0) {
+				kill(rs[i].pid, SIGKILL);
+				rs[i].status = -1;
+				hrun_reap(&rs[i]);
+				live--;
+				continue;
+			}
+			left = l < left ? l : left;
+			for (k = 0; k < 2; k++)
+				if (rs[i].fd[k] >= 0 && np < 8) {
+					p[np] = (struct pollfd){ rs[i].fd[k],
+								 POLLIN, 0 };
+					owner[np++] = &rs[i];
+				}
+		}
+		if (!np)
+			break;
+		if (poll(p, np, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < np; i++) {
+			struct hrun *r = owner[i];
+			bool is_out = p[i].fd == r->fd[0];
+			ssize_t got;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			got = read(p[i].fd, buf, sizeof(buf));
+			if (got <= 0) {
+				close(p[i].fd);
+				r->fd[is_out ? 0 : 1] = -1;
+				if (r->fd[0] < 0 && r->fd[1] < 0) {
+					hrun_reap(r);
+					live--;
+				}
+				continue;
+			}
+			if (is_out)
+				scan_stdout(r, buf, (size_t)got);
+			else
+				append(&r->err, &r->err_len, buf, (size_t)got);
+		}
+	}
 }
 
 static bool expected_failure(const char *name, size_t len)
@@ -479,25 +513,28 @@ static void check_run(struct hrun *r, const char *transport,
 }
 
 /*
- * A tap in a network namespace of the test's own (as test_virtio_net.c
- * makes one; vireo, its child, inherits the namespace), and a thread that
- * keeps injecting frames into it, so the guest's receive attacks meet real
- * traffic.
+ * Taps vt0, vt1, ... in a network namespace of the test's own (as
+ * test_virtio_net.c makes one; vireo, its child, inherits the namespace),
+ * and a thread that keeps injecting frames into each, so the guest's
+ * receive attacks meet real traffic.
  */
+#define MAX_RUNS 2
+
 struct netns {
 	char name[64];
 	bool made;
+	unsigned int taps;
 	pthread_t thread;
 	bool thread_started;
 	volatile bool stop;
 	unsigned long sent;
 };
 
-static void netns_sh(const char *fmt, const char *arg)
+static void netns_sh(const char *fmt, const char *arg, unsigned int tap)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), fmt, arg, arg);
+	snprintf(cmd, sizeof(cmd), fmt, arg, tap, arg, tap);
 	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
 }
 
@@ -509,19 +546,28 @@ static void *inject(void *arg)
 				  .sll_protocol = htons(ETH_P_ALL),
 				  .sll_halen = 6 };
 	unsigned char frame[1514];
-	unsigned int i;
+	int ifindex[MAX_RUNS];
+	unsigned int i, t;
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
-	to.sll_ifindex = (int)if_nametoindex("vt0");
+	for (t = 0; t < ns->taps; t++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "vt%u", t);
+		ifindex[t] = (int)if_nametoindex(name);
+	}
 	memset(frame, 0xff, 6); /* broadcast, from 02:00:00:00:00:01 */
 	memcpy(frame + 6, "\x02\x00\x00\x00\x00\x01\x88\xb5", 8);
 	for (i = 14; i < sizeof(frame); i++)
 		frame[i] = (unsigned char)i;
 	for (i = 0; fd >= 0 && !ns->stop; i++) {
-		/* Refused while vireo has no tap open or a full queue: fine. */
-		if (sendto(fd, frame, sizes[i % 4], 0, (struct sockaddr *)&to,
-			   sizeof(to)) > 0)
-			ns->sent++;
+		for (t = 0; t < ns->taps; t++) {
+			to.sll_ifindex = ifindex[t];
+			/* Refused while vireo has no tap open: fine. */
+			if (sendto(fd, frame, sizes[i % 4], 0,
+				   (struct sockaddr *)&to, sizeof(to)) > 0)
+				ns->sent++;
+		}
 		usleep(10000);
 	}
 	if (fd >= 0)
@@ -529,19 +575,23 @@ static void *inject(void *arg)
 	return NULL;
 }
 
-static void netns_up(struct netns *ns)
+static void netns_up(struct netns *ns, unsigned int taps)
 {
 	char path[128];
+	unsigned int t;
 	int fd;
 
 	cr_assert_eq(geteuid(), 0,
 		     "the hostile runs need root (network namespace, tap)");
 	snprintf(ns->name, sizeof(ns->name), "vireo-hostile-%d", (int)getpid());
-	netns_sh("ip netns add %s", ns->name);
+	snprintf(path, sizeof(path), "ip netns add %s", ns->name);
+	cr_assert_eq(system(path), 0, "failed: %s", path);
 	ns->made = true;
-	netns_sh("ip -n %s tuntap add dev vt0 mode tap && ip -n %s link set "
-		 "vt0 up",
-		 ns->name);
+	for (t = 0; t < taps; t++)
+		netns_sh("ip -n %s tuntap add dev vt%u mode tap && ip -n %s "
+			 "link set vt%u up",
+			 ns->name, t);
+	ns->taps = taps;
 	snprintf(path, sizeof(path), "/run/netns/%s", ns->name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	cr_assert_geq(fd, 0, "cannot open %s", path);
@@ -576,24 +626,15 @@ struct hcfg {
 	unsigned int min_scenarios;
 };
 
-static void run_guest(const struct hcfg *c)
+/* One run's vireo arguments; strings it makes live in buf. */
+static void guest_args(const struct hcfg *c, unsigned int tap, const char *disk,
+		       char (*buf)[96], const char **args)
 {
-	char disk[64], diskarg[96], label[160];
-	const char *args[40];
-	struct netns ns = { 0 };
-	struct hrun r;
 	unsigned int i;
 	int n = 0;
 
-	cr_assert(
-	    access("/dev/kvm", R_OK | W_OK) == 0,
-	    "/dev/kvm is missing or inaccessible: the hostile guest needs KVM");
-	cr_assert(access(HOSTILE_ELF, R_OK) == 0,
-		  HOSTILE_ELF " missing: run 'make'");
-	cr_assert(access(c->vireo, X_OK) == 0, "%s missing", c->vireo);
-	make_disk(disk, sizeof(disk));
-	snprintf(diskarg, sizeof(diskarg), "%s,serial=hostile", disk);
-	netns_up(&ns);
+	snprintf(buf[0], sizeof(buf[0]), "%s,serial=hostile", disk);
+	snprintf(buf[1], sizeof(buf[1]), "tap=vt%u", tap);
 	args[n++] = "run";
 	args[n++] = "--kernel";
 	args[n++] = HOSTILE_ELF;
@@ -603,9 +644,9 @@ static void run_guest(const struct hcfg *c)
 	args[n++] = "2";
 	args[n++] = "--rng";
 	args[n++] = "--disk";
-	args[n++] = diskarg;
+	args[n++] = buf[0];
 	args[n++] = "--net";
-	args[n++] = "tap=vt0";
+	args[n++] = buf[1];
 	args[n++] = "--console";
 	args[n++] = "virtio";
 	args[n++] = "--transport";
@@ -621,22 +662,55 @@ static void run_guest(const struct hcfg *c)
 	args[n++] = "--cmdline";
 	args[n++] = c->cmdline;
 	args[n] = NULL;
-	hrun_exec(c->vireo, args, &r);
-	unlink(disk);
-	netns_down(&ns);
+}
 
-	snprintf(label, sizeof(label), "%s%s%s%s%s%s", c->transport,
-		 c->overrides[0] ? " " : "",
-		 c->overrides[0] ? c->overrides[0] : "",
-		 c->overrides[1] ? " " : "",
-		 c->overrides[1] ? c->overrides[1] : "", c->pvh ? " pvh" : "");
-	cr_log_info("%s %s%s: %.2f s wall, %.2f s CPU, %u stderr lines, "
-		    "%zu stdout bytes, %lu frames injected",
-		    c->vireo, label, c->acpi ? "" : " no-acpi", r.wall, r.cpu,
-		    count_lines(r.err), r.out_bytes, ns.sent);
-	check_run(&r, label, c->cmdline, c->min_scenarios);
-	free(r.out);
-	free(r.err);
+/* n hostile runs side by side, each with its own disk and tap. */
+static void run_guests(const struct hcfg *cs, unsigned int n)
+{
+	char disk[MAX_RUNS][64], buf[MAX_RUNS][2][96], label[160];
+	const char *args[MAX_RUNS][40];
+	struct hrun r[MAX_RUNS];
+	struct netns ns = { 0 };
+	unsigned int i;
+
+	cr_assert(
+	    access("/dev/kvm", R_OK | W_OK) == 0,
+	    "/dev/kvm is missing or inaccessible: the hostile guest needs KVM");
+	cr_assert(access(HOSTILE_ELF, R_OK) == 0,
+		  HOSTILE_ELF " missing: run 'make'");
+	cr_assert(n <= MAX_RUNS);
+	netns_up(&ns, n);
+	for (i = 0; i < n; i++) {
+		cr_assert(access(cs[i].vireo, X_OK) == 0, "%s missing",
+			  cs[i].vireo);
+		make_disk(disk[i], sizeof(disk[i]));
+		guest_args(&cs[i], i, disk[i], buf[i], args[i]);
+		hrun_start(cs[i].vireo, args[i], &r[i]);
+	}
+	hrun_wait(r, n);
+	netns_down(&ns);
+	for (i = 0; i < n; i++)
+		unlink(disk[i]);
+	cr_log_info("%lu frames injected", ns.sent);
+	for (i = 0; i < n; i++) {
+		const struct hcfg *c = &cs[i];
+
+		snprintf(label, sizeof(label), "%s%s%s%s%s%s%s", c->transport,
+			 c->overrides[0] ? " " : "",
+			 c->overrides[0] ? c->overrides[0] : "",
+			 c->overrides[1] ? " " : "",
+			 c->overrides[1] ? c->overrides[1] : "",
+			 c->pvh ? " pvh" : "", c->acpi ? "" : " no-acpi");
+		cr_log_info("%s %s: %.2f s wall, %.2f s CPU, %u stderr lines, "
+			    "%zu stdout bytes",
+			    c->vireo, label, r[i].wall, r[i].cpu,
+			    count_lines(r[i].err), r[i].out_bytes);
+		check_run(&r[i], label, c->cmdline, c->min_scenarios);
+	}
+	for (i = 0; i < n; i++) {
+		free(r[i].out);
+		free(r[i].err);
+	}
 }
 
 static const char *plain_vireo(void)
@@ -647,78 +721,78 @@ static const char *plain_vireo(void)
 }
 
 /*
- * Every scenario on every transport; each run also idles with poisoned
- * rings and ends with a seeded chaos phase bounded by rounds. The boot
- * variants ride along: PVH entry on one PCI and one MMIO run, devices found
- * on the command line (no ACPI) on the MMIO v1 run.
+ * Every scenario on every transport, two runs side by side per test; each
+ * run also idles with poisoned rings and ends with a seeded chaos phase
+ * bounded by rounds. The boot variants ride along: PVH entry on one PCI
+ * and one MMIO run, devices found on the command line (no ACPI) on the
+ * MMIO v1 run.
  */
 #define ALL                                                                    \
 	"console=ttyS0 hostile=all hostile.idle=200 hostile.blk_sectors=2048"
 #define CHAOS(seed) " hostile.chaos=20,seed=" #seed ",rounds=40"
 
-Test(hostile, pci, .timeout = HOSTILE_TIMEOUT + 30)
+Test(hostile, pci_and_mmio, .timeout = HOSTILE_TIMEOUT + 30)
 {
-	run_guest(&(struct hcfg){ .vireo = plain_vireo(),
-				  .transport = "pci",
-				  .acpi = true,
-				  .cmdline = ALL CHAOS(1),
-				  .min_scenarios = MIN_SCENARIOS });
+	const struct hcfg c[] = {
+		{ .vireo = plain_vireo(),
+		  .transport = "pci",
+		  .acpi = true,
+		  .cmdline = ALL CHAOS(1),
+		  .min_scenarios = MIN_SCENARIOS },
+		{ .vireo = plain_vireo(),
+		  .transport = "mmio",
+		  .acpi = true,
+		  .cmdline = ALL CHAOS(2),
+		  .min_scenarios = MIN_SCENARIOS },
+	};
+
+	run_guests(c, 2);
 }
 
-Test(hostile, pci_transitional_pvh, .timeout = HOSTILE_TIMEOUT + 30)
+Test(hostile, legacy_pci_pvh_and_mmio_pvh_cmdline,
+     .timeout = HOSTILE_TIMEOUT + 30)
 {
-	run_guest(&(struct hcfg){ .vireo = plain_vireo(),
-				  .transport = "pci-transitional",
-				  .pvh = true,
-				  .acpi = true,
-				  .cmdline = ALL CHAOS(3),
-				  .min_scenarios = MIN_SCENARIOS });
-}
+	const struct hcfg c[] = {
+		{ .vireo = plain_vireo(),
+		  .transport = "pci-transitional",
+		  .pvh = true,
+		  .acpi = true,
+		  .cmdline = ALL CHAOS(3),
+		  .min_scenarios = MIN_SCENARIOS },
+		{ .vireo = plain_vireo(),
+		  .transport = "mmio-legacy",
+		  .pvh = true,
+		  .cmdline = ALL CHAOS(4),
+		  .min_scenarios = MIN_SCENARIOS },
+	};
 
-Test(hostile, mmio, .timeout = HOSTILE_TIMEOUT + 30)
-{
-	run_guest(&(struct hcfg){ .vireo = plain_vireo(),
-				  .transport = "mmio",
-				  .acpi = true,
-				  .cmdline = ALL CHAOS(2),
-				  .min_scenarios = MIN_SCENARIOS });
-}
-
-Test(hostile, mmio_legacy_pvh_cmdline, .timeout = HOSTILE_TIMEOUT + 30)
-{
-	run_guest(&(struct hcfg){ .vireo = plain_vireo(),
-				  .transport = "mmio-legacy",
-				  .pvh = true,
-				  .cmdline = ALL CHAOS(4),
-				  .min_scenarios = MIN_SCENARIOS });
+	run_guests(c, 2);
 }
 
 /*
  * The ASan/UBSan build on two runs that reach every transport's code: the
  * rng and console on PCI, blk and net on MMIO, modern in one run and
- * legacy in the other; the guest runs each scenario on each transport
- * present.
+ * legacy in the other; the guest runs the transport scenarios on each
+ * transport present, the ring and device ones once.
  */
-static void run_asan(const char *transport, const char *blk, const char *net)
+Test(hostile, asan, .timeout = HOSTILE_TIMEOUT + 30)
 {
 	const char *v = asan_vireo();
+	struct hcfg c[] = {
+		{ .transport = "pci",
+		  .overrides = { "blk=mmio", "net=mmio" },
+		  .acpi = true,
+		  .cmdline = ALL,
+		  .min_scenarios = MIN_SCENARIOS },
+		{ .transport = "pci-transitional",
+		  .overrides = { "blk=mmio-legacy", "net=mmio-legacy" },
+		  .acpi = true,
+		  .cmdline = ALL,
+		  .min_scenarios = MIN_SCENARIOS },
+	};
 
 	if (!v)
 		cr_skip_test("no ASan build (build/asan/vireo or $VIREO_ASAN)");
-	run_guest(&(struct hcfg){ .vireo = v,
-				  .transport = transport,
-				  .overrides = { blk, net },
-				  .acpi = true,
-				  .cmdline = ALL,
-				  .min_scenarios = 2 * MIN_SCENARIOS });
-}
-
-Test(hostile, asan_pci_mmio, .timeout = HOSTILE_TIMEOUT + 30)
-{
-	run_asan("pci", "blk=mmio", "net=mmio");
-}
-
-Test(hostile, asan_legacy_pci_mmio, .timeout = HOSTILE_TIMEOUT + 30)
-{
-	run_asan("pci-transitional", "blk=mmio-legacy", "net=mmio-legacy");
+	c[0].vireo = c[1].vireo = v;
+	run_guests(c, 2);
 }
