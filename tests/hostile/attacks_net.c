@@ -39,9 +39,13 @@ static u32 net_frame(struct vdev *d, u64 a, u32 frame_len)
 	return h + frame_len;
 }
 
-static enum result tx_result(char *facts, unsigned int size, const char *o,
-			     u32 len)
+/* Sends the chain and reports what became of it. */
+static enum result tx_result(struct vdev *d, const struct buf *b,
+			     unsigned int n, char *facts, unsigned int size)
 {
+	u32 len;
+	const char *o = net_send(d, 1, b, n, &len);
+
 	return factf(facts, size, R_PASS, "%s len=%u", o, len);
 }
 
@@ -49,25 +53,23 @@ static enum result net_tx_short_header(struct vdev *d, char *facts,
 				       unsigned int size)
 {
 	struct buf b = { bufarea(d), 4, false };
-	u32 len;
 
 	if (!bring_up(d, 0))
 		return factf(facts, size, R_FAIL, "bring-up");
 	memset((void *)b.addr, 0, 16);
-	return tx_result(facts, size, net_send(d, 1, &b, 1, &len), len);
+	return tx_result(d, &b, 1, facts, size);
 }
 
 static enum result net_tx_header_only(struct vdev *d, char *facts,
 				      unsigned int size)
 {
 	struct buf b = { bufarea(d), 0, false };
-	u32 len;
 
 	if (!bring_up(d, 0))
 		return factf(facts, size, R_FAIL, "bring-up");
 	b.len = net_hdr_len(d);
 	memset((void *)b.addr, 0, 16);
-	return tx_result(facts, size, net_send(d, 1, &b, 1, &len), len);
+	return tx_result(d, &b, 1, facts, size);
 }
 
 /* A frame above 64 KiB + header: what no tap (or wire) takes. */
@@ -76,8 +78,8 @@ static enum result net_tx_oversize(struct vdev *d, char *facts,
 {
 	struct buf b[2] = { { bufarea(d), 0, false },
 			    { BIG_BASE, 0x10000 + 64, false } };
-	u32 len;
-	const char *o;
+	u32 len, len2;
+	const char *o, *o2;
 
 	if (!bring_up(d, 0))
 		return factf(facts, size, R_FAIL, "bring-up");
@@ -88,8 +90,9 @@ static enum result net_tx_oversize(struct vdev *d, char *facts,
 		return factf(facts, size, R_FAIL, "bring-up 2");
 	/* And one descriptor of 1 MiB. */
 	b[1].len = 1u << 20;
-	return factf(facts, size, R_PASS, "%s len=%u, 1 MiB: %s", o, len,
-		     net_send(d, 1, b, 2, &len));
+	o2 = net_send(d, 1, b, 2, &len2);
+	return factf(facts, size, R_PASS, "%s len=%u, 1 MiB: %s len=%u", o, len,
+		     o2, len2);
 }
 
 static enum result net_tx_zero_len_descs(struct vdev *d, char *facts,
@@ -101,7 +104,7 @@ static enum result net_tx_zero_len_descs(struct vdev *d, char *facts,
 			    { a + 0x900, 0, false },
 			    { a + 0x100, 0, false },
 			    { a + 0xa00, 0, false } };
-	u32 h = net_hdr_len(d), len;
+	u32 h = net_hdr_len(d);
 
 	if (!bring_up(d, 0))
 		return factf(facts, size, R_FAIL, "bring-up");
@@ -110,7 +113,7 @@ static enum result net_tx_zero_len_descs(struct vdev *d, char *facts,
 	b[1].len = h;
 	b[3].addr = a + h;
 	b[3].len = 60;
-	return tx_result(facts, size, net_send(d, 1, b, 5, &len), len);
+	return tx_result(d, b, 5, facts, size);
 }
 
 /* The header in a device-writable descriptor of a transmit chain. */
