@@ -351,7 +351,11 @@ static enum result legacy_pfn_abuse(struct vdev *d, char *facts,
 	return factf(facts, size, R_PASS, "status=0x%x", v_status(d));
 }
 
-/* Thousands of kicks with nothing new, and at queues that do not exist. */
+/*
+ * A thousand kicks with nothing new, some at queues that do not exist (each
+ * kick costs ~5 ms in the nested test host under ASan: not more).
+ */
+#define FLOOD_KICKS 1000
 static enum result notify_flood(struct vdev *d, char *facts, unsigned int size)
 {
 	unsigned int i;
@@ -359,9 +363,9 @@ static enum result notify_flood(struct vdev *d, char *facts, unsigned int size)
 
 	if (!bring_up(d, 0))
 		return factf(facts, size, R_FAIL, "bring-up");
-	for (i = 0; i < 4000; i++)
-		v_notify(d, i & 1023 ? 0 : i);
-	return factf(facts, size, R_PASS, "4000 kicks in %lu ms",
+	for (i = 0; i < FLOOD_KICKS; i++)
+		v_notify(d, i & 255 ? 0 : i);
+	return factf(facts, size, R_PASS, "%u kicks in %lu ms", FLOOD_KICKS,
 		     (rdtsc() - t0) / tsc_per_ms);
 }
 

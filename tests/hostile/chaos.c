@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * hostile.chaos=SECONDS,seed=N: seeded random mutation of rings and transport
- * registers for a bounded time. Each round mutates one device for a burst,
+ * hostile.chaos=SECONDS,seed=N[,rounds=R]: seeded random mutation of rings and
+ * transport registers for a bounded time, or for R rounds (SECONDS then only
+ * bounds a slow host): a round count makes a run the same on a loaded machine
+ * as on an idle one. Each round mutates one device for a burst,
  * then resets it and requires one good request; a failing round prints its
  * seed and number so it can be replayed alone.
  */
@@ -88,12 +90,13 @@ static void mutate_register(struct vdev *d, u64 *seed)
 	}
 }
 
-void chaos_run(u64 seconds, u64 seed, unsigned int *pass, unsigned int *fail)
+void chaos_run(u64 seconds, u64 seed, u64 rounds, unsigned int *pass,
+	       unsigned int *fail)
 {
 	u64 end = deadline_ms(seconds * 1000), s = seed ? seed : 1;
 	unsigned int round = 0, ok = 0, bad = 0;
 
-	while (!expired(end) && nr_devs) {
+	while (!expired(end) && nr_devs && (!rounds || round < rounds)) {
 		struct vdev *d = &devs[rnd_next(&s) % nr_devs];
 		u64 round_seed = s;
 		char f[96] = "";
@@ -124,9 +127,11 @@ void chaos_run(u64 seconds, u64 seed, unsigned int *pass, unsigned int *fail)
 		}
 		round++;
 	}
-	print("HOSTILE chaos %s rounds=%u ok=%u bad=%u seed=%lu\n",
-	      bad ? "fail" : "pass", round, ok, bad, seed);
-	if (bad)
+	/* Fewer rounds than asked: the time bound cut the run short. */
+	print("HOSTILE chaos %s rounds=%u of=%lu ok=%u bad=%u seed=%lu\n",
+	      bad || round < rounds ? "fail" : "pass", round, rounds, ok, bad,
+	      seed);
+	if (bad || round < rounds)
 		(*fail)++;
 	else
 		(*pass)++;

@@ -15,8 +15,10 @@ enum result factf(char *facts, unsigned int size, enum result r, const char *f,
 bool bring_up(struct vdev *d, unsigned int nq)
 {
 	if (!nq)
-		nq = d->type == VIRTIO_ID_CONSOLE ? 2 : 1;
-	return v_init(d, 0, nq);
+		nq = d->type == VIRTIO_ID_CONSOLE || d->type == VIRTIO_ID_NET
+			 ? 2
+			 : 1;
+	return v_init(d, base_features(d), nq);
 }
 
 /*

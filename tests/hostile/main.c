@@ -55,6 +55,8 @@ static bool applies(const struct scenario *s, const struct vdev *d)
 	unsigned int on = s->on;
 	unsigned int types = on & (ON_RNG | ON_BLK | ON_CONSOLE);
 
+	if ((on & ON_NET) || d->type == VIRTIO_ID_NET)
+		return (on & ON_NET) && d->type == VIRTIO_ID_NET;
 	if (types) {
 		if (d->type == VIRTIO_ID_RNG && !(types & ON_RNG))
 			return false;
@@ -80,33 +82,35 @@ static bool applies(const struct scenario *s, const struct vdev *d)
 	return true;
 }
 
-/* Generic attacks prefer the rng: the simplest device to fail requests on. */
-static struct vdev *pick(const struct scenario *s)
+/*
+ * A scenario runs on the first device of a transport kind it applies to;
+ * generic attacks prefer the rng, the simplest device to fail requests on.
+ * Transport and PCI scenarios run once per kind present (a VM may put each
+ * device type on its own transport), the ring, device and race ones once:
+ * their code is the same under every transport.
+ */
+static struct vdev *pick(const struct scenario *s, enum vkind k)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr_devs; i++)
-		if (devs[i].type == VIRTIO_ID_RNG && applies(s, &devs[i]))
+		if (devs[i].kind == k && devs[i].type == VIRTIO_ID_RNG &&
+		    applies(s, &devs[i]))
 			return &devs[i];
 	for (i = 0; i < nr_devs; i++)
-		if (applies(s, &devs[i]))
+		if (devs[i].kind == k && applies(s, &devs[i]))
 			return &devs[i];
 	return NULL;
 }
 
 static unsigned int npass, nfail;
 
-static void run_one(const struct scenario *s)
+static void run_on(const struct scenario *s, struct vdev *d)
 {
-	struct vdev *d = pick(s);
 	char facts[160] = "", rf[96] = "";
 	enum result r;
 	u64 t0 = rdtsc();
 
-	if (!d) {
-		print("HOSTILE %s skip no-device\n", s->name);
-		return;
-	}
 	r = s->run(d, facts, sizeof(facts));
 	if (r != R_SKIP && !dev_works(d, rf, sizeof(rf))) {
 		r = R_FAIL;
@@ -126,14 +130,31 @@ static void run_one(const struct scenario *s)
 	      (rdtsc() - t0) / tsc_per_ms, facts);
 }
 
+static void run_one(const struct scenario *s, bool each_kind)
+{
+	bool ran = false;
+	unsigned int k;
+
+	for (k = VK_PCI; k <= VK_MMIO_LEGACY && !(ran && !each_kind); k++) {
+		struct vdev *d = pick(s, (enum vkind)k);
+
+		if (d) {
+			run_on(s, d);
+			ran = true;
+		}
+	}
+	if (!ran)
+		print("HOSTILE %s skip no-device\n", s->name);
+}
+
 static void run_table(const struct scenario *t, unsigned int n,
-		      const char *list)
+		      const char *list, bool each_kind)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
 		if (selected(list, t[i].name))
-			run_one(&t[i]);
+			run_one(&t[i], each_kind);
 }
 
 static void boot_info(u64 ptr, u64 kind)
@@ -174,22 +195,25 @@ void hmain(u64 ptr, u64 kind)
 	print("\n");
 
 	list = cmd_value(boot.cmdline, "hostile=");
-	run_table(transport_scenarios, nr_transport_scenarios, list);
-	run_table(ring_scenarios, nr_ring_scenarios, list);
-	run_table(pci_scenarios, nr_pci_scenarios, list);
-	run_table(device_scenarios, nr_device_scenarios, list);
-	run_table(race_scenarios, nr_race_scenarios, list);
+	run_table(transport_scenarios, nr_transport_scenarios, list, true);
+	run_table(ring_scenarios, nr_ring_scenarios, list, false);
+	run_table(pci_scenarios, nr_pci_scenarios, list, true);
+	run_table(device_scenarios, nr_device_scenarios, list, false);
+	run_table(race_scenarios, nr_race_scenarios, list, false);
+	run_table(net_scenarios, nr_net_scenarios, list, false);
 	idle = cmd_value(boot.cmdline, "hostile.idle=");
 	if (idle)
 		idle_run(parse_u64(idle, NULL));
 	chaos = cmd_value(boot.cmdline, "hostile.chaos=");
 	if (chaos) {
 		const char *p;
-		u64 secs = parse_u64(chaos, &p), seed = 1;
+		u64 secs = parse_u64(chaos, &p), seed = 1, rounds = 0;
 
 		if (!strncmp(p, ",seed=", 6))
-			seed = parse_u64(p + 6, NULL);
-		chaos_run(secs, seed, &npass, &nfail);
+			seed = parse_u64(p + 6, &p);
+		if (!strncmp(p, ",rounds=", 8))
+			rounds = parse_u64(p + 8, NULL);
+		chaos_run(secs, seed, rounds, &npass, &nfail);
 	}
 	print("HOSTILE-END pass=%u fail=%u\n", npass, nfail);
 	machine_reset();

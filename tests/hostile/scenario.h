@@ -21,6 +21,7 @@ enum result { R_PASS, R_FAIL, R_SKIP };
 #define ON_MODERN (1u << 5) /* virtio 1.x interfaces only */
 #define ON_LEGACY (1u << 6)
 #define ON_PCI_MODERN (ON_PCI | ON_MODERN)
+#define ON_NET (1u << 7) /* virtio-net only; never picked otherwise */
 
 struct scenario {
 	const char *name;
@@ -29,9 +30,9 @@ struct scenario {
 };
 
 extern const struct scenario ring_scenarios[], transport_scenarios[],
-    pci_scenarios[], device_scenarios[], race_scenarios[];
+    pci_scenarios[], device_scenarios[], race_scenarios[], net_scenarios[];
 extern const unsigned int nr_ring_scenarios, nr_transport_scenarios,
-    nr_pci_scenarios, nr_device_scenarios, nr_race_scenarios;
+    nr_pci_scenarios, nr_device_scenarios, nr_race_scenarios, nr_net_scenarios;
 
 /* Helpers shared by the attack files. */
 enum result factf(char *facts, unsigned int size, enum result r, const char *f,
@@ -51,5 +52,6 @@ static inline void kick_head(struct vdev *d, struct vq *vq, u16 head)
 void idle_run(u64 ms);
 
 /* Chaos mode: seeded random ring and register mutation. */
-void chaos_run(u64 seconds, u64 seed, unsigned int *pass, unsigned int *fail);
+void chaos_run(u64 seconds, u64 seed, u64 rounds, unsigned int *pass,
+	       unsigned int *fail);
 #endif

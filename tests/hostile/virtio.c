@@ -2,6 +2,7 @@
 #include "virtio.h"
 
 #include <linux/virtio_blk.h>
+#include <linux/virtio_net.h>
 
 #include "platform.h"
 
@@ -669,11 +670,54 @@ static bool console_works(struct vdev *d, char *facts, unsigned int size)
 	return true;
 }
 
+u64 base_features(const struct vdev *d)
+{
+	if (d->type == VIRTIO_ID_NET && vlegacy(d))
+		return 1ull << VIRTIO_NET_F_MRG_RXBUF;
+	return 0;
+}
+
+u32 net_hdr_len(const struct vdev *d)
+{
+	if (!vlegacy(d) || (d->features & (1ull << VIRTIO_NET_F_MRG_RXBUF)))
+		return sizeof(struct virtio_net_hdr_mrg_rxbuf);
+	return sizeof(struct virtio_net_hdr);
+}
+
+/*
+ * Sends one frame and receives one: the host side injects frames into the
+ * tap all through the run.
+ */
+static bool net_works(struct vdev *d, char *facts, unsigned int size)
+{
+	u64 a = bufarea(d);
+	u32 h = net_hdr_len(d), len = 0;
+	struct buf tx = { a, h + 60, false }, rx = { a + 0x1000, 2048, true };
+
+	memset((void *)a, 0, h + 60);
+	memset((void *)(a + h), 0xff, 6);
+	mw8(a + h + 12, 0x88);
+	mw8(a + h + 13, 0xb5);
+	vq_submit(d, &d->vq[1], &tx, 1);
+	if (!vq_wait(&d->vq[1], PATIENCE_MS, NULL, &len)) {
+		fmt(facts, size, "net-tx-failed");
+		return false;
+	}
+	vq_submit(d, &d->vq[0], &rx, 1);
+	if (!vq_wait(&d->vq[0], PATIENCE_MS, NULL, &len) || len < h + 14 ||
+	    len > 2048) {
+		fmt(facts, size, "net-rx-failed len=%u", len);
+		return false;
+	}
+	return true;
+}
+
 bool dev_works(struct vdev *d, char *facts, unsigned int size)
 {
-	unsigned int nq = d->type == VIRTIO_ID_CONSOLE ? 2 : 1;
+	unsigned int nq =
+	    d->type == VIRTIO_ID_CONSOLE || d->type == VIRTIO_ID_NET ? 2 : 1;
 
-	if (!v_init(d, 0, nq)) {
+	if (!v_init(d, base_features(d), nq)) {
 		fmt(facts, size, "reinit-failed status=0x%x", v_status(d));
 		return false;
 	}
@@ -684,6 +728,8 @@ bool dev_works(struct vdev *d, char *facts, unsigned int size)
 		return blk_works(d, facts, size);
 	case VIRTIO_ID_CONSOLE:
 		return console_works(d, facts, size);
+	case VIRTIO_ID_NET:
+		return net_works(d, facts, size);
 	}
 	return true;
 }

@@ -129,6 +129,14 @@ static inline u16 vq_used_idx(struct vq *vq)
 	return mr16(vq->used + 2);
 }
 
+/*
+ * Features a plain bring-up asks for: vireo's virtio-net takes a legacy
+ * driver only with MRG_RXBUF (its back end's header is the 12-byte one).
+ */
+u64 base_features(const struct vdev *d);
+/* virtio-net header length for the negotiated features (5.1.6). */
+u32 net_hdr_len(const struct vdev *d);
+
 /* One good request: the device works. facts gets what failed. */
 bool dev_works(struct vdev *d, char *facts, unsigned int size);
 #endif
