@@ -78,6 +78,16 @@ int vcpus_create(struct machine *m, struct err *e)
 	return 0;
 }
 
+/* Marks the start as done just before the vCPU's first KVM_RUN. */
+static void *vcpu_thread_entry(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct machine *m = t->ctx->opaque;
+
+	stats_first_run(&m->stats);
+	return vcpu_thread_main(arg);
+}
+
 int vcpus_start(struct machine *m, struct err *e)
 {
 	unsigned int i;
@@ -85,7 +95,7 @@ int vcpus_start(struct machine *m, struct err *e)
 
 	for (i = 0; i < m->nr_vcpus; i++) {
 		ret = pthread_create(&m->vcpus[i].thread, NULL,
-				     vcpu_thread_main, &m->vcpus[i]);
+				     vcpu_thread_entry, &m->vcpus[i]);
 		if (ret != 0)
 			return err_errno(e, ret, "cannot start vCPU thread %u",
 					 i);
@@ -130,6 +140,7 @@ void vcpus_destroy(struct machine *m)
 
 void vcpus_print_stats(struct machine *m)
 {
+	char line[256];
 	uint64_t pio = 0, mmio = 0, other = 0;
 	unsigned int i;
 
@@ -142,4 +153,11 @@ void vcpus_print_stats(struct machine *m)
 	    "stats: userspace vcpu exits=%llu (pio=%llu mmio=%llu other=%llu)",
 	    (unsigned long long)(pio + mmio + other), (unsigned long long)pio,
 	    (unsigned long long)mmio, (unsigned long long)other);
+	machine_stats_format(m, line, sizeof(line));
+	log_info("%s", line);
+}
+
+int machine_stats_format(struct machine *m, char *buf, size_t len)
+{
+	return stats_format(&m->stats, m->ram.host, m->ram.size, buf, len);
 }
