@@ -36,8 +36,11 @@ $(ASAN)/obj/%.o: %.c
 	@echo "  CC      $@"
 	@$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -c $< -o $@
 
+# Static: a dynamically linked vireo keeps ~0.8 MiB more resident (ld.so,
+# whole pages of libc and of libraries used only at start) and spends
+# ~1 ms of its start relocating them. The sanitizer builds stay dynamic.
 $(PLAIN)/vireo: $(call objs,$(PLAIN),$(LIB_SRCS) $(MAIN_SRCS))
-	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(OPT_CFLAGS) -static -o $@ $^ $(LDLIBS)
 
 $(ASAN)/vireo: $(call objs,$(ASAN),$(LIB_SRCS) $(MAIN_SRCS))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
