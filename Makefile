@@ -68,6 +68,7 @@ include tests/hostile/hostile.mk
 # Debian packages vireo builds and tests with; guest-images lists its own.
 PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 acpica-tools \
 	zlib1g-dev liblzma-dev liburing-dev libfdt-dev clang libclang-rt-14-dev clang-format \
+	gnuplot-nox fio \
 	$(shell cat guest-images/packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -112,9 +113,26 @@ test: test-plan deps all guest
 
 # Each table says where it was measured (tests/testhost/where): PVM
 # direct, test host or hardware KVM; its ratios compare runs made there.
-bench: deps all guest
+# Then the VMM's own cost (issue 19): exec to first KVM_RUN, memory beyond
+# guest RAM, 50 VMs at once, virtio-blk without a guest against fio on the
+# same file; tables on stdout, rows in $(BENCH_OUT)/results.txt and a PNG
+# plot in $(BENCH_OUT)/vmm.png. BEFORE=/path/to/an/older/vireo adds its
+# start, memory and density rows for comparison.
+BENCH_OUT := $(BUILD)/bench
+bench: deps all guest vmm-bench-tools
 	VIREO_TESTHOST_TIMEOUT=20000 tests/with-kvm sh -c \
 		'tests/bench/boot-bench && tests/bench/boot-bench --transports && tests/bench/blk-bench && tests/bench/net-bench'
+	$(MAKE) vmm-bench
+
+.PHONY: vmm-bench vmm-bench-tools
+vmm-bench-tools: $(PLAIN)/vireo $(PLAIN)/devbench $(PLAIN)/density_probe.so $(PLAIN)/hostile.elf
+
+vmm-bench: vmm-bench-tools
+	@mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/results.txt
+	VIREO_TESTHOST_TIMEOUT=20000 BENCH_RESULTS=$(abspath $(BENCH_OUT))/results.txt BEFORE='$(BEFORE)' \
+		tests/with-kvm sh -c 'tests/bench/density-all'
+	@cat $(BENCH_OUT)/results.txt
+	tests/bench/plot $(BENCH_OUT)/results.txt $(BENCH_OUT)/vmm.png
 
 # --- fuzzing ----------------------------------------------------------------
 # One libFuzzer target per guest- or user-facing parser: tests/fuzz/fuzz_NAME.c

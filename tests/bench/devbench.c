@@ -109,7 +109,8 @@ static uint64_t db_next_sector(struct db *d)
 	uint64_t slots = d->img_size / d->bs, n;
 
 	if (d->random) {
-		d->rng = d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		d->rng =
+		    d->rng * 6364136223846793005ULL + 1442695040888963407ULL;
 		n = (d->rng >> 33) % slots;
 	} else {
 		n = d->next_seq++ % slots;
@@ -133,11 +134,9 @@ static void db_post(struct db *d, unsigned int s)
 	*db_host(d, st, 1) = 0xff;
 	split_ring_put_desc(db_host(d, DB_DESC + 16 * head, 16), hdr, sizeof(h),
 			    VRING_DESC_F_NEXT, head + 1);
-	split_ring_put_desc(db_host(d, DB_DESC + 16 * (head + 1), 16), data,
-			    (uint32_t)d->bs,
-			    VRING_DESC_F_NEXT |
-				(d->write ? 0 : VRING_DESC_F_WRITE),
-			    head + 2);
+	split_ring_put_desc(
+	    db_host(d, DB_DESC + 16 * (head + 1), 16), data, (uint32_t)d->bs,
+	    VRING_DESC_F_NEXT | (d->write ? 0 : VRING_DESC_F_WRITE), head + 2);
 	split_ring_put_desc(db_host(d, DB_DESC + 16 * (head + 2), 16), st, 1,
 			    VRING_DESC_F_WRITE, 0);
 	memcpy(db_host(d, DB_AVAIL + 4 + 2 * (idx % DB_QSIZE), 2), &slot, 2);
@@ -165,10 +164,10 @@ static unsigned int db_harvest(struct db *d, unsigned int *done)
 		uint32_t id;
 		unsigned int s;
 
-		memcpy(&id,
-		       db_host(d, DB_USED + 4 + 8 * (d->used_seen % DB_QSIZE),
-			       4),
-		       4);
+		memcpy(
+		    &id,
+		    db_host(d, DB_USED + 4 + 8 * (d->used_seen % DB_QSIZE), 4),
+		    4);
 		s = le32toh(id) / 3;
 		if (s >= d->qd || *db_host(d, DB_STATUS + s, 1) != 0)
 			die("request failed (status not OK)");
@@ -180,9 +179,9 @@ static unsigned int db_harvest(struct db *d, unsigned int *done)
 
 static void db_setup(struct db *d, const char *img)
 {
-	struct virtio_blk_params p = {
-		.path = img, .nr_queues = 1, .use_uring = true
-	};
+	struct virtio_blk_params p = { .path = img,
+				       .nr_queues = 1,
+				       .use_uring = true };
 	struct virtio_queue_config *qc;
 	struct err e;
 	int fd;
@@ -191,8 +190,8 @@ static void db_setup(struct db *d, const char *img)
 	fd = memfd_create("devbench-ram", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)d->ram_size) < 0)
 		die("memfd");
-	d->ram = mmap(NULL, d->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      fd, 0);
+	d->ram =
+	    mmap(NULL, d->ram_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
 	if (d->ram == MAP_FAILED ||
 	    guest_mem_add_region(&d->mem, 0, d->ram_size, d->ram) < 0)
@@ -248,8 +247,9 @@ int main(int argc, char **argv)
 	const char *mode;
 
 	if (argc != 7 || strcmp(argv[1], "blk") != 0) {
-		fprintf(stderr, "usage: devbench blk IMAGE "
-				"randread|randwrite|read|write BS QD SECONDS\n");
+		fprintf(stderr,
+			"usage: devbench blk IMAGE "
+			"randread|randwrite|read|write BS QD SECONDS\n");
 		return 2;
 	}
 	mode = argv[3];
