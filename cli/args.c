@@ -517,7 +517,8 @@ static const struct cli_option run_options[] = {
 	  "bzImage: run the kernel's own decompressor in the guest",
 	  opt_guest_decompress },
 	{ "--stats", NULL,
-	  "print vCPU exit counts when the guest ends (and on SIGUSR2)",
+	  "at exit (and on SIGUSR2): vCPU exit counts, exec-to-first-KVM_RUN "
+	  "wall/CPU time, memory beyond guest RAM",
 	  opt_stats },
 	{ "--verbose", NULL, "debug messages on stderr", opt_verbose },
 	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },

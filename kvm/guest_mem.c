@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "kvm/guest_mem.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 int guest_mem_add_region(struct guest_mem *m, uint64_t gpa, uint64_t size,
 			 void *host)
@@ -76,6 +78,32 @@ int guest_mem_fill(const struct guest_mem *m, uint64_t gpa, uint8_t byte,
 	if (!p)
 		return -1;
 	memset(p, byte, len);
+	return 0;
+}
+
+int guest_mem_pread(const struct guest_mem *m, uint64_t gpa, int fd,
+		    uint64_t off, size_t len)
+{
+	uint8_t *p = guest_mem_ptr(m, gpa, len);
+	size_t done = 0;
+
+	if (!p) {
+		errno = EFAULT;
+		return -1;
+	}
+	while (done < len) {
+		ssize_t n =
+		    pread(fd, p + done, len - done, (off_t)(off + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		done += (size_t)n;
+	}
 	return 0;
 }
 

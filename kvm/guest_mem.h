@@ -48,6 +48,15 @@ int guest_mem_write(const struct guest_mem *m, uint64_t gpa, const void *src,
 int guest_mem_fill(const struct guest_mem *m, uint64_t gpa, uint8_t byte,
 		   size_t len);
 
+/*
+ * Reads len bytes of fd at offset off straight into guest RAM at gpa (no
+ * bounce buffer: the kernel and initrd loaders use it to avoid a copy of
+ * the image). 0 on success; -1 when the range is outside guest RAM, with
+ * errno EFAULT, or when the file ends early (errno EIO) or read fails.
+ */
+int guest_mem_pread(const struct guest_mem *m, uint64_t gpa, int fd,
+		    uint64_t off, size_t len);
+
 /* Total bytes of guest RAM across regions. */
 uint64_t guest_mem_total(const struct guest_mem *m);
 

@@ -7,9 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Opens path read-only and insists on a regular file; returns the fd. */
-static int file_open_regular(const char *path, const char *what,
-			     struct stat *st, struct err *e)
+int file_open_regular(const char *path, const char *what, struct stat *st,
+		      struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 

@@ -6,14 +6,9 @@
 #include "vmm/machine_dtb.h"
 
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "util/file.h"
 #include "util/log.h"
-
-#define MAX_KERNEL_FILE (256u << 20)
-#define MAX_INITRD_FILE (2048u << 20)
 
 #define X86_CR0_PE (1ULL << 0)
 #define X86_CR0_ET (1ULL << 4)
@@ -91,20 +86,10 @@ static int bsp_set_entry_state(struct machine *m, const struct kernel_info *ki,
 static int load_initrd(struct machine *m, const struct kernel_info *ki,
 		       struct boot_tables *t, struct err *e)
 {
-	void *data;
-	size_t size;
-	int ret;
-
 	if (!m->cfg->initrd_path)
 		return 0;
-	if (file_read_all(m->cfg->initrd_path, "initrd", MAX_INITRD_FILE, &data,
-			  &size, e) < 0)
-		return -1;
-	ret =
-	    initrd_load(&m->mem, ki, data, size, m->ram.low, &t->initrd_gpa, e);
-	free(data);
-	t->initrd_size = size;
-	return ret;
+	return initrd_load_file(&m->mem, ki, m->cfg->initrd_path, m->ram.low,
+				&t->initrd_gpa, &t->initrd_size, e);
 }
 
 /* Describes the machine as built so far to the ACPI table builder. */
@@ -167,16 +152,9 @@ int kernel_boot_setup(struct machine *m, struct err *e)
 		.guest_decompress = m->cfg->guest_decompress,
 	};
 	struct kernel_info ki;
-	void *image;
-	size_t size;
-	int n, ret;
+	int n;
 
-	if (file_read_all(m->cfg->kernel_path, "kernel", MAX_KERNEL_FILE,
-			  &image, &size, e) < 0)
-		return -1;
-	ret = kernel_load(&m->mem, image, size, &opts, &ki, e);
-	free(image);
-	if (ret < 0)
+	if (kernel_load_file(&m->mem, m->cfg->kernel_path, &opts, &ki, e) < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
 	if (ki.host_decompressed)
 		log_debug("bzImage payload decompressed on the host, entry "

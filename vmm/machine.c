@@ -108,6 +108,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 		   struct err *e)
 {
 	memset(m, 0, sizeof(*m));
+	stats_start(&m->stats);
 	m->cfg = cfg;
 	m->console_route = console_route_for(cfg);
 	m->nr_vcpus = cfg->nr_cpus;

@@ -28,6 +28,7 @@
 #include "devices/legacy/uart_8250.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm.h"
+#include "vmm/stats.h"
 #include "vmm/config.h"
 #include "vmm/console_route.h"
 #include "util/event_loop.h"
@@ -92,6 +93,8 @@ struct machine {
 	unsigned int nr_vcpus;
 	struct vcpu_loop_ctx vcpu_ctx; /* what every vCPU thread sees */
 
+	struct vmm_stats stats; /* exec to first KVM_RUN, memory */
+
 	/* First stop request wins; the main thread acts on it. */
 	atomic_int stopping;
 	int exit_status;
@@ -134,5 +137,10 @@ int vcpus_start(struct machine *m, struct err *e);
 void vcpus_stop(struct machine *m);
 void vcpus_destroy(struct machine *m);
 void vcpus_print_stats(struct machine *m);
+/*
+ * One line: exec to first KVM_RUN (wall, CPU) and resident memory beyond
+ * guest RAM; what --stats prints, and what a control API reports.
+ */
+int machine_stats_format(struct machine *m, char *buf, size_t len);
 
 #endif

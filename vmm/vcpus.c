@@ -78,19 +78,46 @@ int vcpus_create(struct machine *m, struct err *e)
 	return 0;
 }
 
+/* Marks the start as done just before the vCPU's first KVM_RUN. */
+static void *vcpu_thread_entry(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct machine *m = t->ctx->opaque;
+
+	stats_first_run(&m->stats);
+	return vcpu_thread_main(arg);
+}
+
+/*
+ * An exit handler runs one bus access (PCI config, a UART register) and
+ * perhaps a log line: far below glibc's 8 MiB default. ASan frames are
+ * several times larger.
+ */
+#ifdef __SANITIZE_ADDRESS__
+#define VCPU_THREAD_STACK (1u << 20)
+#else
+#define VCPU_THREAD_STACK (256u << 10)
+#endif
+
 int vcpus_start(struct machine *m, struct err *e)
 {
+	pthread_attr_t attr;
 	unsigned int i;
-	int ret;
+	int ret = pthread_attr_init(&attr);
 
+	if (ret != 0)
+		return err_errno(e, ret, "pthread_attr_init");
+	pthread_attr_setstacksize(&attr, VCPU_THREAD_STACK);
 	for (i = 0; i < m->nr_vcpus; i++) {
-		ret = pthread_create(&m->vcpus[i].thread, NULL,
-				     vcpu_thread_main, &m->vcpus[i]);
+		ret = pthread_create(&m->vcpus[i].thread, &attr,
+				     vcpu_thread_entry, &m->vcpus[i]);
 		if (ret != 0)
-			return err_errno(e, ret, "cannot start vCPU thread %u",
-					 i);
+			break;
 		m->vcpus[i].started = 1;
 	}
+	pthread_attr_destroy(&attr);
+	if (ret != 0)
+		return err_errno(e, ret, "cannot start vCPU thread %u", i);
 	return 0;
 }
 
@@ -130,6 +157,7 @@ void vcpus_destroy(struct machine *m)
 
 void vcpus_print_stats(struct machine *m)
 {
+	char line[256];
 	uint64_t pio = 0, mmio = 0, other = 0;
 	unsigned int i;
 
@@ -142,4 +170,11 @@ void vcpus_print_stats(struct machine *m)
 	    "stats: userspace vcpu exits=%llu (pio=%llu mmio=%llu other=%llu)",
 	    (unsigned long long)(pio + mmio + other), (unsigned long long)pio,
 	    (unsigned long long)mmio, (unsigned long long)other);
+	machine_stats_format(m, line, sizeof(line));
+	log_info("%s", line);
+}
+
+int machine_stats_format(struct machine *m, char *buf, size_t len)
+{
+	return stats_format(&m->stats, m->ram.host, m->ram.size, buf, len);
 }

@@ -31,13 +31,31 @@ struct virtio_blk_req {
 	struct blk_request p; /* parsed; its iovecs live until completion */
 };
 
-static struct virtio_blk_req *blk_req_get(struct virtio_blk_queue *bq)
+/*
+ * Entries past nr_fresh have never been used: handing them out only when
+ * the free list is empty keeps the pool's untouched pages (most of it at
+ * low queue depth) out of the VMM's resident memory.
+ */
+static struct virtio_blk_req *blk_req_get(struct virtio_blk *b, unsigned int q)
 {
+	struct virtio_blk_queue *bq = &b->queues[q];
 	struct virtio_blk_req *r = bq->free_list;
 
-	if (r)
+	if (r) {
 		bq->free_list = r->next_free;
+		return r;
+	}
+	if (bq->nr_fresh == BLK_QUEUE_SIZE)
+		return NULL;
+	r = &bq->reqs[bq->nr_fresh++];
+	r->b = b;
+	r->queue = (uint16_t)q;
 	return r;
+}
+
+static bool blk_req_available(const struct virtio_blk_queue *bq)
+{
+	return bq->free_list || bq->nr_fresh < BLK_QUEUE_SIZE;
 }
 
 static void blk_req_put(struct virtio_blk_queue *bq, struct virtio_blk_req *r)
@@ -189,7 +207,7 @@ static enum virtio_serve blk_serve(struct virtio_device *d, unsigned int q,
 {
 	struct virtio_blk *b = d->priv;
 	struct virtio_blk_queue *bq = &b->queues[q];
-	struct virtio_blk_req *r = blk_req_get(bq);
+	struct virtio_blk_req *r = blk_req_get(b, q);
 	const struct blk_geometry g = {
 		.capacity = b->img.size / BLK_SECTOR,
 		.read_only = b->img.read_only,
@@ -261,7 +279,7 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 	aio_reap(&b->aio);
 	/* Drained again: takes waiting chains and announces completions. */
 	for (q = 0; q < b->nr_queues; q++) {
-		if (b->queues[q].starved && b->queues[q].free_list)
+		if (b->queues[q].starved && blk_req_available(&b->queues[q]))
 			blk_drain(b, q);
 		else
 			virtio_device_notify(&b->vdev, q);
@@ -352,11 +370,9 @@ static int blk_activate(void *dev, struct virtio_transport *t)
 static void blk_queue_forget(struct virtio_blk *b, unsigned int q)
 {
 	struct virtio_blk_queue *bq = &b->queues[q];
-	unsigned int i;
 
 	bq->free_list = NULL;
-	for (i = BLK_QUEUE_SIZE; i-- > 0;)
-		blk_req_put(bq, &bq->reqs[i]);
+	bq->nr_fresh = 0;
 	bq->starved = false;
 	bq->quiesced = false;
 }
@@ -413,7 +429,7 @@ static const struct virtio_dev_ops blk_ops_template = {
 int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		    const struct virtio_blk_params *p, struct err *e)
 {
-	unsigned int q, i;
+	unsigned int q;
 
 	memset(b, 0, sizeof(*b));
 	b->img.fd = -1;
@@ -442,11 +458,6 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		bq->reqs = calloc(BLK_QUEUE_SIZE, sizeof(*bq->reqs));
 		if (!bq->reqs)
 			return err_set(e, "out of memory");
-		for (i = BLK_QUEUE_SIZE; i-- > 0;) {
-			bq->reqs[i].b = b;
-			bq->reqs[i].queue = (uint16_t)q;
-			blk_req_put(bq, &bq->reqs[i]);
-		}
 	}
 	if (disk_image_open(&b->img, p->path, p->read_only, e) < 0)
 		return -1;

@@ -25,6 +25,7 @@ struct virtio_blk_req;
 struct virtio_blk_queue {
 	struct virtio_blk_req *reqs; /* pool, queue_max_size entries */
 	struct virtio_blk_req *free_list;
+	unsigned int nr_fresh; /* reqs[nr_fresh..] never used yet */
 	bool starved; /* stopped popping: every request in use */
 	bool quiesced; /* being reset: completions are dropped */
 };

@@ -2,6 +2,9 @@
 /* kernel_load() on synthetic ELF64 vmlinux images. */
 #include <criterion/criterion.h>
 #include <elf.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -679,5 +682,104 @@ Test(boot_elf, pvh_entry_above_4g)
 	elft_init(&c, 8);
 	memcpy(c.img + desc, &bad, sizeof(bad));
 	elft_expect_fail(&c, "above 4 GiB");
+	elft_fini(&c);
+}
+
+/*
+ * kernel_load_file() reads the same image from a file straight into guest
+ * RAM: it must accept and refuse exactly what kernel_load() does, with the
+ * same message, and leave guest RAM byte for byte the same.
+ */
+static void elft_file_agrees(struct elft_ctx *c, const char *what)
+{
+	struct elft_ctx f = *c;
+	char path[64];
+	int fd, rc_buf, rc_file;
+
+	f.ram = malloc(ELFT_RAM_SIZE);
+	cr_assert(f.ram);
+	memcpy(f.ram, c->ram, ELFT_RAM_SIZE);
+	memset(&f.m, 0, sizeof(f.m));
+	cr_assert_eq(guest_mem_add_region(&f.m, 0, ELFT_RAM_SIZE, f.ram), 0);
+	fd = memfd_create("elft", MFD_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, c->img, c->size), (ssize_t)c->size);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+
+	memset(&c->e, 0, sizeof(c->e));
+	rc_buf = elft_load(c);
+	rc_file = kernel_load_file(&f.m, path, NULL, &f.ki, &f.e);
+	cr_assert_eq(rc_file, rc_buf, "%s: buffer %d (%s), file %d (%s)", what,
+		     rc_buf, c->e.msg, rc_file, f.e.msg);
+	if (rc_buf < 0)
+		cr_assert_str_eq(f.e.msg, c->e.msg, "%s", what);
+	else
+		cr_assert_eq(memcmp(&f.ki, &c->ki, sizeof(f.ki)), 0, "%s",
+			     what);
+	cr_assert_eq(memcmp(f.ram, c->ram, ELFT_RAM_SIZE), 0,
+		     "%s: guest RAM differs", what);
+	close(fd);
+	free(f.ram);
+}
+
+Test(boot_elf, file_load_agrees_with_buffer_on_every_truncation)
+{
+	struct elft_ctx c;
+	size_t full, sz;
+	char what[32];
+
+	elft_init(&c, 8);
+	full = c.size;
+	for (sz = 0; sz <= full; sz++) {
+		c.size = sz;
+		snprintf(what, sizeof(what), "size %zu", sz);
+		elft_file_agrees(&c, what);
+	}
+	cr_assert_eq(c.ki.pvh_entry, ELFT_PVH);
+	elft_fini(&c);
+}
+
+Test(boot_elf, file_load_agrees_with_buffer_on_corrupt_headers)
+{
+	struct elft_ctx c;
+	Elf64_Phdr ph;
+	Elf64_Ehdr eh;
+
+	elft_init(&c, 4);
+	elft_file_agrees(&c, "valid, 32-bit PVH note");
+	ph = elft_ph(&c, 1);
+	ph.p_paddr = ELFT_TEXT_PADDR + 0x100; /* overlaps the text */
+	elft_set_ph(&c, 1, &ph);
+	elft_file_agrees(&c, "overlap");
+	elft_fini(&c);
+
+	elft_init(&c, 8);
+	ph = elft_ph(&c, 0);
+	ph.p_paddr = ELFT_RAM_SIZE - 0x100; /* runs off guest RAM */
+	elft_set_ph(&c, 0, &ph);
+	elft_file_agrees(&c, "outside RAM");
+	elft_fini(&c);
+
+	elft_init(&c, 8);
+	eh = elft_eh(&c);
+	eh.e_phnum = 200;
+	elft_set_eh(&c, &eh);
+	elft_file_agrees(&c, "too many phdrs");
+	elft_fini(&c);
+}
+
+Test(boot_elf, file_that_is_not_regular_is_refused)
+{
+	struct elft_ctx c;
+
+	elft_init(&c, 0);
+	cr_assert_eq(kernel_load_file(&c.m, "/dev/null", NULL, &c.ki, &c.e),
+		     -1);
+	cr_assert(strstr(c.e.msg, "not a regular file"), "%s", c.e.msg);
+	cr_assert_eq(
+	    kernel_load_file(&c.m, "/nonexistent/vmlinux", NULL, &c.ki, &c.e),
+	    -1);
+	cr_assert(strstr(c.e.msg, "cannot open kernel file"), "%s", c.e.msg);
+	cr_assert(elft_untouched(&c, ELFT_TEXT_PADDR, ELFT_TEXT_LEN));
 	elft_fini(&c);
 }

@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* initrd_load(): placement below the limits and above the kernel. */
+/* initrd_load(), initrd_load_file(): placement below the limits and above the
+ * kernel. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm/boot/boot.h"
 
@@ -144,5 +149,93 @@ Test(boot_initrd, addr_max_just_below_ram_end_wins)
 	c.ki.initrd_addr_max = 0x2fffffe;
 	cr_assert_eq(irt_load(&c, 0x1000, 0x3000000), 0, "%s", c.e.msg);
 	cr_assert_eq(c.gpa, 0x2ffe000);
+	irt_fini(&c);
+}
+
+/* A memfd holding the first size bytes of c->data; its /proc path. */
+static int irt_file(struct irt_ctx *c, size_t size, char *path, size_t len)
+{
+	int fd = memfd_create("irt", MFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, c->data, size), (ssize_t)size);
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+Test(boot_initrd, file_lands_where_the_buffer_does)
+{
+	struct irt_ctx c;
+	uint64_t gpa_buf, size = 0;
+	char path[64];
+	int fd;
+
+	irt_init(&c);
+	cr_assert_eq(irt_load(&c, sizeof(c.data), IRT_RAM_SIZE), 0, "%s",
+		     c.e.msg);
+	gpa_buf = c.gpa;
+	memset(c.ram + gpa_buf, 0, sizeof(c.data));
+	fd = irt_file(&c, sizeof(c.data), path, sizeof(path));
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, &c.gpa,
+				      &size, &c.e),
+		     0, "%s", c.e.msg);
+	cr_assert_eq(c.gpa, gpa_buf);
+	cr_assert_eq(size, sizeof(c.data));
+	cr_assert_eq(memcmp(c.ram + c.gpa, c.data, sizeof(c.data)), 0);
+	close(fd);
+	irt_fini(&c);
+}
+
+Test(boot_initrd, file_empty_too_large_or_not_regular_fails)
+{
+	struct irt_ctx c;
+	uint64_t size = 0;
+	char path[64];
+	int fd;
+
+	irt_init(&c);
+	fd = irt_file(&c, 0, path, sizeof(path));
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, &c.gpa,
+				      &size, &c.e),
+		     -1);
+	cr_assert(strstr(c.e.msg, "initrd is empty"), "%s", c.e.msg);
+	close(fd);
+	fd = irt_file(&c, sizeof(c.data), path, sizeof(path));
+	/* Only 4 KiB between the kernel's end and the end of RAM. */
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path,
+				      IRT_KERNEL_END + 0x1000, &c.gpa, &size,
+				      &c.e),
+		     -1);
+	cr_assert(strstr(c.e.msg, "initrd too large"), "%s", c.e.msg);
+	close(fd);
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, "/dev/zero", IRT_RAM_SIZE,
+				      &c.gpa, &size, &c.e),
+		     -1);
+	cr_assert(strstr(c.e.msg, "not a regular file"), "%s", c.e.msg);
+	cr_assert_eq(c.gpa, 0xdead, "gpa written on failure");
+	irt_fini(&c);
+}
+
+/* The gate itself: nothing outside guest RAM, nothing past the file. */
+Test(boot_initrd, guest_mem_pread_bounds_and_short_file)
+{
+	struct irt_ctx c;
+	char path[64];
+	int fd;
+
+	irt_init(&c);
+	fd = irt_file(&c, 0x100, path, sizeof(path));
+	errno = 0;
+	cr_assert_eq(guest_mem_pread(&c.m, IRT_RAM_SIZE - 0x80, fd, 0, 0x100),
+		     -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(guest_mem_pread(&c.m, UINT64_MAX - 0x10, fd, 0, 0x100),
+		     -1);
+	errno = 0;
+	cr_assert_eq(guest_mem_pread(&c.m, 0x1000, fd, 0x80, 0x100), -1);
+	cr_assert_eq(errno, EIO);
+	cr_assert_eq(guest_mem_pread(&c.m, 0x1000, fd, 0x80, 0x80), 0);
+	cr_assert_eq(memcmp(c.ram + 0x1000, c.data + 0x80, 0x80), 0);
+	close(fd);
 	irt_fini(&c);
 }

@@ -84,6 +84,18 @@ int kernel_load(const struct guest_mem *m, const void *image, size_t size,
 		const struct kernel_load_opts *opts, struct kernel_info *ki,
 		struct err *e);
 
+/* Largest kernel file accepted (a vmlinux with debug info is ~100 MiB). */
+#define KERNEL_FILE_MAX (256u << 20)
+#define INITRD_FILE_MAX (2048u << 20)
+
+/*
+ * kernel_load() on the file at path: a vmlinux goes from the file straight
+ * into guest RAM (same checks, no heap copy); a bzImage is read first.
+ */
+int kernel_load_file(const struct guest_mem *m, const char *path,
+		     const struct kernel_load_opts *opts,
+		     struct kernel_info *ki, struct err *e);
+
 /*
  * Places the initrd page-aligned as high as possible below both
  * ki->initrd_addr_max and ram_end_below_4g, and above the kernel.
@@ -91,6 +103,11 @@ int kernel_load(const struct guest_mem *m, const void *image, size_t size,
 int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 		const void *data, size_t size, uint64_t ram_end_below_4g,
 		uint64_t *gpa_out, struct err *e);
+
+/* initrd_load() from the file at path, read straight into guest RAM. */
+int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
+		     const char *path, uint64_t ram_end_below_4g,
+		     uint64_t *gpa_out, uint64_t *size_out, struct err *e);
 
 /*
  * The E820 map of a guest with ram_low bytes of RAM below the MMIO hole

@@ -7,9 +7,11 @@
  */
 #include <elf.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/boot/boot.h"
+#include "vmm/boot/image_src.h"
 #include "vmm/boot/loader.h"
 #include "vmm/layout.h"
 
@@ -18,6 +20,12 @@
  * overlap check cheap and the table on the stack.
  */
 #define ELF_MAX_PHDRS 64
+
+/*
+ * Notes are read into a heap buffer when the image is a file; a vmlinux
+ * has about a hundred bytes of them, so a larger note segment is corrupt.
+ */
+#define ELF_MAX_NOTES (1u << 20)
 
 /* From Xen's public/elfnote.h: the 32-bit, paging-off PVH entry point. */
 #define XEN_ELFNOTE_PHYS32_ENTRY 18
@@ -39,8 +47,7 @@
 #define ELF_HDRS_MAGIC 0x53726448 /* "HdrS" */
 
 struct elf_image {
-	const uint8_t *data;
-	size_t size;
+	struct image_src src;
 	Elf64_Ehdr eh;
 	Elf64_Phdr ph[ELF_MAX_PHDRS];
 	unsigned int nr_ph;
@@ -53,7 +60,7 @@ bool elf_is_image(const void *image, size_t size)
 
 static bool elf_in_file(const struct elf_image *img, uint64_t off, uint64_t len)
 {
-	return off <= img->size && len <= img->size - off;
+	return image_src_has(&img->src, off, len);
 }
 
 static bool elf_is_loaded(const Elf64_Phdr *ph)
@@ -80,13 +87,14 @@ static int elf_check_ehdr(struct elf_image *img, struct err *e)
 {
 	const Elf64_Ehdr *eh = &img->eh;
 
-	if (img->size < sizeof(*eh))
+	if (img->src.size < sizeof(*eh))
 		return err_set(e,
 			       "kernel image truncated: ELF header needs %zu "
-			       "bytes, file has %zu",
-			       sizeof(*eh), img->size);
-	/* memcpy: the caller's buffer need not be aligned for Elf64_Ehdr. */
-	memcpy(&img->eh, img->data, sizeof(img->eh));
+			       "bytes, file has %" PRIu64,
+			       sizeof(*eh), img->src.size);
+	/* A copy: the caller's buffer need not be aligned for Elf64_Ehdr. */
+	if (image_src_read(&img->src, 0, &img->eh, sizeof(img->eh)))
+		return err_set(e, "cannot read the ELF header");
 
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64)
 		return err_set(e, "ELF kernel is not 64-bit (ELF class %u)",
@@ -110,8 +118,6 @@ static int elf_check_ehdr(struct elf_image *img, struct err *e)
 static int elf_read_phdrs(struct elf_image *img, struct err *e)
 {
 	const Elf64_Ehdr *eh = &img->eh;
-	unsigned int i;
-
 	if (eh->e_phnum == 0)
 		return err_set(e, "ELF kernel has no program headers");
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
@@ -130,10 +136,9 @@ static int elf_read_phdrs(struct elf_image *img, struct err *e)
 				  "table extends past end of file");
 
 	img->nr_ph = eh->e_phnum;
-	for (i = 0; i < img->nr_ph; i++)
-		memcpy(&img->ph[i],
-		       img->data + eh->e_phoff + i * sizeof(Elf64_Phdr),
-		       sizeof(Elf64_Phdr));
+	if (image_src_read(&img->src, eh->e_phoff, img->ph,
+			   img->nr_ph * sizeof(Elf64_Phdr)))
+		return err_set(e, "cannot read the ELF program headers");
 	return 0;
 }
 
@@ -253,10 +258,9 @@ static int elf_pvh_from_desc(const struct elf_image *img, unsigned int i,
  * produce, and how binutils reads them.
  */
 static int elf_scan_notes(const struct elf_image *img, unsigned int i,
-			  uint64_t *pvh, struct err *e)
+			  const uint8_t *seg, uint64_t *pvh, struct err *e)
 {
 	const Elf64_Phdr *ph = &img->ph[i];
-	const uint8_t *seg = img->data + ph->p_offset;
 	uint64_t align = ph->p_align == 8 ? 8 : 4;
 	uint64_t pos = 0;
 
@@ -324,6 +328,33 @@ static int elf_entry(const struct elf_image *img, uint64_t *entry,
 		       v);
 }
 
+/* The segment's bytes, from the buffer or read from the file. */
+static int elf_scan_note_segment(const struct elf_image *img, unsigned int i,
+				 uint64_t *pvh, struct err *e)
+{
+	const Elf64_Phdr *ph = &img->ph[i];
+	uint8_t *copy;
+	int ret;
+
+	if (img->src.data)
+		return elf_scan_notes(img, i, img->src.data + ph->p_offset, pvh,
+				      e);
+	if (ph->p_filesz > ELF_MAX_NOTES)
+		return err_set(e,
+			       "ELF kernel note segment %u is 0x%" PRIx64
+			       " bytes, more than any kernel has",
+			       i, (uint64_t)ph->p_filesz);
+	copy = malloc(ph->p_filesz ? ph->p_filesz : 1);
+	if (!copy)
+		return err_set(e, "out of memory");
+	if (image_src_read(&img->src, ph->p_offset, copy, ph->p_filesz))
+		ret = err_set(e, "cannot read ELF note segment %u", i);
+	else
+		ret = elf_scan_notes(img, i, copy, pvh, e);
+	free(copy);
+	return ret;
+}
+
 static int elf_copy_segments(const struct guest_mem *m,
 			     const struct elf_image *img, struct err *e)
 {
@@ -335,8 +366,8 @@ static int elf_copy_segments(const struct guest_mem *m,
 		if (!elf_is_loaded(ph))
 			continue;
 		/* The bss tail may hold stale data from a previous boot. */
-		if (guest_mem_write(m, ph->p_paddr, img->data + ph->p_offset,
-				    ph->p_filesz) ||
+		if (image_src_to_guest(m, ph->p_paddr, &img->src, ph->p_offset,
+				       ph->p_filesz) ||
 		    guest_mem_fill(m, ph->p_paddr + ph->p_filesz, 0,
 				   ph->p_memsz - ph->p_filesz))
 			return err_set(e,
@@ -368,7 +399,15 @@ static void elf_default_hdr(struct setup_header *hdr)
 int elf_load(const struct guest_mem *m, const void *image, size_t size,
 	     struct kernel_info *ki, struct err *e)
 {
-	struct elf_image img = { .data = image, .size = size };
+	struct image_src src = image_src_buf(image, size);
+
+	return elf_load_src(m, &src, ki, e);
+}
+
+int elf_load_src(const struct guest_mem *m, const struct image_src *src,
+		 struct kernel_info *ki, struct err *e)
+{
+	struct elf_image img = { .src = *src };
 	struct kernel_info out = { .format = KERNEL_FORMAT_ELF };
 	bool any = false;
 	unsigned int i;
@@ -403,7 +442,7 @@ int elf_load(const struct guest_mem *m, const void *image, size_t size,
 		return -1;
 	for (i = 0; i < img.nr_ph; i++)
 		if (img.ph[i].p_type == PT_NOTE &&
-		    elf_scan_notes(&img, i, &out.pvh_entry, e))
+		    elf_scan_note_segment(&img, i, &out.pvh_entry, e))
 			return -1;
 
 	if (elf_copy_segments(m, &img, e))

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include <errno.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include "vmm/boot/boot.h"
+#include "vmm/boot/image_src.h"
 
 #define INITRD_ALIGN 0x1000ULL
 
@@ -11,9 +14,9 @@
  * low RAM is the place least likely to be trampled before the kernel has
  * reserved the initrd.
  */
-int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
-		const void *data, size_t size, uint64_t ram_end_below_4g,
-		uint64_t *gpa_out, struct err *e)
+static int initrd_place(const struct kernel_info *ki, uint64_t size,
+			uint64_t ram_end_below_4g, uint64_t *gpa_out,
+			struct err *e)
 {
 	uint64_t last, gpa;
 
@@ -32,10 +35,45 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 			       "initrd too large: %zu bytes do not fit "
 			       "page-aligned between the kernel end 0x%" PRIx64
 			       " and 0x%" PRIx64,
-			       size, ki->load_end, last + 1);
-	if (guest_mem_write(m, gpa, data, size))
+			       (size_t)size, ki->load_end, last + 1);
+	*gpa_out = gpa;
+	return 0;
+}
+
+int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
+		const void *data, size_t size, uint64_t ram_end_below_4g,
+		uint64_t *gpa_out, struct err *e)
+{
+	struct image_src src = image_src_buf(data, size);
+	uint64_t gpa;
+
+	if (initrd_place(ki, size, ram_end_below_4g, &gpa, e) < 0)
+		return -1;
+	if (image_src_to_guest(m, gpa, &src, 0, size))
 		return err_set(
 		    e, "initrd does not fit in guest RAM at 0x%" PRIx64, gpa);
 	*gpa_out = gpa;
 	return 0;
+}
+
+int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
+		     const char *path, uint64_t ram_end_below_4g,
+		     uint64_t *gpa_out, uint64_t *size_out, struct err *e)
+{
+	uint64_t size, gpa;
+	int fd, ret = 0;
+
+	fd = image_src_open(path, "initrd", INITRD_FILE_MAX, &size, e);
+	if (fd < 0)
+		return -1;
+	if (initrd_place(ki, size, ram_end_below_4g, &gpa, e) < 0)
+		ret = -1;
+	else if (guest_mem_pread(m, gpa, fd, 0, size) < 0)
+		ret = err_errno(e, errno, "cannot read initrd file '%s'", path);
+	close(fd);
+	if (ret == 0) {
+		*gpa_out = gpa;
+		*size_out = size;
+	}
+	return ret;
 }

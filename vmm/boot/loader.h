@@ -12,10 +12,15 @@
 #include <stddef.h>
 
 #include "vmm/boot/boot.h"
+#include "vmm/boot/image_src.h"
 
 bool elf_is_image(const void *image, size_t size);
 int elf_load(const struct guest_mem *m, const void *image, size_t size,
 	     struct kernel_info *ki, struct err *e);
+
+/* The same, reading the image from a buffer or straight from a file. */
+int elf_load_src(const struct guest_mem *m, const struct image_src *src,
+		 struct kernel_info *ki, struct err *e);
 
 bool bzimage_is_image(const void *image, size_t size);
 /* guest_decompress: never extract the payload on the host. */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef VIREO_VMM_BOOT_IMAGE_SRC_H
+#define VIREO_VMM_BOOT_IMAGE_SRC_H
+
+/*
+ * Where a loader reads an image from: a buffer (unit tests, fuzz targets,
+ * decompressed bzImage payloads) or an open file, whose bytes go straight
+ * into guest RAM with pread (vireo's start: no heap copy of the kernel).
+ * Loaders parse headers through image_src_read() either way, so the same
+ * checks run on both.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvm/guest_mem.h"
+#include "util/err.h"
+
+struct image_src {
+	const uint8_t *data; /* NULL: read fd */
+	int fd;
+	uint64_t size;
+};
+
+static inline struct image_src image_src_buf(const void *data, size_t size)
+{
+	return (struct image_src){ .data = data, .fd = -1, .size = size };
+}
+
+static inline struct image_src image_src_file(int fd, uint64_t size)
+{
+	return (struct image_src){ .data = NULL, .fd = fd, .size = size };
+}
+
+/* True when [off, off + len) lies inside the image. */
+static inline int image_src_has(const struct image_src *s, uint64_t off,
+				uint64_t len)
+{
+	return off <= s->size && len <= s->size - off;
+}
+
+/* Copies [off, off + len) of the image to dst; -1 outside it or on EIO. */
+int image_src_read(const struct image_src *s, uint64_t off, void *dst,
+		   size_t len);
+
+/* Copies [off, off + len) of the image into guest RAM at gpa. */
+int image_src_to_guest(const struct guest_mem *m, uint64_t gpa,
+		       const struct image_src *s, uint64_t off, size_t len);
+
+/*
+ * Opens path read-only as a regular file of at most max bytes (a FIFO
+ * would hang the start, a device has no size): the fd, its size in *size.
+ */
+int image_src_open(const char *path, const char *what, uint64_t max,
+		   uint64_t *size, struct err *e);
+
+#endif
