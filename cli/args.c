@@ -506,6 +506,7 @@ void cli_print_help(FILE *out)
 	size_t i;
 
 	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
+		     "       vireo trace-summary PATH\n"
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
