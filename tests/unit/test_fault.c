@@ -49,8 +49,12 @@ Test(fault, no_spec_for_the_device_means_no_fault_state)
 	struct fault_set s = set_of("net:drop-irq", 1);
 	struct virtio_hooks h = { 0 };
 
+	struct fault_dev *fd;
+
 	cr_assert_null(fault_dev_create(&s, &h, "blk", 0));
-	cr_assert_not_null(fault_dev_create(&s, &h, "net", 0));
+	fd = fault_dev_create(&s, &h, "net", 0);
+	cr_assert_not_null(fd);
+	fault_dev_destroy(fd);
 	s = set_of("blk1:ioerr", 1);
 	cr_assert_null(fault_dev_create(&s, &h, "blk", 0));
 }
