@@ -118,8 +118,9 @@ static void write_queue(struct virtio_transport *t, enum virtio_reg reg,
 	} else if (reg == VIRTIO_REG_QUEUE_READY) {
 		qc->enabled = v == 1;
 		if (qc->enabled && t->hooks)
-			virtio_trace_queue(t->hooks, (unsigned int)(qc - t->queues),
-					   qc, false);
+			virtio_trace_queue(t->hooks,
+					   (unsigned int)(qc - t->queues), qc,
+					   false);
 	} else if (reg >= VIRTIO_REG_QUEUE_ADDR && reg < VIRTIO_REG_END) {
 		a = queue_addr_field(qc, half);
 		*a = (*a & ~(0xffffffffull << shift)) | ((uint64_t)v << shift);

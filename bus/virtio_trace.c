@@ -10,8 +10,8 @@
 #define TRACE_CHAIN_DESCS 8
 
 static const char *const status_bits[8] = {
-	"ACKNOWLEDGE", "DRIVER",      "DRIVER_OK", "FEATURES_OK",
-	"bit4",	       "bit5",	      "NEEDS_RESET", "FAILED",
+	"ACKNOWLEDGE", "DRIVER", "DRIVER_OK",	"FEATURES_OK",
+	"bit4",	       "bit5",	 "NEEDS_RESET", "FAILED",
 };
 
 static void rec_status_names(struct trace_rec *r, uint8_t status)
@@ -22,9 +22,9 @@ static void rec_status_names(struct trace_rec *r, uint8_t status)
 
 	for (b = 0; b < 8; b++)
 		if (status & (1u << b))
-			len += (size_t)snprintf(names + len, sizeof(names) - len,
-						"%s\"%s\"", len > 1 ? "," : "",
-						status_bits[b]);
+			len += (size_t)snprintf(
+			    names + len, sizeof(names) - len, "%s\"%s\"",
+			    len > 1 ? "," : "", status_bits[b]);
 	names[len++] = ']';
 	trace_rec_raw(r, ",\"bits\":", 8);
 	trace_rec_raw(r, names, len);
@@ -73,8 +73,8 @@ void virtio_trace_queue(struct virtio_hooks *h, unsigned int q,
 	trace_rec_end(&r);
 }
 
-void virtio_trace_config(struct virtio_hooks *h, uint32_t off,
-			 const void *data, unsigned int len, bool write)
+void virtio_trace_config(struct virtio_hooks *h, uint32_t off, const void *data,
+			 unsigned int len, bool write)
 {
 	struct trace_rec r;
 	uint64_t v = 0;
@@ -166,7 +166,8 @@ void virtio_trace_chain(struct virtio_hooks *h, unsigned int q, uint16_t head,
 		    d, sizeof(d), "%s{\"addr\":%llu,\"len\":%zu,\"flags\":%u}",
 		    i ? "," : "",
 		    (unsigned long long)host_to_gpa(h->mem, iov[i].iov_base),
-		    iov[i].iov_len, i < nr_out ? 0u : (unsigned)VRING_DESC_F_WRITE);
+		    iov[i].iov_len,
+		    i < nr_out ? 0u : (unsigned)VRING_DESC_F_WRITE);
 
 		trace_rec_raw(&r, d, (size_t)len);
 	}

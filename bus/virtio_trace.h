@@ -51,8 +51,8 @@ void virtio_trace_features(struct virtio_hooks *h, uint64_t offered,
 			   uint64_t accepted, bool ok);
 void virtio_trace_queue(struct virtio_hooks *h, unsigned int q,
 			const struct virtio_queue_config *qc, bool legacy);
-void virtio_trace_config(struct virtio_hooks *h, uint32_t off,
-			 const void *data, unsigned int len, bool write);
+void virtio_trace_config(struct virtio_hooks *h, uint32_t off, const void *data,
+			 unsigned int len, bool write);
 void virtio_trace_generation(struct virtio_hooks *h, uint8_t gen);
 void virtio_trace_irq(struct virtio_hooks *h, int q, uint16_t vector);
 void virtio_trace_simple(struct virtio_hooks *h, const char *ev);

@@ -63,8 +63,7 @@ static bool field_u64(const char *line, const char *key, uint64_t *v)
 	return !errno && end != p;
 }
 
-static bool field_str(const char *line, const char *key, char *buf,
-		      size_t size)
+static bool field_str(const char *line, const char *key, char *buf, size_t size)
 {
 	const char *p = field(line, key), *end;
 
@@ -101,8 +100,7 @@ static struct sum_dev *dev_of(struct summary *s, const char *name)
 			return &s->devs[i];
 	if (s->nr_devs == SUM_DEVS)
 		return NULL;
-	snprintf(s->devs[s->nr_devs].name, sizeof(s->devs[0].name), "%s",
-		 name);
+	snprintf(s->devs[s->nr_devs].name, sizeof(s->devs[0].name), "%s", name);
 	return &s->devs[s->nr_devs++];
 }
 
@@ -233,8 +231,7 @@ static void print_queue(FILE *out, unsigned int qi, struct sum_queue *sq)
 		(unsigned long long)sq->suppressed);
 	for (i = 0; i < SUM_TYPES && sq->types[i].name[0]; i++)
 		fprintf(out, "    %-14s %8llu requests %12llu bytes\n",
-			sq->types[i].name,
-			(unsigned long long)sq->types[i].n,
+			sq->types[i].name, (unsigned long long)sq->types[i].n,
 			(unsigned long long)sq->types[i].bytes);
 	if (sq->nr_lat) {
 		qsort(sq->lat, sq->nr_lat, sizeof(*sq->lat), cmp_u64);

@@ -72,11 +72,12 @@ static size_t take_chunk(struct trace *t)
 static void report_drops(struct trace *t, uint64_t n, uint64_t total)
 {
 	char line[160];
-	int len = snprintf(line, sizeof(line),
-			   "{\"t_us\":%" PRIu64
-			   ",\"dev\":\"trace\",\"ev\":\"dropped\",\"n\":%" PRIu64
-			   ",\"total\":%" PRIu64 "}\n",
-			   trace_now_us(t), n, total);
+	int len =
+	    snprintf(line, sizeof(line),
+		     "{\"t_us\":%" PRIu64
+		     ",\"dev\":\"trace\",\"ev\":\"dropped\",\"n\":%" PRIu64
+		     ",\"total\":%" PRIu64 "}\n",
+		     trace_now_us(t), n, total);
 
 	write_all(t->fd, line, (size_t)len);
 }
@@ -271,8 +272,8 @@ static void rec_escaped(struct trace_rec *r, const char *s)
 
 			rec_append(r, esc, 2);
 		} else if (c < 0x20) {
-			char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4],
-					hex[c & 15] };
+			char esc[6] = { '\\', 'u',	   '0',
+					'0',  hex[c >> 4], hex[c & 15] };
 
 			rec_append(r, esc, 6);
 		} else {

@@ -51,8 +51,10 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
 	if ((int)si.ssi_signo == SIGRTMIN + 1) {
-		/* Faults on/off while the guest runs (docs/driver-testing.md). */
-		bool on = !__atomic_load_n(&m->faults.enabled, __ATOMIC_RELAXED);
+		/* Faults on/off while the guest runs (docs/driver-testing.md).
+		 */
+		bool on =
+		    !__atomic_load_n(&m->faults.enabled, __ATOMIC_RELAXED);
 
 		__atomic_store_n(&m->faults.enabled, on, __ATOMIC_RELAXED);
 		log_info("fault injection %s", on ? "on" : "off");

@@ -105,8 +105,7 @@ static struct virtio_transport *slot_transport(struct virtio_slot *s)
  * --trace and --fault see the device as TYPE + instance ("blk1"); a device
  * neither names keeps hooks NULL and runs none of their code.
  */
-static int attach_hooks(struct machine *m, struct virtio_slot *s,
-			struct err *e)
+static int attach_hooks(struct machine *m, struct virtio_slot *s, struct err *e)
 {
 	struct virtio_transport *t = slot_transport(s);
 	struct virtio_hooks *h;

@@ -61,8 +61,8 @@ static uint32_t blk_req_close(struct virtio_blk_req *r)
 	if (!bq->quiesced) {
 		struct trace_rec rec;
 
-		if (virtio_trace_begin(b->vdev.t ? b->vdev.t->hooks : NULL, &rec,
-				       "blk_status")) {
+		if (virtio_trace_begin(b->vdev.t ? b->vdev.t->hooks : NULL,
+				       &rec, "blk_status")) {
 			trace_rec_u64(&rec, "q", r->queue);
 			trace_rec_u64(&rec, "head", r->head);
 			trace_rec_u64(&rec, "status", r->result);

@@ -94,8 +94,8 @@ static bool decide(struct fault_dev *fd, unsigned int i, unsigned int q,
 	if (s->count && fd->fired[i] >= s->count)
 		return false;
 	if (s->rate_ppm < FAULT_RATE_ONE) {
-		r = mix(fd->set->seed ^ mix(((uint64_t)i << 48) ^
-					    ((uint64_t)q << 40) ^ seq));
+		r = mix(fd->set->seed ^
+			mix(((uint64_t)i << 48) ^ ((uint64_t)q << 40) ^ seq));
 		if (r % FAULT_RATE_ONE >= s->rate_ppm)
 			return false;
 	}
@@ -272,7 +272,8 @@ bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 			break;
 		}
 		case FAULT_DELAY:
-			if (fq->nr_held == FAULT_MAX_HELD || !decide(fd, i, q, seq))
+			if (fq->nr_held == FAULT_MAX_HELD ||
+			    !decide(fd, i, q, seq))
 				break;
 			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
 				trace_rec_u64(&r, "ms", s->ms);
@@ -282,7 +283,8 @@ bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 			return false;
 		case FAULT_REORDER:
 			if (fq->nr_held >= s->window - 1 ||
-			    fq->nr_held == FAULT_MAX_HELD || !decide(fd, i, q, seq))
+			    fq->nr_held == FAULT_MAX_HELD ||
+			    !decide(fd, i, q, seq))
 				break;
 			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
 				trace_rec_u64(&r, "window", s->window);
@@ -378,11 +380,12 @@ void fault_tick(struct fault_dev *fd, uint64_t now_ms, struct fault_tick *out)
 			   fd->is_net &&
 			   now_ms - fd->last_flap_ms >= 1000 / s->hz / 2 &&
 			   since >= s->after_ms) {
-			bool down = !__atomic_load_n(&fd->link_down,
-						     __ATOMIC_RELAXED);
+			bool down =
+			    !__atomic_load_n(&fd->link_down, __ATOMIC_RELAXED);
 
 			fd->last_flap_ms = now_ms;
-			__atomic_store_n(&fd->link_down, down, __ATOMIC_RELAXED);
+			__atomic_store_n(&fd->link_down, down,
+					 __ATOMIC_RELAXED);
 			if (fault_trace_begin(fd, &r, s->kind, -1, -1)) {
 				trace_rec_bool(&r, "link_up", !down);
 				trace_rec_end(&r);
@@ -412,8 +415,8 @@ static void maybe_bump_generation(struct fault_dev *fd,
 	}
 }
 
-static void patch(void *data, uint32_t off, unsigned int len,
-		  const void *field, uint32_t foff, unsigned int flen)
+static void patch(void *data, uint32_t off, unsigned int len, const void *field,
+		  uint32_t foff, unsigned int flen)
 {
 	uint32_t lo = off > foff ? off : foff;
 	uint32_t hi = off + len < foff + flen ? off + len : foff + flen;

@@ -21,8 +21,8 @@ static const char *const kind_names[FAULT_KIND_COUNT] = {
 };
 
 static const char *const op_names[] = {
-	[FAULT_OP_ANY] = "any",	    [FAULT_OP_READ] = "read",
-	[FAULT_OP_WRITE] = "write", [FAULT_OP_FLUSH] = "flush",
+	[FAULT_OP_ANY] = "any",		[FAULT_OP_READ] = "read",
+	[FAULT_OP_WRITE] = "write",	[FAULT_OP_FLUSH] = "flush",
 	[FAULT_OP_DISCARD] = "discard",
 };
 
@@ -43,9 +43,10 @@ const char *fault_op_name(enum fault_op op)
 /* Keys, and the kinds each one means something for (bit per kind). */
 #define K(kind) (1u << (kind))
 #define REQ_KINDS                                                              \
-	(K(FAULT_IOERR) | K(FAULT_UNSUPP) | K(FAULT_DELAY) | K(FAULT_USED_LEN) | \
-	 K(FAULT_USED_ID) | K(FAULT_SHORT_READ) | K(FAULT_REORDER) |            \
-	 K(FAULT_DROP_IRQ) | K(FAULT_NEEDS_RESET) | K(FAULT_CONFIG_CHANGE))
+	(K(FAULT_IOERR) | K(FAULT_UNSUPP) | K(FAULT_DELAY) |                   \
+	 K(FAULT_USED_LEN) | K(FAULT_USED_ID) | K(FAULT_SHORT_READ) |          \
+	 K(FAULT_REORDER) | K(FAULT_DROP_IRQ) | K(FAULT_NEEDS_RESET) |         \
+	 K(FAULT_CONFIG_CHANGE))
 
 enum key {
 	KEY_OP,
@@ -174,7 +175,8 @@ static int kind_parse(const char *k, size_t len, enum fault_kind *out)
 	unsigned int i;
 
 	for (i = 0; i < FAULT_KIND_COUNT; i++)
-		if (strlen(kind_names[i]) == len && !strncmp(k, kind_names[i], len)) {
+		if (strlen(kind_names[i]) == len &&
+		    !strncmp(k, kind_names[i], len)) {
 			*out = (enum fault_kind)i;
 			return 0;
 		}
@@ -277,8 +279,8 @@ int fault_spec_parse(const char *s, struct fault_spec *out, struct err *e)
 	const char *colon = strchr(s, ':'), *p, *kind_end;
 	unsigned int seen = 0;
 
-	*out = (struct fault_spec){ .rate_ppm = FAULT_RATE_ONE,
-				    .instance = -1 };
+	*out =
+	    (struct fault_spec){ .rate_ppm = FAULT_RATE_ONE, .instance = -1 };
 	if (!colon || target_parse(s, (size_t)(colon - s), out) < 0)
 		return err_set(e,
 			       "--fault '%s': expected " EXPECT
@@ -309,11 +311,11 @@ int fault_spec_parse(const char *s, struct fault_spec *out, struct err *e)
 				break;
 		if (!eq || k == KEY_COUNT_ALL ||
 		    !(keys[k].kinds & K(out->kind)))
-			return err_set(e,
-				       "--fault '%s': '%.*s' is not a key=value "
-				       "%s takes",
-				       s, (int)(end - p), p,
-				       kind_names[out->kind]);
+			return err_set(
+			    e,
+			    "--fault '%s': '%.*s' is not a key=value "
+			    "%s takes",
+			    s, (int)(end - p), p, kind_names[out->kind]);
 		if (seen & (1u << k))
 			return err_set(e, "--fault '%s': %s given twice", s,
 				       keys[k].name);

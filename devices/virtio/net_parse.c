@@ -110,8 +110,7 @@ void net_frame_trace(struct trace_rec *rec, const struct iovec *iov,
 	trace_rec_u64(rec, "csum_start", le16toh(f.h.csum_start));
 	trace_rec_u64(rec, "csum_offset", le16toh(f.h.csum_offset));
 	trace_rec_u64(rec, "num_buffers", le16toh(f.h.num_buffers));
-	trace_rec_u64(rec, "bytes",
-		      len > sizeof(f.h) ? len - sizeof(f.h) : 0);
+	trace_rec_u64(rec, "bytes", len > sizeof(f.h) ? len - sizeof(f.h) : 0);
 	if (got == sizeof(f))
 		trace_rec_hex(rec, "ethertype",
 			      (uint64_t)(f.eth[12] << 8 | f.eth[13]));

@@ -48,7 +48,7 @@ static enum virtio_serve rng_serve(struct virtio_device *d, unsigned int q,
 	if (h && h->fault && c->in_len > 1 &&
 	    fault_short_read(h->fault, q, c->head))
 		max = (c->in_len < RNG_MAX_REQUEST ? c->in_len
-						    : RNG_MAX_REQUEST) /
+						   : RNG_MAX_REQUEST) /
 		      2;
 	n = rng_fill(c, max);
 	rng->bytes_served += n;

@@ -17,7 +17,7 @@
 static inline struct virtio_hooks *hooks_of(const struct virtio_device *d)
 {
 	return __builtin_expect(d->t && d->t->hooks != NULL, 0) ? d->t->hooks
-								  : NULL;
+								: NULL;
 }
 
 static inline struct fault_dev *faults_of(const struct virtio_device *d)
@@ -216,7 +216,8 @@ static int virtio_device_start_tick(struct virtio_device *d)
 	if (d->fault_tick.fd >= 0)
 		return 0; /* kept across resets, on the loop */
 	d->fault_tick = (struct event_source){
-		.fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+		.fd =
+		    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
 		.ready = virtio_device_tick,
 		.opaque = d,
 	};

@@ -18,7 +18,7 @@
 
 #include "harness.h"
 
-#define DT_TIMEOUT 420
+#define DT_TIMEOUT 900
 #define DISK_BYTES (64 << 20)
 
 static void make_disk(const char *dir, const char *name, char *path,
@@ -51,13 +51,13 @@ static char *slurp(const char *path)
 
 #define GUEST_SCRIPT                                                           \
 	"echo DT-BEGIN; "                                                      \
-	"dd if=/dev/vda of=/dev/null bs=4096 skip=256 count=1 iflag=direct; " \
+	"dd if=/dev/vda of=/dev/null bs=4096 skip=256 count=1 iflag=direct; "  \
 	"echo DT-IOERR-RC=$?; "                                                \
-	"dd if=/dev/vda of=/dev/null bs=4096 skip=512 count=1 iflag=direct; " \
+	"dd if=/dev/vda of=/dev/null bs=4096 skip=512 count=1 iflag=direct; "  \
 	"echo DT-OK-RC=$?; "                                                   \
 	"echo DT-KLOG-IOERR=$(dmesg | grep -c 'I/O error'); "                  \
 	"for i in 1 2 3 4 5 6 7 8 9 10; do "                                   \
-	"read s < /sys/block/vda/size; [ $s = 32768 ] && break; sleep 1; "    \
+	"read s < /sys/block/vda/size; [ $s = 32768 ] && break; sleep 1; "     \
 	"done; echo DT-SIZE=$s; "                                              \
 	"dd if=/dev/urandom of=/tmp/p bs=65536 count=32 2>/dev/null; "         \
 	"dd if=/tmp/p of=/dev/vdc bs=65536 oflag=direct 2>/dev/null; "         \
@@ -149,8 +149,9 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	cr_assert(strstr(trace, "\"dev\":\"blk0\",\"ev\":\"fault\",\"kind\":"
 				"\"ioerr\""),
 		  "no ioerr fault event");
-	cr_assert(strstr(trace, "\"kind\":\"config-change\",\"capacity\":32768"),
-		  "no capacity event");
+	cr_assert(
+	    strstr(trace, "\"kind\":\"config-change\",\"capacity\":32768"),
+	    "no capacity event");
 	cr_assert(strstr(trace, "\"dev\":\"blk1\",\"ev\":\"fault\",\"kind\":"
 				"\"used-id\""));
 	cr_assert(strstr(trace, "\"dev\":\"blk2\",\"ev\":\"fault\",\"kind\":"

@@ -70,7 +70,8 @@ Test(fault, same_seed_same_faults_other_seed_other_faults)
 	cr_assert_eq(pa, pb);
 	cr_assert_neq(pa, pc);
 	/* About half: a rate that is not wildly off. */
-	cr_assert(__builtin_popcountll(pa) > 16 && __builtin_popcountll(pa) < 48,
+	cr_assert(__builtin_popcountll(pa) > 16 &&
+		      __builtin_popcountll(pa) < 48,
 		  "%d of 64", __builtin_popcountll(pa));
 }
 

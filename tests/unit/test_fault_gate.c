@@ -63,8 +63,7 @@ static void fg_start(const char *spec)
 	memset(fg.ram, 0, FG_RAM);
 	cr_assert_eq(guest_mem_add_region(&fg.mem, 0, FG_RAM, fg.ram), 0);
 	cr_assert_eq(virtio_rng_init(&fg.rng, &fg.mem, &e), 0, "%s", e.msg);
-	cr_assert_eq(virtio_transport_init(&fg.t, &virtio_rng_ops, &fg.rng),
-		     0);
+	cr_assert_eq(virtio_transport_init(&fg.t, &virtio_rng_ops, &fg.rng), 0);
 	fg.t.raise = fg_raise;
 	qc = &fg.t.queues[0];
 	qc->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -182,9 +181,10 @@ Test(fault_gate, trace_has_negotiation_chain_used_and_irq)
 			     "\"bits\":[\"ACKNOWLEDGE\",\"DRIVER\","
 			     "\"DRIVER_OK\",\"FEATURES_OK\"]"),
 		  "%s", tr);
-	cr_assert(strstr(tr, "\"ev\":\"pop\",\"q\":0,\"head\":3,\"out\":0,"
-			     "\"in\":1,\"out_bytes\":0,\"in_bytes\":16,"
-			     "\"desc\":[{\"addr\":131072,\"len\":16,\"flags\":2}]"),
+	cr_assert(strstr(tr,
+			 "\"ev\":\"pop\",\"q\":0,\"head\":3,\"out\":0,"
+			 "\"in\":1,\"out_bytes\":0,\"in_bytes\":16,"
+			 "\"desc\":[{\"addr\":131072,\"len\":16,\"flags\":2}]"),
 		  "%s", tr);
 	cr_assert(strstr(tr, "\"ev\":\"rng\",\"q\":0,\"head\":3,\"bytes\":16"),
 		  "%s", tr);

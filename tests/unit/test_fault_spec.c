@@ -76,9 +76,9 @@ Test(fault_spec, every_kind_parses)
 	cr_assert_eq(fs_ok("blk:drop-irq,rate=0.5").kind, FAULT_DROP_IRQ);
 	cr_assert_eq(fs_ok("console:spurious-irq,hz=100").hz, 100);
 	cr_assert_eq(fs_ok("blk:needs-reset,after=10").after, 10);
-	cr_assert_eq(fs_ok("blk:config-change,sectors=2048,after_ms=5000")
-			 .after_ms,
-		     5000);
+	cr_assert_eq(
+	    fs_ok("blk:config-change,sectors=2048,after_ms=5000").after_ms,
+	    5000);
 	cr_assert_eq(fs_ok("net0:config-change,hz=2").hz, 2);
 	cr_assert_eq(fs_ok("blk:config-change,rate=0.5").rate_ppm, 500000);
 	cr_assert_eq(fs_ok("blk:used-id,count=1").kind, FAULT_USED_ID);

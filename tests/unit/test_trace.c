@@ -125,9 +125,10 @@ Test(trace, throughput_events_per_second)
 	for (i = 0; i < n; i++)
 		virtio_trace_used(&h, 0, (uint16_t)(i & 255), 4097);
 	clock_gettime(CLOCK_MONOTONIC, &b);
-	s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	cr_log_warn("trace: %.0f events/s (%u events, %llu dropped)",
-		    n / s, n, (unsigned long long)trace_dropped(t));
+	s = (double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	cr_log_warn("trace: %.0f events/s (%u events, %llu dropped)", n / s, n,
+		    (unsigned long long)trace_dropped(t));
 	cr_assert_eq(trace_emitted(t) + trace_dropped(t), n);
 	trace_close(t);
 	unlink(tmp_path);
@@ -158,8 +159,7 @@ Test(trace, summary_counts_latency_irqs_faults)
 	fclose(o);
 	fclose(f);
 	cr_assert(strstr(out, "7 events, 7 dropped, 1 unreadable"), "%s", out);
-	cr_assert(strstr(out, "q0: 1 requests, 1 used, 4113 bytes"), "%s",
-		  out);
+	cr_assert(strstr(out, "q0: 1 requests, 1 used, 4113 bytes"), "%s", out);
 	cr_assert(strstr(out, "1 irqs (1.00/request)"), "%s", out);
 	cr_assert(strstr(out, "read"), "%s", out);
 	cr_assert(strstr(out, "p50 100 p90 100 p99 100 max 100"), "%s", out);
