@@ -183,24 +183,25 @@ void trace_close(struct trace *t)
 	free(t);
 }
 
-uint64_t trace_dropped(struct trace *t)
+/* A counter, read under the lock the producers update it with. */
+static uint64_t locked_read(struct trace *t, const uint64_t *counter)
 {
 	uint64_t v;
 
 	pthread_mutex_lock(&t->lock);
-	v = t->dropped;
+	v = *counter;
 	pthread_mutex_unlock(&t->lock);
 	return v;
 }
 
+uint64_t trace_dropped(struct trace *t)
+{
+	return locked_read(t, &t->dropped);
+}
+
 uint64_t trace_emitted(struct trace *t)
 {
-	uint64_t v;
-
-	pthread_mutex_lock(&t->lock);
-	v = t->emitted;
-	pthread_mutex_unlock(&t->lock);
-	return v;
+	return locked_read(t, &t->emitted);
 }
 
 bool trace_emit(struct trace *t, const char *line, size_t len)

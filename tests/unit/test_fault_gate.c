@@ -99,12 +99,12 @@ static void fg_start(const char *spec)
 	cr_assert(fg.t.active);
 }
 
+char *test_trace_slurp(const char *path); /* test_trace.c */
+
 /* Stops everything; returns the trace text. */
 static char *fg_stop(void)
 {
-	FILE *f;
 	char *buf;
-	long n;
 
 	fg_set_status(0);
 	virtio_rng_destroy(&fg.rng);
@@ -113,13 +113,7 @@ static char *fg_stop(void)
 	trace_close(fg.h.trace);
 	fault_dev_destroy(fg.h.fault);
 	free(fg.ram);
-	f = fopen(fg.path, "r");
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
+	buf = test_trace_slurp(fg.path);
 	unlink(fg.path);
 	return buf;
 }

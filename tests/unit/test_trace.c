@@ -11,7 +11,10 @@
 #include "cli/trace_summary.h"
 #include "util/trace.h"
 
-static char *slurp(const char *path)
+/* A file's whole text (shared with test_fault_gate.c). */
+char *test_trace_slurp(const char *path);
+
+char *test_trace_slurp(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char *buf;
@@ -57,7 +60,7 @@ Test(trace, fields_are_json_numbers_strings_escaped)
 	trace_rec_str(&r, "s", "a\"b\\c\n\x01");
 	trace_rec_end(&r);
 	trace_close(t);
-	out = slurp(tmp_path);
+	out = test_trace_slurp(tmp_path);
 	cr_assert(strstr(out, "\"dev\":\"blk0\",\"ev\":\"blk_req\","
 			      "\"sector\":123456789012,\"neg\":-5,\"ok\":true,"
 			      "\"features\":\"0x130000000\","
@@ -82,7 +85,7 @@ Test(trace, an_overlong_record_stays_valid_json)
 		trace_rec_u64(&r, "field", 1234567890);
 	trace_rec_end(&r);
 	trace_close(t);
-	out = slurp(tmp_path);
+	out = test_trace_slurp(tmp_path);
 	line_end = strchr(out, '\n');
 	cr_assert_not_null(line_end);
 	cr_assert(!strncmp(line_end - 18, ",\"truncated\":true}", 18), "%.*s",
@@ -106,7 +109,7 @@ Test(trace, a_full_ring_drops_counts_and_says_so)
 	cr_assert_gt(trace_dropped(t), 0);
 	cr_assert_eq(trace_dropped(t) + ok, 10000);
 	trace_close(t);
-	out = slurp(tmp_path);
+	out = test_trace_slurp(tmp_path);
 	cr_assert(strstr(out, "\"ev\":\"dropped\",\"n\":"), "no drop record");
 	cr_assert(strstr(out, "\"ev\":\"end\""));
 	free(out);
