@@ -207,12 +207,6 @@ bool fault_short_read(struct fault_dev *fd, unsigned int q, uint16_t head)
 	return false;
 }
 
-static void hold(struct fault_queue *fq, uint16_t head, uint32_t len,
-		 uint64_t due)
-{
-	fq->held[fq->nr_held++] = (struct fault_held){ head, len, due };
-}
-
 /*
  * An id the driver has no request under: half the ring away from head and
  * not popped, so not a head we hold. (A chain the driver published but we
@@ -233,23 +227,20 @@ static uint16_t not_in_flight(const struct fault_queue *fq, uint16_t qsize,
 	return head;
 }
 
-bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
+/* used-len and used-id: the entry's fields as reported. */
+static void rewrite(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 		    uint16_t *head, uint32_t *len)
 {
 	struct fault_queue *fq = &fd->queues[q];
-
-	fq->inflight[*head / 64] &= ~(1ull << (*head % 64));
-	uint64_t seq = fq->requests;
 	unsigned int i;
 
 	for (i = 0; i < fd->nr_specs; i++) {
 		const struct fault_spec *s = fd->specs[i];
 		struct trace_rec r;
+		uint16_t other;
 
-		switch (s->kind) {
-		case FAULT_USED_LEN:
-			if (!decide(fd, i, q, seq))
-				break;
+		if (s->kind == FAULT_USED_LEN &&
+		    decide(fd, i, q, fq->requests)) {
 			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
 				trace_rec_u64(&r, "len", *len);
 				trace_rec_u64(&r, "reported",
@@ -258,50 +249,70 @@ bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 			}
 			*len = *len + s->extra < *len ? UINT32_MAX
 						      : *len + s->extra;
-			break;
-		case FAULT_USED_ID: {
-			uint16_t other = not_in_flight(fq, qsize, *head);
-
-			if (other == *head || !decide(fd, i, q, seq))
-				break;
+		} else if (s->kind == FAULT_USED_ID) {
+			other = not_in_flight(fq, qsize, *head);
+			if (other == *head || !decide(fd, i, q, fq->requests))
+				continue;
 			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
 				trace_rec_u64(&r, "reported", other);
 				trace_rec_end(&r);
 			}
 			*head = other;
-			break;
-		}
-		case FAULT_DELAY:
-			if (fq->nr_held == FAULT_MAX_HELD ||
-			    !decide(fd, i, q, seq))
-				break;
-			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
-				trace_rec_u64(&r, "ms", s->ms);
-				trace_rec_end(&r);
-			}
-			hold(fq, *head, *len, fault_now_ms() + s->ms);
-			return false;
-		case FAULT_REORDER:
-			if (fq->nr_held >= s->window - 1 ||
-			    fq->nr_held == FAULT_MAX_HELD ||
-			    !decide(fd, i, q, seq))
-				break;
-			if (fault_trace_begin(fd, &r, s->kind, (int)q, *head)) {
-				trace_rec_u64(&r, "window", s->window);
-				trace_rec_end(&r);
-			}
-			hold(fq, *head, *len,
-			     fault_now_ms() + FAULT_REORDER_MAX_MS);
-			return false;
-		default:
-			break;
 		}
 	}
-	/* A reorder window is full: the held ones follow this one. */
-	for (i = 0; i < fd->nr_specs; i++)
-		if (fd->specs[i]->kind == FAULT_REORDER && fq->nr_held)
-			for (unsigned int j = 0; j < fq->nr_held; j++)
-				fq->held[j].due_ms = 0;
+}
+
+/* delay and reorder: true if the entry is held back. */
+static bool hold_back(struct fault_dev *fd, unsigned int q, uint16_t head,
+		      uint32_t len)
+{
+	struct fault_queue *fq = &fd->queues[q];
+	unsigned int i;
+
+	for (i = 0; i < fd->nr_specs; i++) {
+		const struct fault_spec *s = fd->specs[i];
+		struct trace_rec r;
+		bool reorder = s->kind == FAULT_REORDER;
+
+		if ((s->kind != FAULT_DELAY && !reorder) ||
+		    fq->nr_held == FAULT_MAX_HELD ||
+		    (reorder && fq->nr_reorder >= s->window - 1) ||
+		    !decide(fd, i, q, fq->requests))
+			continue;
+		if (fault_trace_begin(fd, &r, s->kind, (int)q, head)) {
+			if (reorder)
+				trace_rec_u64(&r, "window", s->window);
+			else
+				trace_rec_u64(&r, "ms", s->ms);
+			trace_rec_end(&r);
+		}
+		fq->held[fq->nr_held++] = (struct fault_held){
+			.head = head,
+			.len = len,
+			.due_ms = fault_now_ms() +
+				  (reorder ? FAULT_REORDER_MAX_MS : s->ms),
+			.reorder = reorder,
+		};
+		fq->nr_reorder += reorder;
+		return true;
+	}
+	return false;
+}
+
+bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
+		    uint16_t *head, uint32_t *len)
+{
+	struct fault_queue *fq = &fd->queues[q];
+	unsigned int i;
+
+	fq->inflight[*head / 64] &= ~(1ull << (*head % 64));
+	rewrite(fd, q, qsize, head, len);
+	if (hold_back(fd, q, *head, *len))
+		return false;
+	/* A full reorder window: the held ones follow this one, at once. */
+	for (i = 0; i < fq->nr_held; i++)
+		if (fq->held[i].reorder)
+			fq->held[i].due_ms = 0;
 	return true;
 }
 
@@ -317,6 +328,7 @@ bool fault_release(struct fault_dev *fd, unsigned int q, uint64_t now_ms,
 			continue;
 		*head = fq->held[i].head;
 		*len = fq->held[i].len;
+		fq->nr_reorder -= fq->held[i].reorder;
 		fq->held[i] = fq->held[--fq->nr_held];
 		return true;
 	}
@@ -328,6 +340,7 @@ void fault_queue_forget(struct fault_dev *fd, unsigned int q)
 	struct fault_queue *fq = &fd->queues[q];
 
 	fq->nr_held = 0;
+	fq->nr_reorder = 0;
 	memset(fq->inflight, 0, sizeof(fq->inflight));
 }
 

@@ -33,6 +33,7 @@ struct fault_held {
 	uint16_t head;
 	uint32_t len;
 	uint64_t due_ms;
+	bool reorder; /* released with the window, not at due_ms only */
 };
 
 #define FAULT_INFLIGHT_WORDS (32768 / 64)
@@ -42,7 +43,7 @@ struct fault_queue {
 	/* Heads popped and not yet used: used-id picks one outside. */
 	uint64_t inflight[FAULT_INFLIGHT_WORDS];
 	struct fault_held held[FAULT_MAX_HELD];
-	unsigned int nr_held;
+	unsigned int nr_held, nr_reorder;
 };
 
 struct fault_dev {

@@ -7,7 +7,12 @@
  *   vda: ioerr on sectors 2048-2055 (reads), capacity shrinks to 32768
  *        sectors with a config interrupt after 1 s
  *   vdb: used-id once, after the boot's own reads
- *   vdc: reorder (window 4) and delay (50 ms, 20%) under direct writes
+ *   vdc: reorder (window 4), delay (50 ms, 20%) and used-len (+4 KiB, 50%)
+ *        under direct writes
+ *   vdd: drop-irq once, amid a loop of single reads
+ *   vde: short-read on every read of an image filled with 'Z'
+ *   rng: spurious-irq at 50 Hz, needs-reset after 5 requests
+ * The trace is kept in build/ for a look (and the report's excerpt).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -49,6 +54,28 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The first MiB of an image filled with byte c. */
+static void fill_disk(const char *path, int c, size_t len)
+{
+	char *buf = malloc(len);
+	int fd = open(path, O_WRONLY);
+
+	cr_assert_not_null(buf);
+	cr_assert_geq(fd, 0);
+	memset(buf, c, len);
+	cr_assert_eq(write(fd, buf, len), (ssize_t)len);
+	close(fd);
+	free(buf);
+}
+
+/* What the guest printed from DT-BEGIN on: the measured reactions. */
+static void log_guest_report(const struct vm_result *r)
+{
+	const char *p = strstr(r->output, "DT-BEGIN\r");
+
+	cr_log_info("guest report:\n%.6000s", p ? p : output_tail(r));
+}
+
 #define GUEST_SCRIPT                                                           \
 	"echo DT-BEGIN; "                                                      \
 	"dd if=/dev/vda of=/dev/null bs=4096 skip=256 count=1 iflag=direct; "  \
@@ -69,19 +96,30 @@ static char *slurp(const char *path)
 	"2>/dev/null &); sleep 3; "                                            \
 	"echo DT-USEDID-KLOG=$(dmesg | grep -c -e 'out of range' "             \
 	"-e 'is not a head'); "                                                \
-	"dmesg | grep -e virtio -e vd | tail -8; "                             \
+	"(i=0; while [ $i -lt 30 ]; do "                                       \
+	"dd if=/dev/vdd of=/dev/null bs=4096 count=1 skip=$i iflag=direct "    \
+	"2>/dev/null; i=$((i+1)); echo $i > /tmp/dq; done) & "                 \
+	"sleep 4; read n < /tmp/dq; echo DT-DROPIRQ-STUCK-AT=$n; "             \
+	"dd if=/dev/vdd of=/dev/null bs=4096 count=1 skip=1000 iflag=direct "  \
+	"2>/dev/null; sleep 3; read n < /tmp/dq; echo DT-DROPIRQ-AFTER=$n; "   \
+	"echo DT-SHORT-STALE=$(dd if=/dev/vde bs=65536 count=1 iflag=direct "  \
+	"2>/dev/null | tr -d Z | wc -c); "                                     \
+	"echo DT-RNG-BYTES=$(dd if=/dev/hwrng bs=64 count=4 2>/dev/null | "    \
+	"wc -c); grep -e virtio /proc/interrupts | tr -s ' ' | head -12; "     \
+	"dmesg | grep -i -e virtio -e vd -e 'I/O error' -e hwrng | tail -20; " \
 	"echo DT-END; reboot -f\n"
 
 Test(driver_testing, blk_faults_guest_reactions_and_trace,
      .timeout = DT_TIMEOUT + 30)
 {
-	char dir[] = "/tmp/vireo-dt-XXXXXX", a[64], b[64], c[64];
-	char trace_path[80], buf[32];
+	char dir[] = "/tmp/vireo-dt-XXXXXX", a[64], b[64], c[64], d[64], z[64];
+	const char *trace_path = "build/driver_testing.trace.jsonl";
+	char buf[32];
 	const struct vm_action actions[] = {
 		{ .when = "VIREO-USERSPACE" },
 		{ .when = "interactive shell", .input = GUEST_SCRIPT },
 	};
-	const char *argv[40];
+	const char *argv[64];
 	struct vm_result r;
 	char *trace;
 	int n = 0;
@@ -91,7 +129,9 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	make_disk(dir, "a.img", a, sizeof(a));
 	make_disk(dir, "b.img", b, sizeof(b));
 	make_disk(dir, "c.img", c, sizeof(c));
-	snprintf(trace_path, sizeof(trace_path), "%s/trace.jsonl", dir);
+	make_disk(dir, "d.img", d, sizeof(d));
+	make_disk(dir, "z.img", z, sizeof(z));
+	fill_disk(z, 'Z', 1 << 20);
 	argv[n++] = "run";
 	argv[n++] = "--kernel";
 	argv[n++] = GUEST_OUT "/micro/vmlinux";
@@ -105,6 +145,11 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = b;
 	argv[n++] = "--disk";
 	argv[n++] = c;
+	argv[n++] = "--disk";
+	argv[n++] = d;
+	argv[n++] = "--disk";
+	argv[n++] = z;
+	argv[n++] = "--rng";
 	argv[n++] = "--trace";
 	argv[n++] = trace_path;
 	argv[n++] = "--fault-seed";
@@ -119,11 +164,22 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = "blk2:reorder,window=4";
 	argv[n++] = "--fault";
 	argv[n++] = "blk2:delay,ms=50,rate=0.2";
+	argv[n++] = "--fault";
+	argv[n++] = "blk2:used-len,extra=4096,rate=0.5";
+	argv[n++] = "--fault";
+	argv[n++] = "blk3:drop-irq,after=12,count=1";
+	argv[n++] = "--fault";
+	argv[n++] = "blk4:short-read";
+	argv[n++] = "--fault";
+	argv[n++] = "rng:spurious-irq,hz=50";
+	argv[n++] = "--fault";
+	argv[n++] = "rng:needs-reset,after=5,count=1";
 	argv[n++] = "--cmdline";
 	argv[n++] = guest_cmdline("");
 	argv[n] = NULL;
 	vm_run_actions(argv, actions, 2, DT_TIMEOUT, &r);
 	cr_assert(!r.timed_out, "timed out:\n%s", output_tail(&r));
+	log_guest_report(&r);
 	cr_assert(strstr(r.output, "DT-END"), "script did not finish:\n%s",
 		  output_tail(&r));
 	/* ioerr: EIO in the range, fine elsewhere, logged by the kernel. */
@@ -139,6 +195,15 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	/* reorder + delay: data intact. */
 	cr_assert(strstr(r.output, "DT-W-RC=0"), "write:\n%s", output_tail(&r));
 	cr_assert(strstr(r.output, "DT-REORDER-INTACT"), "data:\n%s",
+		  output_tail(&r));
+	/* drop-irq: the read waits for the queue's next interrupt. */
+	cr_assert(strstr(r.output, "DT-DROPIRQ-AFTER=30"),
+		  "reads on vdd never completed:\n%s", output_tail(&r));
+	/* short-read: the guest believes the whole buffer and gets stale. */
+	cr_assert(strstr(r.output, "DT-SHORT-STALE=") &&
+		      !strstr(r.output, "DT-SHORT-STALE=0\r"),
+		  "short read not visible:\n%s", output_tail(&r));
+	cr_assert(strstr(r.output, "DT-RNG-BYTES=256"), "hwrng:\n%s",
 		  output_tail(&r));
 	/* used-id: Linux 6.1 marks the virtqueue broken, and says so. */
 	cr_assert(!strstr(r.output, "DT-USEDID-KLOG=0") &&
@@ -160,6 +225,13 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	cr_assert(strstr(trace, "\"ev\":\"features\""));
 	cr_assert(strstr(trace, "\"ev\":\"queue_enable\""));
 	cr_assert(strstr(trace, "\"ev\":\"end\""), "trace not closed");
+	cr_assert(strstr(trace, "\"dev\":\"blk3\",\"ev\":\"fault\",\"kind\":"
+				"\"drop-irq\""));
+	cr_assert(strstr(trace, "\"dev\":\"blk4\",\"ev\":\"fault\",\"kind\":"
+				"\"short-read\""));
+	cr_assert(strstr(trace, "\"dev\":\"rng0\",\"ev\":\"fault\",\"kind\":"
+				"\"spurious-irq\""));
+	cr_assert(strstr(trace, "\"dev\":\"rng0\",\"ev\":\"needs_reset\""));
 	snprintf(buf, sizeof(buf), "\"sector\":2048");
 	cr_assert(strstr(trace, buf), "sector as a JSON number");
 	free(trace);

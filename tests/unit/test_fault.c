@@ -243,3 +243,23 @@ Test(fault, generation_bumps_on_config_reads)
 	cr_assert_eq(t.config_generation, 2);
 	fault_dev_destroy(h.fault);
 }
+
+Test(fault, rewrites_apply_to_held_entries_too)
+{
+	struct fault_set s = set_of("blk:delay,ms=1", 0);
+	struct virtio_hooks h = { 0 };
+	struct fault_dev *fd;
+	uint16_t head = 4;
+	uint32_t len = 10;
+
+	/* Before the fix the first holding spec hid the used-len after it. */
+	add(&s, "blk:used-len,extra=5");
+	fd = fault_dev_create(&s, &h, "blk", 0);
+	fault_request(fd, 0, 4);
+	cr_assert(!fault_complete(fd, 0, 256, &head, &len));
+	cr_assert(
+	    fault_release(fd, 0, fault_now_ms() + 10, false, &head, &len));
+	cr_assert_eq(head, 4);
+	cr_assert_eq(len, 15);
+	fault_dev_destroy(fd);
+}
