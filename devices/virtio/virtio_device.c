@@ -420,9 +420,13 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	if (!virtio_transport_dma_allowed(d->t))
 		return;
 	vq->unnotified = false;
+	/*
+	 * Dropped before the ring's interrupt bookkeeping: the device does
+	 * not believe it interrupted, so the queue's next completion does.
+	 */
+	if (faults_of(d) && fault_drop_irq(faults_of(d), q))
+		return;
 	if (virtq_needs_interrupt(vq)) {
-		if (faults_of(d) && fault_drop_irq(faults_of(d), q))
-			return;
 		virtio_transport_notify_queue(d->t, q);
 	} else if (hooks_of(d)) {
 		virtio_trace_irq_suppressed(d->t->hooks, q,

@@ -87,8 +87,8 @@ static void log_guest_report(const struct vm_result *r)
 	"read s < /sys/block/vda/size; [ $s = 32768 ] && break; sleep 1; "     \
 	"done; echo DT-SIZE=$s; "                                              \
 	"dd if=/dev/urandom of=/tmp/p bs=65536 count=32 2>/dev/null; "         \
-	"dd if=/tmp/p of=/dev/vdc bs=65536 oflag=direct 2>/dev/null; "         \
-	"echo DT-W-RC=$?; "                                                    \
+	"dd if=/tmp/p of=/dev/vdc bs=65536 2>/dev/null && sync; "              \
+	"echo DT-W-RC=$?; echo 3 > /proc/sys/vm/drop_caches; "                 \
 	"a=$(sha256sum < /tmp/p); "                                            \
 	"b=$(dd if=/dev/vdc bs=65536 count=32 iflag=direct 2>/dev/null | "     \
 	"sha256sum); [ \"$a\" = \"$b\" ] && echo DT-REORDER-INTACT; "          \
