@@ -74,7 +74,7 @@ static void log_guest_report(const struct vm_result *r)
 {
 	const char *p = strstr(r->output, "DT-BEGIN\r");
 
-	cr_log_info("guest report:\n%.6000s", p ? p : output_tail(r));
+	cr_log_info("guest report:\n%.12000s", p ? p : output_tail(r));
 }
 
 /*
