@@ -168,10 +168,11 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = "blk0:config-change,sectors=32768,after_ms=1000";
 	argv[n++] = "--fault";
 	argv[n++] = "blk1:used-id,after=100,count=1";
-	argv[n++] = "--fault";
-	argv[n++] = "blk2:reorder,window=4";
+	/* In this order: a completion delay does not hold is reordered. */
 	argv[n++] = "--fault";
 	argv[n++] = "blk2:delay,ms=50,rate=0.2";
+	argv[n++] = "--fault";
+	argv[n++] = "blk2:reorder,window=4";
 	argv[n++] = "--fault";
 	argv[n++] = "blk2:used-len,extra=4096,rate=0.5";
 	argv[n++] = "--fault";
@@ -232,6 +233,10 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	cr_assert(strstr(trace, "\"ev\":\"features\""));
 	cr_assert(strstr(trace, "\"ev\":\"queue_enable\""));
 	cr_assert(strstr(trace, "\"ev\":\"end\""), "trace not closed");
+	cr_assert(strstr(trace, "\"dev\":\"blk2\",\"ev\":\"fault\",\"kind\":"
+				"\"delay\""));
+	cr_assert(strstr(trace, "\"dev\":\"blk2\",\"ev\":\"fault\",\"kind\":"
+				"\"used-len\""));
 	cr_assert(strstr(trace, "\"dev\":\"blk3\",\"ev\":\"fault\",\"kind\":"
 				"\"drop-irq\""));
 	cr_assert(strstr(trace, "\"dev\":\"blk4\",\"ev\":\"fault\",\"kind\":"
