@@ -117,20 +117,52 @@ static const char guest_script[] =
     "dmesg | grep -i -e virtio -e vd -e 'I/O error' -e hwrng | tail -20\n"
     "echo DT-END; reboot -f\n";
 
+/* The micro guest, its trace at trace_path: the part both boots share. */
+static int dt_argv_base(const char **argv, const char *trace_path)
+{
+	int n = 0;
+
+	argv[n++] = "run";
+	argv[n++] = "--kernel";
+	argv[n++] = GUEST_OUT "/micro/vmlinux";
+	argv[n++] = "--initrd";
+	argv[n++] = GUEST_OUT "/initramfs.cpio";
+	argv[n++] = "--memory";
+	argv[n++] = "256M";
+	argv[n++] = "--trace";
+	argv[n++] = trace_path;
+	return n;
+}
+
+/* Boots with argv[0..n) and the command line, types script, waits. */
+static void dt_boot(const char **argv, int n, const char *script,
+		    struct vm_result *r)
+{
+	const struct vm_action actions[] = {
+		{ .when = "VIREO-USERSPACE" },
+		{ .when = "interactive shell", .input = script },
+	};
+
+	argv[n++] = "--cmdline";
+	argv[n++] = guest_cmdline("");
+	argv[n] = NULL;
+	vm_run_actions(argv, actions, 2, DT_TIMEOUT, r);
+	cr_assert(!r->timed_out, "timed out:\n%s", output_tail(r));
+	log_guest_report(r);
+	cr_assert(strstr(r->output, "DT-END"), "script did not finish:\n%s",
+		  output_tail(r));
+}
+
 Test(driver_testing, blk_faults_guest_reactions_and_trace,
      .timeout = DT_TIMEOUT + 30)
 {
 	char dir[] = "/tmp/vireo-dt-XXXXXX", a[64], b[64], c[64], d[64], z[64];
 	const char *trace_path = "build/driver_testing.trace.jsonl";
 	char buf[32];
-	const struct vm_action actions[] = {
-		{ .when = "VIREO-USERSPACE" },
-		{ .when = "interactive shell", .input = guest_script },
-	};
 	const char *argv[64];
 	struct vm_result r;
 	char *trace;
-	int n = 0;
+	int n;
 
 	require_guest();
 	cr_assert_not_null(mkdtemp(dir));
@@ -140,13 +172,7 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	make_disk(dir, "d.img", d, sizeof(d));
 	make_disk(dir, "z.img", z, sizeof(z));
 	fill_disk(z, 'Z', 1 << 20);
-	argv[n++] = "run";
-	argv[n++] = "--kernel";
-	argv[n++] = GUEST_OUT "/micro/vmlinux";
-	argv[n++] = "--initrd";
-	argv[n++] = GUEST_OUT "/initramfs.cpio";
-	argv[n++] = "--memory";
-	argv[n++] = "256M";
+	n = dt_argv_base(argv, trace_path);
 	argv[n++] = "--disk";
 	argv[n++] = a;
 	argv[n++] = "--disk";
@@ -158,8 +184,6 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = "--disk";
 	argv[n++] = z;
 	argv[n++] = "--rng";
-	argv[n++] = "--trace";
-	argv[n++] = trace_path;
 	argv[n++] = "--fault-seed";
 	argv[n++] = "7";
 	argv[n++] = "--fault";
@@ -183,14 +207,7 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = "rng:spurious-irq,hz=50";
 	argv[n++] = "--fault";
 	argv[n++] = "rng:needs-reset,after=5,count=1";
-	argv[n++] = "--cmdline";
-	argv[n++] = guest_cmdline("");
-	argv[n] = NULL;
-	vm_run_actions(argv, actions, 2, DT_TIMEOUT, &r);
-	cr_assert(!r.timed_out, "timed out:\n%s", output_tail(&r));
-	log_guest_report(&r);
-	cr_assert(strstr(r.output, "DT-END"), "script did not finish:\n%s",
-		  output_tail(&r));
+	dt_boot(argv, n, guest_script, &r);
 	/* ioerr: EIO in the range, fine elsewhere, logged by the kernel. */
 	cr_assert(strstr(r.output, "DT-IOERR-RC=1"), "read of the range:\n%s",
 		  output_tail(&r));
@@ -282,15 +299,11 @@ Test(driver_testing, net_link_flaps_carrier_follows, .fini = dt_net_teardown,
      .timeout = DT_TIMEOUT + 30)
 {
 	const char *trace_path = "build/driver_testing.net.trace.jsonl";
-	const struct vm_action actions[] = {
-		{ .when = "VIREO-USERSPACE" },
-		{ .when = "interactive shell", .input = net_script },
-	};
 	const char *argv[24];
 	struct vm_result r;
 	char cmd[512], path[96];
 	char *trace;
-	int n = 0, fd;
+	int n, fd;
 
 	cr_assert_eq(geteuid(), 0, "the net fault test needs root (tap)");
 	require_guest();
@@ -306,27 +319,12 @@ Test(driver_testing, net_link_flaps_carrier_follows, .fini = dt_net_teardown,
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(setns(fd, CLONE_NEWNET), 0, "setns");
 	close(fd);
-	argv[n++] = "run";
-	argv[n++] = "--kernel";
-	argv[n++] = GUEST_OUT "/micro/vmlinux";
-	argv[n++] = "--initrd";
-	argv[n++] = GUEST_OUT "/initramfs.cpio";
-	argv[n++] = "--memory";
-	argv[n++] = "256M";
+	n = dt_argv_base(argv, trace_path);
 	argv[n++] = "--net";
 	argv[n++] = "tap=vt0";
-	argv[n++] = "--trace";
-	argv[n++] = trace_path;
 	argv[n++] = "--fault";
 	argv[n++] = "net0:config-change,hz=2";
-	argv[n++] = "--cmdline";
-	argv[n++] = guest_cmdline("");
-	argv[n] = NULL;
-	vm_run_actions(argv, actions, 2, DT_TIMEOUT, &r);
-	cr_assert(!r.timed_out, "timed out:\n%s", output_tail(&r));
-	log_guest_report(&r);
-	cr_assert(strstr(r.output, "DT-END"), "script did not finish:\n%s",
-		  output_tail(&r));
+	dt_boot(argv, n, net_script, &r);
 	/* Both states seen while sampling every 200 ms of 1 Hz flaps. */
 	cr_assert(strstr(r.output, "DT-CARRIER=") &&
 		      strstr(strstr(r.output, "DT-CARRIER="), "0") &&
