@@ -161,15 +161,13 @@ void virtio_trace_chain(struct virtio_hooks *h, unsigned int q, uint16_t head,
 	trace_rec_u64(&r, "in_bytes", in_len);
 	trace_rec_raw(&r, ",\"desc\":[", 9);
 	for (i = 0; i < n && i < TRACE_CHAIN_DESCS; i++) {
-		char d[96];
-		int len = snprintf(
-		    d, sizeof(d), "%s{\"addr\":%llu,\"len\":%zu,\"flags\":%u}",
-		    i ? "," : "",
-		    (unsigned long long)host_to_gpa(h->mem, iov[i].iov_base),
-		    iov[i].iov_len,
-		    i < nr_out ? 0u : (unsigned)VRING_DESC_F_WRITE);
-
-		trace_rec_raw(&r, d, (size_t)len);
+		trace_rec_raw(&r, &",{\"addr\":"[i ? 0 : 1], i ? 9 : 8);
+		trace_rec_raw_u64(&r, host_to_gpa(h->mem, iov[i].iov_base));
+		trace_rec_raw(&r, ",\"len\":", 7);
+		trace_rec_raw_u64(&r, iov[i].iov_len);
+		trace_rec_raw(&r, ",\"flags\":", 9);
+		trace_rec_raw_u64(&r, i < nr_out ? 0 : VRING_DESC_F_WRITE);
+		trace_rec_raw(&r, "}", 1);
 	}
 	trace_rec_raw(&r, "]", 1);
 	if (n > TRACE_CHAIN_DESCS)

@@ -50,8 +50,13 @@ void trace_rec_bool(struct trace_rec *r, const char *key, bool v);
 void trace_rec_str(struct trace_rec *r, const char *key, const char *s);
 /* "0x..." : for addresses and feature masks, where hex is what people read */
 void trace_rec_hex(struct trace_rec *r, const char *key, uint64_t v);
-/* Raw JSON text appended as is (nested arrays built by the caller). */
+/*
+ * Raw JSON text appended as is (nested arrays built by the caller); it
+ * belongs to the field before it: a record cut short drops both.
+ */
 void trace_rec_raw(struct trace_rec *r, const char *text, size_t len);
+/* A bare number appended (inside a caller-built array). */
+void trace_rec_raw_u64(struct trace_rec *r, uint64_t v);
 /* Closes the object and hands it to the ring (or counts it dropped). */
 void trace_rec_end(struct trace_rec *r);
 
