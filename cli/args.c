@@ -105,6 +105,36 @@ static int opt_verbose(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_trace(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->trace_path = arg;
+	return 0;
+}
+
+static int opt_fault(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct fault_set *f = &cfg->faults;
+
+	if (f->nr_specs == FAULT_MAX_SPECS)
+		return err_set(e, "--fault: at most %d times", FAULT_MAX_SPECS);
+	if (fault_spec_parse(arg, &f->specs[f->nr_specs], e) < 0)
+		return -1;
+	f->nr_specs++;
+	return 0;
+}
+
+static int opt_fault_seed(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	cfg->faults.seed = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-')
+		return err_set(e, "--fault-seed '%s': expected a number", arg);
+	return 0;
+}
+
 static int opt_kvm(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)e;
@@ -400,36 +430,6 @@ static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 	if (!net->mac_set)
 		virtio_net_mac_from_name(net->tap, net->mac);
 	cfg->nr_nets++;
-	return 0;
-}
-
-static int opt_trace(struct vm_config *cfg, const char *arg, struct err *e)
-{
-	(void)e;
-	cfg->trace_path = arg;
-	return 0;
-}
-
-static int opt_fault(struct vm_config *cfg, const char *arg, struct err *e)
-{
-	struct fault_set *f = &cfg->faults;
-
-	if (f->nr_specs == FAULT_MAX_SPECS)
-		return err_set(e, "--fault: at most %d times", FAULT_MAX_SPECS);
-	if (fault_spec_parse(arg, &f->specs[f->nr_specs], e) < 0)
-		return -1;
-	f->nr_specs++;
-	return 0;
-}
-
-static int opt_fault_seed(struct vm_config *cfg, const char *arg, struct err *e)
-{
-	char *end;
-
-	errno = 0;
-	cfg->faults.seed = strtoull(arg, &end, 0);
-	if (errno || end == arg || *end || *arg == '-')
-		return err_set(e, "--fault-seed '%s': expected a number", arg);
 	return 0;
 }
 
