@@ -252,12 +252,12 @@ static enum virtio_serve blk_serve(struct virtio_device *d, unsigned int q,
 	struct virtio_blk *b = d->priv;
 	struct virtio_blk_queue *bq = &b->queues[q];
 	struct virtio_blk_req *r = blk_req_get(bq);
-	uint64_t claim = 0;
 	const struct blk_geometry g = {
 		.capacity = b->img.size / BLK_SECTOR,
 		.read_only = b->img.read_only,
 		.has_serial = b->serial[0] != 0,
 	};
+	uint64_t claim = 0; /* a short read's claimed length */
 
 	if (!r) {
 		/* Every request in use: resumed when one completes. */
