@@ -27,6 +27,10 @@ void virtio_transport_config_access(struct virtio_transport *t, uint32_t off,
 		t->ops->config_write(t->dev, off, data, len);
 	else if (!write)
 		t->ops->config_read(t->dev, off, data, len);
+	if (t->hooks && !write && t->hooks->config_read)
+		t->hooks->config_read(t->hooks, t, off, data, len);
+	if (t->hooks)
+		virtio_trace_config(t->hooks, off, data, len, write);
 }
 
 /* ---- features ------------------------------------------------------------ */
@@ -113,6 +117,10 @@ static void write_queue(struct virtio_transport *t, enum virtio_reg reg,
 			qc->size = (uint16_t)v;
 	} else if (reg == VIRTIO_REG_QUEUE_READY) {
 		qc->enabled = v == 1;
+		if (qc->enabled && t->hooks)
+			virtio_trace_queue(t->hooks,
+					   (unsigned int)(qc - t->queues), qc,
+					   false);
 	} else if (reg >= VIRTIO_REG_QUEUE_ADDR && reg < VIRTIO_REG_END) {
 		a = queue_addr_field(qc, half);
 		*a = (*a & ~(0xffffffffull << shift)) | ((uint64_t)v << shift);
@@ -236,6 +244,9 @@ void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
 	qc->driver_gpa = base + 16ull * qc->size;
 	qc->device_gpa = used;
 	qc->enabled = true;
+	if (t->hooks)
+		virtio_trace_queue(t->hooks, (unsigned int)(qc - t->queues), qc,
+				   true);
 }
 
 uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page)

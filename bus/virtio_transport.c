@@ -41,6 +41,8 @@ void virtio_transport_reset(struct virtio_transport *t)
 {
 	unsigned int q;
 
+	if (t->hooks)
+		virtio_trace_simple(t->hooks, "reset");
 	if (t->active)
 		t->ops->reset(t->dev);
 	t->active = false;
@@ -78,9 +80,13 @@ static bool features_acceptable(const struct virtio_transport *t)
 /* Sets NEEDS_RESET; true if this call set it. */
 static bool mark_needs_reset(struct virtio_transport *t)
 {
-	return !(__atomic_fetch_or(&t->status, VIRTIO_STATUS_NEEDS_RESET,
-				   __ATOMIC_SEQ_CST) &
-		 VIRTIO_STATUS_NEEDS_RESET);
+	bool first = !(__atomic_fetch_or(&t->status, VIRTIO_STATUS_NEEDS_RESET,
+					 __ATOMIC_SEQ_CST) &
+		       VIRTIO_STATUS_NEEDS_RESET);
+
+	if (first && t->hooks)
+		virtio_trace_simple(t->hooks, "needs_reset");
+	return first;
 }
 
 /*
@@ -160,6 +166,8 @@ void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 
 	if (status == 0) {
 		virtio_transport_reset(t);
+		if (t->hooks)
+			virtio_trace_status(t->hooks, old, 0);
 		return;
 	}
 	status &= DRIVER_STEPS | VIRTIO_STATUS_FAILED;
@@ -171,6 +179,10 @@ void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 	added = status & ~old;
 	if ((added & VIRTIO_STATUS_FEATURES_OK) && !features_acceptable(t))
 		status &= ~VIRTIO_STATUS_FEATURES_OK;
+	if ((added & VIRTIO_STATUS_FEATURES_OK) && t->hooks)
+		virtio_trace_features(t->hooks, t->device_features,
+				      t->driver_features,
+				      status & VIRTIO_STATUS_FEATURES_OK);
 	if ((added & VIRTIO_STATUS_DRIVER_OK) &&
 	    !status_step_valid(t, old, status)) {
 		/* DRIVER_OK over a refused FEATURES_OK. */
@@ -179,6 +191,8 @@ void virtio_transport_set_status(struct virtio_transport *t, uint8_t status)
 		return;
 	}
 	status = store_driver_status(t, status);
+	if (t->hooks)
+		virtio_trace_status(t->hooks, old, status);
 	/* A device that needs a reset never starts again without one. */
 	if ((added & VIRTIO_STATUS_DRIVER_OK) && !t->active &&
 	    !(status & (VIRTIO_STATUS_FAILED | VIRTIO_STATUS_NEEDS_RESET)))
@@ -206,13 +220,18 @@ void virtio_transport_notify_queue(struct virtio_transport *t,
 				   unsigned int queue)
 {
 	__atomic_or_fetch(&t->isr, VIRTIO_ISR_QUEUE, __ATOMIC_SEQ_CST);
-	if (queue < VIRTIO_MAX_QUEUES)
-		t->raise(t, t->queues[queue].vector);
+	if (queue >= VIRTIO_MAX_QUEUES)
+		return;
+	if (t->hooks)
+		virtio_trace_irq(t->hooks, (int)queue, t->queues[queue].vector);
+	t->raise(t, t->queues[queue].vector);
 }
 
 void virtio_transport_notify_config(struct virtio_transport *t)
 {
 	__atomic_or_fetch(&t->isr, VIRTIO_ISR_CONFIG, __ATOMIC_SEQ_CST);
+	if (t->hooks)
+		virtio_trace_irq(t->hooks, -1, t->config_vector);
 	t->raise(t, t->config_vector);
 }
 

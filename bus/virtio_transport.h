@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bus/virtio_trace.h"
 #include "util/err.h"
 
 #define VIRTIO_MAX_QUEUES 16
@@ -107,6 +108,8 @@ struct virtio_transport {
 	 */
 	bool dma_off;
 	struct virtio_queue_config queues[VIRTIO_MAX_QUEUES];
+	/* --trace/--fault for this device (set after creation), else NULL. */
+	struct virtio_hooks *hooks;
 	/* Filled by the concrete transport. */
 	void (*raise)(struct virtio_transport *t, uint16_t vector);
 	void *priv;

@@ -105,6 +105,36 @@ static int opt_verbose(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_trace(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)e;
+	cfg->trace_path = arg;
+	return 0;
+}
+
+static int opt_fault(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct fault_set *f = &cfg->faults;
+
+	if (f->nr_specs == FAULT_MAX_SPECS)
+		return err_set(e, "--fault: at most %d times", FAULT_MAX_SPECS);
+	if (fault_spec_parse(arg, &f->specs[f->nr_specs], e) < 0)
+		return -1;
+	f->nr_specs++;
+	return 0;
+}
+
+static int opt_fault_seed(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	char *end;
+
+	errno = 0;
+	cfg->faults.seed = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-')
+		return err_set(e, "--fault-seed '%s': expected a number", arg);
+	return 0;
+}
+
 static int opt_kvm(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)e;
@@ -521,6 +551,15 @@ static const struct cli_option run_options[] = {
 	  "wall/CPU time, memory beyond guest RAM",
 	  opt_stats },
 	{ "--verbose", NULL, "debug messages on stderr", opt_verbose },
+	{ "--trace", "PATH",
+	  "write every virtio event (JSON Lines) to PATH; see 'vireo "
+	  "trace-summary'",
+	  opt_trace },
+	{ "--fault", "TARGET:KIND[,k=v...]",
+	  "inject a device-side fault (repeatable; docs/driver-testing.md)",
+	  opt_fault },
+	{ "--fault-seed", "N", "seed for --fault decisions (default 0)",
+	  opt_fault_seed },
 	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
 };
 
@@ -531,6 +570,7 @@ void cli_print_help(FILE *out)
 	size_t i;
 
 	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
+		     "       vireo trace-summary PATH\n"
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
@@ -576,6 +616,7 @@ static void cli_defaults(struct vm_config *cfg)
 		.mem_size = VM_CONFIG_DEFAULT_MEM,
 		.host_quirks = true,
 		.acpi = true,
+		.faults = { .enabled = true },
 	};
 }
 

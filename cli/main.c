@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/args.h"
+#include "cli/trace_summary.h"
 #include "util/log.h"
 #include "vmm/machine.h"
 
@@ -17,6 +19,8 @@ int main(int argc, char **argv)
 	struct err e;
 	int status;
 
+	if (argc >= 2 && !strcmp(argv[1], "trace-summary"))
+		return trace_summary_main(argc - 2, argv + 2);
 	if (cli_parse(argc, argv, &cfg, &action, &e) < 0) {
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "devices/virtio/fault.h"
+
 /* What the user asked for; filled by cli/, validated again by vmm/. */
 enum vm_console {
 	VM_CONSOLE_SERIAL, /* stdio on the 8250 (ttyS0) */
@@ -82,6 +84,8 @@ struct vm_config {
 	bool guest_decompress; /* bzImage: no host-side payload extraction */
 	bool stats;
 	bool verbose;
+	const char *trace_path; /* --trace: JSON Lines of every virtio event */
+	struct fault_set faults; /* --fault, --fault-seed */
 };
 
 /* The transport for device type dev: its override, else the global one. */

@@ -50,6 +50,16 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 	(void)events;
 	if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if ((int)si.ssi_signo == SIGRTMIN + 1) {
+		/* Faults on/off while the guest runs (docs/driver-testing.md).
+		 */
+		bool on =
+		    !__atomic_load_n(&m->faults.enabled, __ATOMIC_RELAXED);
+
+		__atomic_store_n(&m->faults.enabled, on, __ATOMIC_RELAXED);
+		log_info("fault injection %s", on ? "on" : "off");
+		return;
+	}
 	if (si.ssi_signo == SIGUSR2) {
 		/*
 		 * A snapshot for tests and benchmarks; the guest keeps running.
@@ -62,7 +72,8 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 }
 
 /*
- * SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR2 (print exit counters) arrive
+ * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters) and
+ * SIGRTMIN+1 (toggle --fault injection) arrive
  * through a signalfd; they are blocked in every thread.
  */
 static int machine_setup_signals(struct machine *m, struct err *e)
@@ -74,6 +85,7 @@ static int machine_setup_signals(struct machine *m, struct err *e)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGRTMIN + 1);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	sigdelset(&set, SIGUSR1);

@@ -46,6 +46,7 @@ struct virtio_slot {
 	void *dev;
 	struct virtio_pci *pci; /* when on PCI */
 	struct virtio_mmio *mmio; /* when on virtio-mmio */
+	struct virtio_hooks *hooks; /* --trace/--fault named it, else NULL */
 };
 
 struct guest_ram {
@@ -77,6 +78,8 @@ struct machine {
 	struct virtio_slot vdevs[VM_MAX_VIRTIO_DEVICES];
 	unsigned int nr_vdevs;
 	struct virtio_console *vcon; /* also in vdevs */
+	struct trace *trace; /* --trace, else NULL */
+	struct fault_set faults; /* --fault: a copy the run may toggle */
 	struct console_route console_route; /* fixed at creation */
 
 	struct uart_8250 uart;

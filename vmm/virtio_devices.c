@@ -8,9 +8,11 @@
 #include "vmm/layout.h"
 #include "vmm/machine.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/virtio/fault.h"
 #include "vmm/device_types.h"
 #include "vmm/host_quirks.h"
 
@@ -92,6 +94,48 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
 
+static struct virtio_transport *slot_transport(struct virtio_slot *s)
+{
+	if (s->pci)
+		return &s->pci->t;
+	return s->mmio ? &s->mmio->t : NULL;
+}
+
+/*
+ * --trace and --fault see the device as TYPE + instance ("blk1"); a device
+ * neither names keeps hooks NULL and runs none of their code.
+ */
+static int attach_hooks(struct machine *m, struct virtio_slot *s, struct err *e)
+{
+	struct virtio_transport *t = slot_transport(s);
+	struct virtio_hooks *h;
+	unsigned int i, instance = 0;
+
+	for (i = 0; i + 1 < m->nr_vdevs; i++)
+		if (m->vdevs[i].type == s->type)
+			instance++;
+	if (!t || (!m->trace && !m->faults.nr_specs))
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return err_set(e, "out of memory");
+	snprintf(h->dev, sizeof(h->dev), "%s%u", s->type->name, instance);
+	h->trace = m->trace;
+	h->mem = &m->mem;
+	h->fault = fault_dev_create(&m->faults, h, s->type->name, instance);
+	if (h->fault)
+		h->config_read = fault_config_read;
+	if (!h->fault && !h->trace) {
+		free(h);
+		return 0;
+	}
+	s->hooks = h;
+	pthread_mutex_lock(&t->lock);
+	t->hooks = h;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 int virtio_devices_plug(struct machine *m, const struct device_type *type,
 			const struct virtio_dev_ops *ops, void *dev,
 			enum vm_transport transport, struct err *e)
@@ -105,13 +149,19 @@ int virtio_devices_plug(struct machine *m, const struct device_type *type,
 	}
 	s = &m->vdevs[m->nr_vdevs++];
 	*s = (struct virtio_slot){ .type = type, .ops = ops, .dev = dev };
-	return plug_transport(m, s, transport, e);
+	if (plug_transport(m, s, transport, e) < 0)
+		return -1;
+	return attach_hooks(m, s, e);
 }
 
 int virtio_devices_create(struct machine *m, struct err *e)
 {
 	size_t i;
 
+	m->faults = m->cfg->faults;
+	if (m->cfg->trace_path &&
+	    trace_open(&m->trace, m->cfg->trace_path, 0, e) < 0)
+		return -1;
 	/* One allocator for the hole: PCI window, ECAM, then virtio-mmio. */
 	mmio_space_init(&m->space, LAYOUT_MMIO32_START, LAYOUT_MMIO32_END,
 			LAYOUT_MMIO_GSI_FIRST, LAYOUT_MMIO_GSI_END);
@@ -179,10 +229,17 @@ void virtio_devices_destroy(struct machine *m)
 			free(s->mmio);
 		}
 		s->type->destroy(s->dev);
+		if (s->hooks) {
+			fault_dev_destroy(s->hooks->fault);
+			free(s->hooks);
+		}
 		*s = (struct virtio_slot){ 0 };
 	}
 	m->nr_vdevs = 0;
 	m->vcon = NULL;
+	/* Last: every device that could emit is gone. */
+	trace_close(m->trace);
+	m->trace = NULL;
 	if (m->pci_ready)
 		pci_bus_destroy(&m->pci);
 	m->pci_ready = false;

@@ -12,6 +12,7 @@
 #include <sys/epoll.h>
 
 #include "devices/virtio/blk_request.h"
+#include "devices/virtio/fault.h"
 #include "util/log.h"
 
 #define BLK_QUEUE_SIZE 256
@@ -76,6 +77,15 @@ static uint32_t blk_req_close(struct virtio_blk_req *r)
 	uint32_t len = r->result == VIRTIO_BLK_S_OK ? r->used_len : 1;
 
 	if (!bq->quiesced) {
+		struct trace_rec rec;
+
+		if (virtio_trace_begin(b->vdev.t ? b->vdev.t->hooks : NULL,
+				       &rec, "blk_status")) {
+			trace_rec_u64(&rec, "q", r->queue);
+			trace_rec_u64(&rec, "head", r->head);
+			trace_rec_u64(&rec, "status", r->result);
+			trace_rec_end(&rec);
+		}
 		virtq_status_write(&r->status, r->result);
 		if (r->result == VIRTIO_BLK_S_IOERR)
 			b->stats.errors++;
@@ -202,6 +212,58 @@ static bool blk_req_submit(struct virtio_blk_req *r,
 	return true;
 }
 
+static enum fault_op blk_fault_op(enum blk_op op)
+{
+	switch (op) {
+	case BLK_OP_READ:
+		return FAULT_OP_READ;
+	case BLK_OP_WRITE:
+		return FAULT_OP_WRITE;
+	case BLK_OP_FLUSH:
+		return FAULT_OP_FLUSH;
+	case BLK_OP_DISCARD:
+	case BLK_OP_WRITE_ZEROES:
+		return FAULT_OP_DISCARD;
+	default:
+		return FAULT_OP_ANY;
+	}
+}
+
+/*
+ * --trace/--fault: the decoded request, and a fault's verdict on it.
+ * Returns the length a short read claims (0: none).
+ */
+static uint64_t blk_hooks(struct virtio_blk *b, struct virtio_hooks *h,
+			  unsigned int q, struct virtio_blk_req *r)
+{
+	struct blk_request *p = &r->p;
+	struct trace_rec rec;
+	bool short_read = false;
+	uint64_t claim = 0;
+	uint8_t st;
+
+	(void)b;
+	if (virtio_trace_begin(h, &rec, "blk_req")) {
+		trace_rec_u64(&rec, "q", q);
+		trace_rec_u64(&rec, "head", r->head);
+		blk_request_trace(&rec, p);
+		trace_rec_end(&rec);
+	}
+	if (!h->fault || p->op == BLK_OP_NONE)
+		return 0;
+	st = fault_blk(h->fault, q, r->head, blk_fault_op(p->op), p->sector,
+		       p->len, &short_read);
+	if (st) {
+		p->op = BLK_OP_NONE;
+		r->result = st;
+	} else if (short_read) {
+		claim = p->len;
+		if (!blk_request_shorten(p))
+			claim = 0;
+	}
+	return claim;
+}
+
 static enum virtio_serve blk_serve(struct virtio_device *d, unsigned int q,
 				   const struct virtq_chain *c, uint32_t *len)
 {
@@ -213,6 +275,7 @@ static enum virtio_serve blk_serve(struct virtio_device *d, unsigned int q,
 		.read_only = b->img.read_only,
 		.has_serial = b->serial[0] != 0,
 	};
+	uint64_t claim = 0; /* a short read's claimed length */
 
 	if (!r) {
 		/* Every request in use: resumed when one completes. */
@@ -230,8 +293,12 @@ static enum virtio_serve blk_serve(struct virtio_device *d, unsigned int q,
 	r->result = r->p.status;
 	if (r->p.type == VIRTIO_BLK_T_GET_ID)
 		b->stats.get_ids++;
+	if (d->t->hooks)
+		claim = blk_hooks(b, d->t->hooks, q, r);
 	if (!blk_req_submit(r, c))
 		r->result = VIRTIO_BLK_S_IOERR;
+	if (claim)
+		r->used_len = (uint32_t)claim + 1; /* more than was written */
 	if (r->pending)
 		return VIRTIO_SERVE_LATER;
 	*len = blk_req_close(r);

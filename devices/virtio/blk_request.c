@@ -86,6 +86,7 @@ bool blk_request_parse(const struct virtq_chain *c,
 	r->status = VIRTIO_BLK_S_IOERR;
 	r->type = UINT32_MAX;
 	r->sector = 0;
+	r->ioprio = 0;
 	r->len = 0;
 	r->niov = 0;
 	r->nr_ranges = 0;
@@ -96,6 +97,7 @@ bool blk_request_parse(const struct virtq_chain *c,
 	virtq_chain_read(c, 0, &h, sizeof(h));
 	r->type = le32toh(h.type);
 	r->sector = le64toh(h.sector);
+	r->ioprio = le32toh(h.ioprio);
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
@@ -126,5 +128,60 @@ bool blk_request_parse(const struct virtq_chain *c,
 	}
 	if (r->status != VIRTIO_BLK_S_OK)
 		r->op = BLK_OP_NONE;
+	return true;
+}
+
+static const char *blk_type_name(uint32_t type)
+{
+	switch (type) {
+	case VIRTIO_BLK_T_IN:
+		return "read";
+	case VIRTIO_BLK_T_OUT:
+		return "write";
+	case VIRTIO_BLK_T_FLUSH:
+		return "flush";
+	case VIRTIO_BLK_T_GET_ID:
+		return "get_id";
+	case VIRTIO_BLK_T_DISCARD:
+		return "discard";
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return "write_zeroes";
+	case UINT32_MAX:
+		return "no_header";
+	default:
+		return "other";
+	}
+}
+
+void blk_request_trace(struct trace_rec *rec, const struct blk_request *r)
+{
+	uint64_t bytes = r->len;
+	unsigned int i;
+
+	for (i = 0; i < r->nr_ranges; i++)
+		bytes += (uint64_t)r->ranges[i].num_sectors * BLK_SECTOR;
+	trace_rec_str(rec, "type", blk_type_name(r->type));
+	trace_rec_u64(rec, "type_id", r->type);
+	trace_rec_u64(rec, "sector", r->sector);
+	trace_rec_u64(rec, "bytes", bytes);
+	trace_rec_u64(rec, "ioprio", r->ioprio);
+	if (r->status != VIRTIO_BLK_S_OK)
+		trace_rec_u64(rec, "refused", r->status);
+}
+
+bool blk_request_shorten(struct blk_request *r)
+{
+	uint64_t want = r->len / 2 / BLK_SECTOR * BLK_SECTOR, total = 0;
+	unsigned int i;
+
+	if (r->op != BLK_OP_READ || want == 0)
+		return false;
+	for (i = 0; i < r->niov && total < want; i++) {
+		if (total + r->iov[i].iov_len > want)
+			r->iov[i].iov_len = want - total;
+		total += r->iov[i].iov_len;
+	}
+	r->niov = i;
+	r->len = want;
 	return true;
 }

@@ -17,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "devices/virtio/virtqueue.h"
+#include "util/trace.h"
 
 #define BLK_SECTOR 512ULL
 /* Data segments per request (seg_max) and bytes per segment (size_max). */
@@ -48,6 +49,7 @@ struct blk_request {
 	uint8_t status; /* BLK_OP_NONE: the status to return */
 	uint32_t type; /* the header's type, UINT32_MAX without a header */
 	uint64_t sector;
+	uint32_t ioprio; /* the header's, for tracing only */
 	uint64_t len; /* READ/WRITE: data bytes; GET_ID: writable bytes */
 	/* READ/WRITE: the data part of the chain, at most BLK_SEG_MAX. */
 	unsigned int niov;
@@ -63,5 +65,12 @@ struct blk_request {
  */
 bool blk_request_parse(const struct virtq_chain *c,
 		       const struct blk_geometry *g, struct blk_request *r);
+
+/* A parsed request's fields for --trace: type, sector, bytes, ioprio. */
+void blk_request_trace(struct trace_rec *rec, const struct blk_request *r);
+
+/* Shortens a READ to half its length (short-read faults); false if too small.
+ */
+bool blk_request_shorten(struct blk_request *r);
 
 #endif

@@ -21,9 +21,17 @@ static enum virtio_serve console_tx(struct virtio_device *d, unsigned int q,
 {
 	struct virtio_console *c = d->priv;
 	uint64_t skip = c->tx_off;
+	struct trace_rec rec;
 	unsigned int i;
 
-	(void)q;
+	/* Port 0 only (no MULTIPORT); a resumed chain is traced once. */
+	if (!skip && virtio_trace_begin(d->t->hooks, &rec, "console_tx")) {
+		trace_rec_u64(&rec, "q", q);
+		trace_rec_u64(&rec, "head", ch->head);
+		trace_rec_u64(&rec, "port", 0);
+		trace_rec_u64(&rec, "bytes", ch->out_len);
+		trace_rec_end(&rec);
+	}
 	for (i = 0; i < ch->nr_out; i++) {
 		const uint8_t *p = ch->iov[i].iov_base;
 		size_t n = ch->iov[i].iov_len, put;

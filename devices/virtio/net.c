@@ -177,6 +177,26 @@ static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
 
 enum net_rx_result { NET_RX_MORE, NET_RX_IDLE, NET_RX_NO_BUFFERS };
 
+/* RX bypasses the drain loop (merged buffers): its trace is here. */
+static void net_rx_trace(struct virtio_net *n, unsigned int nr_iov,
+			 uint64_t got, unsigned int used)
+{
+	struct virtio_hooks *h = n->vdev.t->hooks;
+	struct trace_rec rec;
+	unsigned int i;
+
+	if (virtio_trace_begin(h, &rec, "net_rx")) {
+		trace_rec_u64(&rec, "q", VNET_RX_QUEUE);
+		trace_rec_str(&rec, "type", "rx");
+		trace_rec_u64(&rec, "buffers", used);
+		net_frame_trace(&rec, n->rx_iov, nr_iov, got);
+		trace_rec_end(&rec);
+	}
+	for (i = 0; i < used; i++)
+		virtio_trace_used(h, VNET_RX_QUEUE, n->rx_used[i].head,
+				  n->rx_used[i].len);
+}
+
 static enum net_rx_result net_rx_one(struct virtio_net *n)
 {
 	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
@@ -225,6 +245,8 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	uint8_t nb[2] = { (uint8_t)used, (uint8_t)(used >> 8) };
 	virtq_iov_write(n->rx_iov, nr_iov, VNET_HDR_NUM_BUFFERS, nb, 2);
 	virtq_unpop(vq, (uint16_t)(nr - (int)used));
+	if (n->vdev.t->hooks)
+		net_rx_trace(n, nr_iov, (uint64_t)got, used);
 	virtq_push_used_batch(vq, n->rx_used, used);
 	n->stats.rx_frames++;
 	n->stats.rx_bytes += (uint64_t)got - VNET_HDR_LEN;
@@ -282,8 +304,18 @@ static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
 	struct virtio_net *n = d->priv;
 	ssize_t w;
 
-	(void)q;
 	*len = 0; /* TX writes nothing into the chain */
+	if (d->t->hooks) {
+		struct trace_rec rec;
+
+		if (virtio_trace_begin(d->t->hooks, &rec, "net_tx")) {
+			trace_rec_u64(&rec, "q", q);
+			trace_rec_u64(&rec, "head", c->head);
+			trace_rec_str(&rec, "type", "tx");
+			net_frame_trace(&rec, c->iov, c->nr_out, c->out_len);
+			trace_rec_end(&rec);
+		}
+	}
 	if (c->nr_in || c->out_len < VNET_HDR_LEN ||
 	    c->out_len > VNET_HDR_LEN + VNET_MAX_GSO_FRAME) {
 		n->stats.tx_dropped++;

@@ -85,3 +85,33 @@ unsigned int net_rx_split(const uint32_t *cap, unsigned int nr, uint64_t len,
 	}
 	return len ? 0 : n;
 }
+
+void net_frame_trace(struct trace_rec *rec, const struct iovec *iov,
+		     unsigned int niov, uint64_t len)
+{
+	struct {
+		struct virtio_net_hdr_v1 h;
+		uint8_t eth[14];
+	} __attribute__((packed)) f = { 0 };
+	size_t got = 0;
+	unsigned int i;
+
+	for (i = 0; i < niov && got < sizeof(f); i++) {
+		size_t n = iov[i].iov_len < sizeof(f) - got ? iov[i].iov_len
+							    : sizeof(f) - got;
+
+		memcpy((uint8_t *)&f + got, iov[i].iov_base, n);
+		got += n;
+	}
+	trace_rec_u64(rec, "hdr_flags", f.h.flags);
+	trace_rec_u64(rec, "gso_type", f.h.gso_type);
+	trace_rec_u64(rec, "hdr_len", le16toh(f.h.hdr_len));
+	trace_rec_u64(rec, "gso_size", le16toh(f.h.gso_size));
+	trace_rec_u64(rec, "csum_start", le16toh(f.h.csum_start));
+	trace_rec_u64(rec, "csum_offset", le16toh(f.h.csum_offset));
+	trace_rec_u64(rec, "num_buffers", le16toh(f.h.num_buffers));
+	trace_rec_u64(rec, "bytes", len > sizeof(f.h) ? len - sizeof(f.h) : 0);
+	if (got == sizeof(f))
+		trace_rec_hex(rec, "ethertype",
+			      (uint64_t)(f.eth[12] << 8 | f.eth[13]));
+}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "devices/virtio/virtqueue.h"
+#include "util/trace.h"
 
 struct net_ctrl_effect {
 	bool set_mac; /* VIRTIO_NET_CTRL_MAC_ADDR_SET */
@@ -35,5 +36,12 @@ uint8_t net_ctrl_parse(const struct virtq_chain *c, uint64_t features,
  */
 unsigned int net_rx_split(const uint32_t *cap, unsigned int nr, uint64_t len,
 			  struct virtq_used_elem *used);
+
+/*
+ * --trace: a frame's virtio_net_hdr fields, frame length and ethertype,
+ * from the iovecs holding header and frame (len bytes in all).
+ */
+void net_frame_trace(struct trace_rec *rec, const struct iovec *iov,
+		     unsigned int niov, uint64_t len);
 
 #endif

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <sys/random.h>
 
+#include "devices/virtio/fault.h"
+
 #define RNG_QUEUE_SIZE 256
 /* Bound one request so a huge buffer cannot stall the I/O thread. */
 #define RNG_MAX_REQUEST (64u << 10)
 
-static size_t rng_fill(const struct virtq_chain *c)
+static size_t rng_fill(const struct virtq_chain *c, size_t max)
 {
 	size_t done = 0;
 	unsigned int i;
@@ -17,10 +19,8 @@ static size_t rng_fill(const struct virtq_chain *c)
 		uint8_t *p = c->iov[i].iov_base;
 		size_t left = c->iov[i].iov_len;
 
-		while (left && done < RNG_MAX_REQUEST) {
-			size_t want = left < RNG_MAX_REQUEST - done
-					  ? left
-					  : RNG_MAX_REQUEST - done;
+		while (left && done < max) {
+			size_t want = left < max - done ? left : max - done;
 			ssize_t n = getrandom(p, want, 0);
 
 			if (n < 0) {
@@ -40,11 +40,27 @@ static enum virtio_serve rng_serve(struct virtio_device *d, unsigned int q,
 				   const struct virtq_chain *c, uint32_t *len)
 {
 	struct virtio_rng *rng = d->priv;
-	size_t n = rng_fill(c);
+	struct virtio_hooks *h = d->t->hooks;
+	size_t max = RNG_MAX_REQUEST, n;
+	struct trace_rec rec;
 
-	(void)q;
+	/* short-read: fill half of what the used entry will claim. */
+	if (h && h->fault && c->in_len > 1 &&
+	    fault_short_read(h->fault, q, c->head))
+		max = (c->in_len < RNG_MAX_REQUEST ? c->in_len
+						   : RNG_MAX_REQUEST) /
+		      2;
+	n = rng_fill(c, max);
 	rng->bytes_served += n;
 	*len = (uint32_t)n;
+	if (max != RNG_MAX_REQUEST)
+		*len = (uint32_t)(n * 2);
+	if (virtio_trace_begin(h, &rec, "rng")) {
+		trace_rec_u64(&rec, "q", q);
+		trace_rec_u64(&rec, "head", c->head);
+		trace_rec_u64(&rec, "bytes", n);
+		trace_rec_end(&rec);
+	}
 	return VIRTIO_SERVE_DONE;
 }
 

@@ -5,9 +5,27 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "devices/virtio/fault.h"
 #include "util/log.h"
+
+#define FAULT_TICK_MS 5
+
+/* --trace or --fault named this device; NULL (the usual case) otherwise. */
+static inline struct virtio_hooks *hooks_of(const struct virtio_device *d)
+{
+	return __builtin_expect(d->t && d->t->hooks != NULL, 0) ? d->t->hooks
+								: NULL;
+}
+
+static inline struct fault_dev *faults_of(const struct virtio_device *d)
+{
+	struct virtio_hooks *h = hooks_of(d);
+
+	return h ? h->fault : NULL;
+}
 
 static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 {
@@ -17,6 +35,8 @@ static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &v, sizeof(v)) < 0)
 		return;
+	if (hooks_of(dq->dev))
+		virtio_trace_kick(hooks_of(dq->dev), dq->index);
 	/* Bus mastering off: the transport kicks again when it is back. */
 	if (virtio_device_queue_ready(dq->dev, dq->index))
 		dq->dev->queue_kick(dq->dev, dq->index);
@@ -56,6 +76,7 @@ int virtio_device_init(struct virtio_device *d, const char *name,
 	d->queue_kick = queue_kick;
 	d->priv = priv;
 	d->stop_efd = -1;
+	d->fault_tick.fd = -1;
 	for (q = 0; q < nr_queues; q++) {
 		d->queues[q].dev = d;
 		d->queues[q].index = q;
@@ -79,6 +100,9 @@ void virtio_device_destroy(struct virtio_device *d)
 	if (d->stop_efd >= 0)
 		close(d->stop_efd);
 	d->stop_efd = -1;
+	if (d->fault_tick.fd >= 0)
+		close(d->fault_tick.fd);
+	d->fault_tick.fd = -1;
 	event_loop_destroy(&d->loop);
 }
 
@@ -153,6 +177,78 @@ static void virtio_device_forget_queue(struct virtio_device *d, unsigned int q)
 	dq->enabled = false;
 	dq->kick.fd = -1;
 	memset(&dq->vq, 0, sizeof(dq->vq));
+	/* Held completions belong to rings the driver has just forgotten. */
+	if (faults_of(d))
+		fault_queue_forget(faults_of(d), q);
+}
+
+/* Pushes q's held completions that are due (all of them with force). */
+static void release_held(struct virtio_device *d, unsigned int q, bool force)
+{
+	struct fault_dev *fd = faults_of(d);
+	uint64_t now = fault_now_ms();
+	uint16_t head;
+	uint32_t len;
+
+	while (fd && d->queues[q].enabled &&
+	       fault_release(fd, q, now, force, &head, &len)) {
+		virtio_trace_used(d->t->hooks, q, head, len);
+		virtq_push_used(&d->queues[q].vq, head, len);
+	}
+}
+
+static void virtio_device_tick(struct event_source *src, uint32_t events)
+{
+	struct virtio_device *d = src->opaque;
+	struct fault_dev *fd = faults_of(d);
+	struct fault_tick out;
+	uint64_t v;
+	unsigned int q;
+
+	(void)events;
+	if (read(src->fd, &v, sizeof(v)) < 0 || !fd)
+		return;
+	for (q = 0; q < d->nr_queues; q++)
+		if (virtio_device_queue_ready(d, q)) {
+			release_held(d, q, false);
+			virtio_device_notify(d, q);
+		}
+	fault_tick(fd, fault_now_ms(), &out);
+	while (out.spurious--)
+		virtio_transport_notify_queue(d->t, 0);
+	if (out.config_changed) {
+		__atomic_add_fetch(&d->t->config_generation, 1,
+				   __ATOMIC_SEQ_CST);
+		virtio_trace_generation(d->t->hooks, d->t->config_generation);
+		virtio_transport_notify_config(d->t);
+	}
+}
+
+/* A timerfd on the I/O thread's loop: delays, flaps, timed changes. */
+static int virtio_device_start_tick(struct virtio_device *d)
+{
+	struct itimerspec its = {
+		.it_interval = { 0, FAULT_TICK_MS * 1000000L },
+		.it_value = { 0, FAULT_TICK_MS * 1000000L },
+	};
+
+	if (d->fault_tick.fd >= 0)
+		return 0; /* kept across resets, on the loop */
+	d->fault_tick = (struct event_source){
+		.fd =
+		    timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK),
+		.ready = virtio_device_tick,
+		.opaque = d,
+	};
+	if (d->fault_tick.fd < 0)
+		return -1;
+	if (timerfd_settime(d->fault_tick.fd, 0, &its, NULL) < 0 ||
+	    event_loop_add(&d->loop, &d->fault_tick, EPOLLIN, NULL) < 0) {
+		close(d->fault_tick.fd);
+		d->fault_tick.fd = -1;
+		return -1;
+	}
+	return 0;
 }
 
 int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
@@ -189,6 +285,9 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 			goto fail;
 		dq->enabled = true;
 	}
+	if (faults_of(d) && faults_of(d)->timed &&
+	    virtio_device_start_tick(d) < 0)
+		goto fail;
 	if (virtio_device_resume(d) < 0)
 		goto fail;
 	return 0;
@@ -231,6 +330,36 @@ bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
 	       virtio_transport_dma_allowed(d->t);
 }
 
+static void popped(struct virtio_device *d, unsigned int q,
+		   const struct virtq_chain *c)
+{
+	struct virtio_hooks *h = d->t->hooks;
+
+	virtio_trace_chain(h, q, c->head, c->iov, c->nr_out, c->nr_in,
+			   c->out_len, c->in_len);
+	if (h->fault && fault_request(h->fault, q, c->head))
+		virtio_transport_set_needs_reset(d->t);
+}
+
+/* THE gate every used entry of a drained queue goes through. */
+static void virtio_device_push(struct virtio_device *d, unsigned int q,
+			       uint16_t head, uint32_t len)
+{
+	struct virtio_hooks *h = hooks_of(d);
+	struct virtq *vq = &d->queues[q].vq;
+
+	if (!h) {
+		virtq_push_used(vq, head, len);
+		return;
+	}
+	if (h->fault && !fault_complete(h->fault, q, vq->size, &head, &len))
+		return; /* held: the tick pushes it */
+	virtio_trace_used(h, q, head, len);
+	virtq_push_used(vq, head, len);
+	if (h->fault)
+		release_held(d, q, false);
+}
+
 bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 			 virtio_serve_fn serve)
 {
@@ -246,9 +375,11 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 		while ((r = virtq_pop_chain(vq, chain)) == VIRTQ_POP_OK) {
 			uint32_t len = 0;
 
+			if (hooks_of(d))
+				popped(d, q, chain);
 			switch (serve(d, q, chain, &len)) {
 			case VIRTIO_SERVE_DONE:
-				virtq_push_used(vq, chain->head, len);
+				virtio_device_push(d, q, chain->head, len);
 				break;
 			case VIRTIO_SERVE_LATER:
 				break;
@@ -284,7 +415,7 @@ void virtio_device_complete(struct virtio_device *d, unsigned int q,
 			    uint16_t head, uint32_t len)
 {
 	if (q < d->nr_queues && d->queues[q].enabled)
-		virtq_push_used(&d->queues[q].vq, head, len);
+		virtio_device_push(d, q, head, len);
 }
 
 int virtio_device_watch(struct virtio_device *d, struct event_source *src,
@@ -308,8 +439,19 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	if (!virtio_transport_dma_allowed(d->t))
 		return;
 	vq->unnotified = false;
-	if (virtq_needs_interrupt(vq))
+	/*
+	 * Dropped before the ring's interrupt bookkeeping: the device does
+	 * not believe it interrupted, so the queue's next completion does.
+	 */
+	if (faults_of(d) && fault_drop_irq(faults_of(d), q))
+		return;
+	if (virtq_needs_interrupt(vq)) {
 		virtio_transport_notify_queue(d->t, q);
+	} else if (hooks_of(d)) {
+		virtio_trace_irq_suppressed(d->t->hooks, q,
+					    vq->event_idx ? "event_idx"
+							  : "no_interrupt");
+	}
 }
 
 void virtio_device_broken(struct virtio_device *d, unsigned int q)

@@ -52,6 +52,8 @@ struct virtio_device {
 	pthread_t thread;
 	bool running;
 	bool logged_broken, logged_rings; /* log_guest_once flags */
+	/* Fault injection's periodic tick (timerfd), when a fault is timed. */
+	struct event_source fault_tick;
 	/* Scratch for the drain loop (I/O thread). */
 	struct virtq_chain chain;
 	void *priv;
