@@ -133,6 +133,7 @@ static void virtio_device_forget_queue(struct virtio_device *d, unsigned int q)
 	}
 	dq->enabled = false;
 	dq->kick.fd = -1;
+	virtq_release(&dq->vq);
 	memset(&dq->vq, 0, sizeof(dq->vq));
 }
 
@@ -142,6 +143,7 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 	    virtio_transport_has_feature(t, VIRTIO_F_RING_EVENT_IDX);
 	bool indirect =
 	    virtio_transport_has_feature(t, VIRTIO_F_RING_INDIRECT_DESC);
+	bool packed = virtio_transport_has_feature(t, VIRTIO_F_RING_PACKED);
 	unsigned int q;
 
 	d->t = t;
@@ -158,9 +160,9 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 		};
 		if (!qc->enabled)
 			continue;
-		if (virtq_init(&dq->vq, d->mem, qc->size, qc->desc_gpa,
-			       qc->driver_gpa, qc->device_gpa, event_idx,
-			       indirect) < 0) {
+		if ((packed ? virtq_init_packed : virtq_init)(
+			&dq->vq, d->mem, qc->size, qc->desc_gpa, qc->driver_gpa,
+			qc->device_gpa, event_idx, indirect) < 0) {
 			log_guest_once(&d->logged_rings,
 				       "%s: queue %u rings outside guest RAM",
 				       d->name, q);
