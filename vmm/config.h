@@ -27,6 +27,14 @@ struct vm_transport_override {
 	enum vm_transport transport;
 };
 
+/* One TARGET=+NAME or TARGET=-NAME of --virtio-features. */
+#define VM_MAX_FEATURE_RULES 64
+struct vm_feature_rule {
+	char target[16]; /* all, a device type (blk) or instance (net1) */
+	char name[32];
+	bool add;
+};
+
 #define VM_MAX_DISKS 16
 #define VM_DISK_PATH_MAX 4096
 #define VM_DISK_SERIAL_MAX 20 /* virtio-blk GET_ID bytes */
@@ -68,6 +76,8 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
+	struct vm_feature_rule feature_rules[VM_MAX_FEATURE_RULES];
+	unsigned int nr_feature_rules;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

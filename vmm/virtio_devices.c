@@ -13,6 +13,7 @@
 
 #include "vmm/device_types.h"
 #include "vmm/host_quirks.h"
+#include "vmm/virtio_features.h"
 
 static size_t vcon_write(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -92,6 +93,49 @@ static int plug_transport(struct machine *m, struct virtio_slot *s,
 	return err_set(e, "%s: unknown transport", s->ops->name);
 }
 
+/* Instance index of the slot just added among devices of its type. */
+static unsigned int slot_index(const struct machine *m,
+			       const struct virtio_slot *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; &m->vdevs[i] != s; i++)
+		n += m->vdevs[i].type == s->type;
+	return n;
+}
+
+/* --virtio-features: what the transport offers instead of the default. */
+static int apply_features(struct machine *m, struct virtio_slot *s,
+			  enum vm_transport transport, struct err *e)
+{
+	struct virtio_transport *t = s->pci ? &s->pci->t : &s->mmio->t;
+
+	return virtio_features_offer(
+	    m->cfg->feature_rules, m->cfg->nr_feature_rules, s->type->name,
+	    slot_index(m, s), transport != VM_TRANSPORT_MMIO_LEGACY,
+	    t->device_features, &t->device_features, e);
+}
+
+/* A rule for one device that no device matched is a typo. */
+static int check_feature_targets(const struct machine *m, struct err *e)
+{
+	unsigned int r, i;
+
+	for (r = 0; r < m->cfg->nr_feature_rules; r++) {
+		const char *target = m->cfg->feature_rules[r].target;
+		bool hit = !strcmp(target, "all");
+
+		for (i = 0; i < m->nr_vdevs && !hit; i++)
+			hit = virtio_features_target_matches(
+			    target, m->vdevs[i].type->name,
+			    slot_index(m, &m->vdevs[i]));
+		if (!hit)
+			return err_set(e, "--virtio-features: no device %s",
+				       target);
+	}
+	return 0;
+}
+
 int virtio_devices_plug(struct machine *m, const struct device_type *type,
 			const struct virtio_dev_ops *ops, void *dev,
 			enum vm_transport transport, struct err *e)
@@ -105,7 +149,9 @@ int virtio_devices_plug(struct machine *m, const struct device_type *type,
 	}
 	s = &m->vdevs[m->nr_vdevs++];
 	*s = (struct virtio_slot){ .type = type, .ops = ops, .dev = dev };
-	return plug_transport(m, s, transport, e);
+	if (plug_transport(m, s, transport, e) < 0)
+		return -1;
+	return apply_features(m, s, transport, e);
 }
 
 int virtio_devices_create(struct machine *m, struct err *e)
@@ -135,7 +181,7 @@ int virtio_devices_create(struct machine *m, struct err *e)
 				 e) < 0)
 			return -1;
 	}
-	return 0;
+	return check_feature_targets(m, e);
 }
 
 /*
