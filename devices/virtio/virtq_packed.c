@@ -282,7 +282,7 @@ static bool desc_event(struct virtq *q)
 	uint16_t off_wrap = ring_load16(q->avail_host + EVT_OFF_WRAP);
 	int32_t evt = off_wrap & ~EVT_WRAP, now = q->used_idx;
 
-	if (!q->signalled_used_valid || q->used_since_signal >= q->size)
+	if (!q->signalled_used_valid || q->used_since_signal > q->size)
 		return true;
 	if (!!(off_wrap & EVT_WRAP) != q->used_wrap)
 		evt -= q->size;
