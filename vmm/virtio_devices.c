@@ -112,8 +112,8 @@ static int apply_features(struct machine *m, struct virtio_slot *s,
 
 	return virtio_features_offer(
 	    m->cfg->feature_rules, m->cfg->nr_feature_rules, s->type->name,
-	    slot_index(m, s), transport != VM_TRANSPORT_MMIO_LEGACY,
-	    t->device_features, &t->device_features, e);
+	    slot_index(m, s), transport, t->device_features,
+	    &t->device_features, e);
 }
 
 /* A rule for one device that no device matched is a typo. */

@@ -30,6 +30,7 @@ struct feature {
 /* Ring and transport features every device has. */
 static const struct feature common_features[] = {
 	FEAT_OPT(VIRTIO_F_, RING_PACKED),
+	FEAT_OPT(VIRTIO_F_, RING_RESET),
 	FEAT(VIRTIO_RING_F_, EVENT_IDX),
 	FEAT(VIRTIO_RING_F_, INDIRECT_DESC),
 	{ NULL, 0, false },
@@ -288,9 +289,12 @@ static int check_dependencies(const char *type, unsigned int index,
 }
 
 int virtio_features_offer(const struct vm_feature_rule *rules, unsigned int nr,
-			  const char *type, unsigned int index, bool modern,
-			  uint64_t dflt, uint64_t *offer, struct err *e)
+			  const char *type, unsigned int index,
+			  enum vm_transport transport, uint64_t dflt,
+			  uint64_t *offer, struct err *e)
 {
+	bool pci = transport == VM_TRANSPORT_PCI ||
+		   transport == VM_TRANSPORT_PCI_TRANSITIONAL;
 	uint64_t o = dflt;
 	unsigned int i;
 
@@ -319,10 +323,17 @@ int virtio_features_offer(const struct vm_feature_rule *rules, unsigned int nr,
 				       "'%s' here",
 				       type, index, r->name);
 	}
-	if ((o & BIT(VIRTIO_F_RING_PACKED)) && !modern)
+	if ((o & BIT(VIRTIO_F_RING_PACKED)) &&
+	    transport == VM_TRANSPORT_MMIO_LEGACY)
 		return err_set(e,
 			       "--virtio-features: %s%u: ring_packed needs "
 			       "a virtio 1.x transport, not mmio-legacy",
+			       type, index);
+	/* The queue_reset register is virtio-pci's (modern interface). */
+	if ((o & BIT(VIRTIO_F_RING_RESET)) && !pci)
+		return err_set(e,
+			       "--virtio-features: %s%u: ring_reset needs "
+			       "virtio-pci",
 			       type, index);
 	if (check_dependencies(type, index, o, e) < 0)
 		return -1;

@@ -32,12 +32,13 @@ bool virtio_features_target_matches(const char *target, const char *type,
 /*
  * What device index of type offers: dflt (its own offer) with the rules
  * that target it applied. Fails on a feature the device cannot do, on
- * ring_packed over a legacy-only transport (modern false), and on a
+ * ring_packed over mmio-legacy, ring_reset off virtio-pci, and on a
  * feature left without one it depends on.
  */
 int virtio_features_offer(const struct vm_feature_rule *rules, unsigned int nr,
-			  const char *type, unsigned int index, bool modern,
-			  uint64_t dflt, uint64_t *offer, struct err *e);
+			  const char *type, unsigned int index,
+			  enum vm_transport transport, uint64_t dflt,
+			  uint64_t *offer, struct err *e);
 
 /* The lower-case name of bit in type's table (or common), else NULL. */
 const char *virtio_feature_name(const char *type, unsigned int bit, char *buf,

@@ -4,7 +4,8 @@
  * arguments separated by NUL bytes. Each is parsed; the rules that parsed
  * are applied to one device of every type on both kinds of transport.
  * Checks: no crash, errors are one line, the offer never gains a bit
- * other than ring_packed and never has ring_packed on a legacy transport.
+ * other than ring_packed/ring_reset, never ring_packed on mmio-legacy,
+ * never ring_reset off virtio-pci.
  */
 #include <linux/virtio_config.h>
 #include <stddef.h>
@@ -26,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const types[] = { "console", "rng", "blk", "net" };
 	struct vm_feature_rule rules[8];
-	unsigned int nr = 0, i, modern;
+	unsigned int nr = 0, i, tr;
 	char *buf = malloc(size + 1), *arg, *end;
 	struct err e;
 
@@ -40,13 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_check(!strchr(e.msg, '\n'));
 	fz_check(nr <= 8);
 	for (i = 0; i < 4; i++)
-		for (modern = 0; modern < 2; modern++) {
+		for (tr = VM_TRANSPORT_PCI; tr <= VM_TRANSPORT_MMIO_LEGACY;
+		     tr++) {
 			uint64_t dflt =
 			    0x30000fffull | 1ull << VIRTIO_F_VERSION_1;
 			uint64_t o = 0;
 
 			if (virtio_features_offer(rules, nr, types[i], i & 1,
-						  modern, dflt, &o, &e) < 0) {
+						  (enum vm_transport)tr, dflt,
+						  &o, &e) < 0) {
 				fz_check(!strchr(e.msg, '\n'));
 				continue;
 			}

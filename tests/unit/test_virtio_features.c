@@ -86,9 +86,9 @@ Test(virtio_features, offer_default_is_split)
 	uint64_t o;
 
 	nr = 0;
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 0, true, blk_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
+		     0);
 	cr_assert_eq(o, blk_dflt);
 	cr_assert_not(o & B(VIRTIO_F_RING_PACKED));
 }
@@ -100,26 +100,26 @@ Test(virtio_features, offer_rules_in_order)
 	nr = 0;
 	cr_assert_eq(parse("all=+ring_packed,-indirect_desc"), 0);
 	cr_assert_eq(parse("blk1=-ring_packed,-flush"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 0, true, blk_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
+		     0);
 	cr_assert_eq(o, (blk_dflt | B(VIRTIO_F_RING_PACKED)) &
 			    ~B(VIRTIO_RING_F_INDIRECT_DESC));
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 1, true, blk_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 1,
+					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
+		     0);
 	cr_assert_eq(o, blk_dflt & ~B(VIRTIO_RING_F_INDIRECT_DESC) &
 			    ~B(VIRTIO_BLK_F_FLUSH));
 	/* all= with a name of another type skips this one. */
 	nr = 0;
 	cr_assert_eq(parse("all=-mrg_rxbuf"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 0, true, blk_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
+		     0);
 	cr_assert_eq(o, blk_dflt);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "net", 0, true, net_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     0);
 	cr_assert_eq(o, net_dflt & ~B(VIRTIO_NET_F_MRG_RXBUF));
 }
 
@@ -129,11 +129,32 @@ Test(virtio_features, packed_needs_modern)
 
 	nr = 0;
 	cr_assert_eq(parse("all=+ring_packed"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 0, false, blk_dflt, &o, &e),
-	    -1);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_MMIO_LEGACY, blk_dflt,
+					   &o, &e),
+		     -1);
 	cr_assert(strstr(e.msg, "ring_packed"), "%s", e.msg);
 	cr_assert_eq(o, 0, "nothing stored on error");
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_MMIO, blk_dflt, &o, &e),
+		     0);
+	cr_assert(o & B(VIRTIO_F_RING_PACKED));
+}
+
+Test(virtio_features, ring_reset_only_on_pci)
+{
+	uint64_t o = 0;
+
+	nr = 0;
+	cr_assert_eq(parse("net=+ring_reset"), 0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     0);
+	cr_assert_eq(o, net_dflt | B(VIRTIO_F_RING_RESET));
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_MMIO, net_dflt, &o, &e),
+		     -1);
+	cr_assert(strstr(e.msg, "ring_reset needs virtio-pci"), "%s", e.msg);
 }
 
 Test(virtio_features, withdrawn_dependency)
@@ -142,19 +163,19 @@ Test(virtio_features, withdrawn_dependency)
 
 	nr = 0;
 	cr_assert_eq(parse("net=-guest_csum"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "net", 0, true, net_dflt, &o, &e),
-	    -1);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     -1);
 	cr_assert(strstr(e.msg, "guest_tso4 needs guest_csum"), "%s", e.msg);
 	cr_assert_eq(parse("net=-guest_tso4"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "net", 0, true, net_dflt, &o, &e),
-	    0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     0);
 	nr = 0;
 	cr_assert_eq(parse("net0=-ctrl_vq"), 0);
-	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "net", 0, true, net_dflt, &o, &e),
-	    -1);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     -1);
 	cr_assert(strstr(e.msg, "ctrl_rx needs ctrl_vq"), "%s", e.msg);
 }
 
@@ -165,13 +186,13 @@ Test(virtio_features, cannot_add_what_the_device_lacks)
 	nr = 0;
 	/* blk offers MQ only with several queues. */
 	cr_assert_eq(parse("blk=+mq"), 0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
+		     -1);
 	cr_assert_eq(
-	    virtio_features_offer(rules, nr, "blk", 0, true, blk_dflt, &o, &e),
-	    -1);
-	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0, true,
-					   blk_dflt | B(VIRTIO_BLK_F_MQ), &o,
-					   &e),
-		     0);
+	    virtio_features_offer(rules, nr, "blk", 0, VM_TRANSPORT_PCI,
+				  blk_dflt | B(VIRTIO_BLK_F_MQ), &o, &e),
+	    0);
 }
 
 Test(virtio_features, target_matches)
