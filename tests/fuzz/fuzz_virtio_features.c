@@ -53,10 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fz_check(!strchr(e.msg, '\n'));
 				continue;
 			}
-			fz_check(
-			    !(o & ~dflt & ~(1ull << VIRTIO_F_RING_PACKED)));
-			fz_check(modern ||
+			fz_check(!(o & ~dflt & ~(1ull << VIRTIO_F_RING_PACKED) &
+				   ~(1ull << VIRTIO_F_RING_RESET)));
+			fz_check(tr != VM_TRANSPORT_MMIO_LEGACY ||
 				 !(o & (1ull << VIRTIO_F_RING_PACKED)));
+			fz_check(tr <= VM_TRANSPORT_PCI_TRANSITIONAL ||
+				 !(o & (1ull << VIRTIO_F_RING_RESET)));
 		}
 	free(buf);
 	return 0;

@@ -196,14 +196,14 @@ static void pk_start_peer(void)
 /* --- the guest session --------------------------------------------------- */
 
 static const char session[] =
-    "PS1=; . /usr/share/vireo-check/lib.sh; VIREO_SCRATCH=vda,vdb,vdc,vdd "
+    "K=PK PS1=; . /usr/share/vireo-check/lib.sh; VIREO_SCRATCH=vda,vdb,vdc,vdd "
     "VIREO_NET=10.0.2.15/24,10.0.2.1 CMDLINE=vireo.net.xfer=1\n"
-    "echo PK-HVC-$((6*7))\n"
+    "echo $K-HVC-$((6*7))\n"
     "for b in /sys/block/vd*; do read -r x < $b/device/features; "
-    "echo \"PK-FEAT ${b##*/} $x\"; done\n"
+    "echo \"$K-FEAT ${b##*/} $x\"; done\n"
     "for f in /sys/bus/virtio/devices/*/features; do read -r x < $f; "
-    "echo \"PK-FEAT any $x\"; done\n"
-    "read -r x < /sys/class/net/eth0/device/features; echo \"PK-FEAT eth0 "
+    "echo \"$K-FEAT any $x\"; done\n"
+    "read -r x < /sys/class/net/eth0/device/features; echo \"$K-FEAT eth0 "
     "$x\"\n"
     "vireo_run_checks virtio,blk,rng,net\n"
     "mount-tools && /tools/bin/mkfs.ext4 -F -q -E "
@@ -211,19 +211,19 @@ static const char session[] =
     "/mnt/d && mount -t ext4 /dev/vda /mnt/d && dd if=/dev/urandom "
     "of=/mnt/d/f bs=64k count=16 conv=fsync 2>/dev/null && s1=$(sha256sum "
     "/mnt/d/f) && umount /mnt/d && mount -t ext4 /dev/vda /mnt/d && "
-    "s2=$(sha256sum /mnt/d/f) && umount /mnt/d && echo \"PK-EXT4 ${s1%% *} "
+    "s2=$(sha256sum /mnt/d/f) && umount /mnt/d && echo \"$K-EXT4 ${s1%% *} "
     "${s2%% *}\"\n";
 
 static const char session_ethtool[] =
     "ping -c 25 -i 0.2 -W 2 10.0.2.1 > /tmp/pg 2>&1 &\n"
-    "sleep 1; /tools/bin/ethtool -G eth0 rx 64 tx 128; echo PK-SET-$?\n"
+    "sleep 1; /tools/bin/ethtool -G eth0 rx 64 tx 128; echo $K-SET-$?\n"
     "/tools/bin/ethtool -g eth0 | tr -s '\\t\\n' '  '; echo; "
-    "echo PK-RINGS-END\n"
-    "wait; while read -r l; do case $l in *transmitted*) echo \"PK-PING1 "
+    "echo $K-RINGS-END\n"
+    "wait; while read -r l; do case $l in *transmitted*) echo \"$K-PING1 "
     "$l\";; esac; done < /tmp/pg\n"
-    "/tools/bin/ethtool -G eth0 rx 256 tx 256; echo PK-SET2-$?\n"
+    "/tools/bin/ethtool -G eth0 rx 256 tx 256; echo $K-SET2-$?\n"
     "ping -c 3 -W 3 10.0.2.1 > /tmp/pg 2>&1; while read -r l; do case $l "
-    "in *transmitted*) echo \"PK-PING2 $l\";; esac; done < /tmp/pg\n";
+    "in *transmitted*) echo \"$K-PING2 $l\";; esac; done < /tmp/pg\n";
 
 static void pk_boot(const char *transport, const char *const *features,
 		    bool ethtool, struct vm_result *r)
@@ -289,7 +289,8 @@ static int feature_bit(const struct vm_result *r, const char *who, int b)
 	p = strstr(r->output, needle);
 	cr_assert_not_null(p, "no features of %s:\n%s", who, output_tail(r));
 	p += strlen(needle);
-	cr_assert(strspn(p, "01") >= 64, "bad features line for %s", who);
+	cr_assert(strspn(p, "01") >= 64, "bad features line for %s:\n%s", who,
+		  output_tail(r));
 	return p[b] - '0';
 }
 
