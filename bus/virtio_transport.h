@@ -231,8 +231,10 @@ uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page);
 /*
  * Per-queue reset (virtio 1.2, 2.6.1, VIRTIO_F_RING_RESET): a 1 written to
  * the selected queue's reset register stops that queue alone and resets
- * its configuration; the register reads 1 from then until the driver
- * enables the queue again, which brings it back with its new setup.
+ * its configuration before the write returns (so the register reads 0,
+ * "done"); the queue is then reconfigurable until the driver enables it
+ * again, which brings it back with its new setup. is_reset: the selected
+ * queue is in that state.
  */
 void virtio_transport_reset_queue(struct virtio_transport *t);
 bool virtio_transport_queue_is_reset(struct virtio_transport *t);

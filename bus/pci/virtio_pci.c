@@ -108,7 +108,11 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 	case VIRTIO_PCI_COMMON_Q_NOFF:
 		return qc ? t->queue_select : 0;
 	case VIRTIO_PCI_COMMON_Q_RESET:
-		return virtio_transport_queue_is_reset(t);
+		/*
+		 * 0: the reset is complete (4.1.4.3.2); ours is done by the
+		 * time the write returns. Linux polls for this 0.
+		 */
+		return 0;
 	}
 	return 0;
 }
