@@ -427,3 +427,39 @@ Test(packed, matrix_split_blk_packed_net, .timeout = PK_TIMEOUT + 120)
 {
 	matrix_boot(true, "net=-event_idx");
 }
+
+/* One stderr line and exit status 2, before any guest runs. */
+static void expect_usage_error(const char *transport, const char *features,
+			       const char *want)
+{
+	const char *argv[] = {
+		"run",	       "--kernel", GUEST_OUT "/micro/vmlinux",
+		"--rng",       "--net",	   "tap=vt0",
+		"--transport", transport,  "--virtio-features",
+		features,      NULL
+	};
+	struct vm_result r;
+	const char *line;
+
+	vm_run(argv, 60, &r);
+	cr_assert_eq(r.status, 2, "%s: exit status %d:\n%s", features, r.status,
+		     r.output);
+	line = strstr(r.output, "vireo: --virtio-features");
+	cr_assert_not_null(line, "%s", r.output);
+	cr_assert_not_null(strstr(line, want), "%s: '%s'", features, r.output);
+	cr_assert_eq(strchr(line, '\n'), r.output + strlen(r.output) - 1,
+		     "more than one line:\n%s", r.output);
+	vm_result_free(&r);
+}
+
+Test(packed, feature_errors_exit_2_with_one_line)
+{
+	expect_usage_error("pci", "all=+no_such_thing", "unknown feature");
+	expect_usage_error("pci", "rng=-mrg_rxbuf", "no feature");
+	expect_usage_error("mmio-legacy", "all=+ring_packed",
+			   "ring_packed needs");
+	expect_usage_error("mmio", "net=+ring_reset", "ring_reset needs");
+	expect_usage_error("pci", "net=-guest_csum", "needs guest_csum");
+	expect_usage_error("pci", "net3=-mrg_rxbuf", "no device net3");
+	expect_usage_error("pci", "blk=-flush", "no device blk");
+}
