@@ -298,6 +298,13 @@ int virtio_features_offer(const struct vm_feature_rule *rules, unsigned int nr,
 	uint64_t o = dflt;
 	unsigned int i;
 
+	/*
+	 * Every device can reset a queue alone; virtio-pci has the register
+	 * for it, so it is offered there (as QEMU does) unless withdrawn.
+	 */
+	if (pci)
+		o |= BIT(VIRTIO_F_RING_RESET);
+
 	for (i = 0; i < nr; i++) {
 		const struct vm_feature_rule *r = &rules[i];
 		const struct feature *f;

@@ -9,6 +9,7 @@
  * (VIRTIO_F_RING_PACKED: ring_packed), taken from the UAPI constants.
  * '+' offers a feature vireo supports but does not offer by default
  * (ring_packed); '-' withdraws one. Later rules win over earlier ones.
+ * ring_reset is offered by default on virtio-pci (its register is PCI's).
  */
 
 #include <stdbool.h>

@@ -89,8 +89,12 @@ Test(virtio_features, offer_default_is_split)
 	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
 					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
 		     0);
-	cr_assert_eq(o, blk_dflt);
+	cr_assert_eq(o, blk_dflt | B(VIRTIO_F_RING_RESET));
 	cr_assert_not(o & B(VIRTIO_F_RING_PACKED));
+	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
+					   VM_TRANSPORT_MMIO, blk_dflt, &o, &e),
+		     0);
+	cr_assert_eq(o, blk_dflt, "no ring_reset off PCI");
 }
 
 Test(virtio_features, offer_rules_in_order)
@@ -103,12 +107,14 @@ Test(virtio_features, offer_rules_in_order)
 	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
 					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
 		     0);
-	cr_assert_eq(o, (blk_dflt | B(VIRTIO_F_RING_PACKED)) &
-			    ~B(VIRTIO_RING_F_INDIRECT_DESC));
+	cr_assert_eq(
+	    o, (blk_dflt | B(VIRTIO_F_RING_PACKED) | B(VIRTIO_F_RING_RESET)) &
+		   ~B(VIRTIO_RING_F_INDIRECT_DESC));
 	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 1,
 					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
 		     0);
-	cr_assert_eq(o, blk_dflt & ~B(VIRTIO_RING_F_INDIRECT_DESC) &
+	cr_assert_eq(o, (blk_dflt | B(VIRTIO_F_RING_RESET)) &
+			    ~B(VIRTIO_RING_F_INDIRECT_DESC) &
 			    ~B(VIRTIO_BLK_F_FLUSH));
 	/* all= with a name of another type skips this one. */
 	nr = 0;
@@ -116,11 +122,12 @@ Test(virtio_features, offer_rules_in_order)
 	cr_assert_eq(virtio_features_offer(rules, nr, "blk", 0,
 					   VM_TRANSPORT_PCI, blk_dflt, &o, &e),
 		     0);
-	cr_assert_eq(o, blk_dflt);
+	cr_assert_eq(o, blk_dflt | B(VIRTIO_F_RING_RESET));
 	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
 					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
 		     0);
-	cr_assert_eq(o, net_dflt & ~B(VIRTIO_NET_F_MRG_RXBUF));
+	cr_assert_eq(o, (net_dflt | B(VIRTIO_F_RING_RESET)) &
+			    ~B(VIRTIO_NET_F_MRG_RXBUF));
 }
 
 Test(virtio_features, packed_needs_modern)
@@ -155,6 +162,12 @@ Test(virtio_features, ring_reset_only_on_pci)
 					   VM_TRANSPORT_MMIO, net_dflt, &o, &e),
 		     -1);
 	cr_assert(strstr(e.msg, "ring_reset needs virtio-pci"), "%s", e.msg);
+	nr = 0;
+	cr_assert_eq(parse("net=-ring_reset"), 0);
+	cr_assert_eq(virtio_features_offer(rules, nr, "net", 0,
+					   VM_TRANSPORT_PCI, net_dflt, &o, &e),
+		     0);
+	cr_assert_eq(o, net_dflt, "withdrawn");
 }
 
 Test(virtio_features, withdrawn_dependency)
