@@ -91,10 +91,16 @@ static inline void packed_ring_add_flags(struct packed_ring *r,
 				 (extra ? extra[i] : 0);
 
 		if (i == 0) {
-			packed_ring_put_desc(
-			    r->desc + 16 * (size_t)pos, bufs[i].addr,
-			    bufs[i].len, id,
-			    (uint16_t)(flags ^ PR_F_AVAIL ^ PR_F_USED));
+			/*
+			 * The device may be polling the head's flags: they
+			 * are written once, atomically, below; the rest of
+			 * the head now.
+			 */
+			uint8_t d[16];
+
+			packed_ring_put_desc(d, bufs[i].addr, bufs[i].len, id,
+					     0);
+			memcpy(r->desc + 16 * (size_t)pos, d, 14);
 			head_flags = flags;
 		} else {
 			packed_ring_put_desc(r->desc + 16 * (size_t)pos,
