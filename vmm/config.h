@@ -67,6 +67,9 @@ struct vm_config {
 	struct vm_transport_override
 	    transport_overrides[VM_MAX_TRANSPORT_OVERRIDES];
 	unsigned int nr_transport_overrides;
+	/* --virtio-features, in order */
+	struct vm_feature_rule feature_rules[VM_MAX_FEATURE_RULES];
+	unsigned int nr_feature_rules;
 	bool acpi; /* ACPI tables (default); off: MP table + command line */
 	/* --dtb: a device tree in setup_data instead of ACPI/MP table */
 	bool dtb;
@@ -76,8 +79,6 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
-	struct vm_feature_rule feature_rules[VM_MAX_FEATURE_RULES];
-	unsigned int nr_feature_rules;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */
