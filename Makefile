@@ -180,6 +180,7 @@ TSAN_UNIT_SRCS := $(addprefix tests/unit/,test_virtio_devices.c test_virtio_net.
 	test_stdio_console.c test_aio.c test_virtio_transport.c test_virtio_pci.c \
 	test_vsock.c)
 TSAN_SHIM_SRCS := tests/tsan/criterion_shim.c
+TSAN_UNIT_SRCS += tests/unit/test_virtq_device.c
 
 $(TSAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -83,10 +83,27 @@ static struct virtio_queue_config *writable_queue(struct virtio_transport *t)
 	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
 
 	if (!qc || qc->enabled ||
-	    (__atomic_load_n(&t->status, __ATOMIC_SEQ_CST) &
-	     VIRTIO_STATUS_DRIVER_OK))
+	    ((__atomic_load_n(&t->status, __ATOMIC_SEQ_CST) &
+	      VIRTIO_STATUS_DRIVER_OK) &&
+	     !qc->reset))
 		return NULL;
 	return qc;
+}
+
+/* A queue reset alone comes back while the others run. */
+static void enable_reset_queue(struct virtio_transport *t,
+			       struct virtio_queue_config *qc)
+{
+	qc->enabled = true;
+	qc->reset = false;
+	if (!t->active)
+		return;
+	if (!t->ops->queue_enable) {
+		virtio_transport_driver_error(t);
+		return;
+	}
+	if (t->ops->queue_enable(t->dev, t->queue_select) < 0)
+		virtio_transport_set_needs_reset(t);
 }
 
 static uint64_t *queue_addr_field(struct virtio_queue_config *qc,
@@ -116,7 +133,10 @@ static void write_queue(struct virtio_transport *t, enum virtio_reg reg,
 		if (v && v <= qc->max_size && !(v & (v - 1)))
 			qc->size = (uint16_t)v;
 	} else if (reg == VIRTIO_REG_QUEUE_READY) {
-		qc->enabled = v == 1;
+		if (v == 1 && qc->reset)
+			enable_reset_queue(t, qc);
+		else
+			qc->enabled = v == 1;
 		if (qc->enabled && t->hooks)
 			virtio_trace_queue(t->hooks,
 					   (unsigned int)(qc - t->queues), qc,
@@ -247,6 +267,36 @@ void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
 	if (t->hooks)
 		virtio_trace_queue(t->hooks, (unsigned int)(qc - t->queues), qc,
 				   true);
+}
+
+void virtio_transport_reset_queue(struct virtio_transport *t)
+{
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
+
+	if (!qc || !virtio_transport_has_feature(t, VIRTIO_F_RING_RESET) ||
+	    !(__atomic_load_n(&t->status, __ATOMIC_SEQ_CST) &
+	      VIRTIO_STATUS_FEATURES_OK))
+		return;
+	if (qc->enabled && t->active) {
+		if (!t->ops->queue_reset) {
+			virtio_transport_driver_error(t);
+			return;
+		}
+		t->ops->queue_reset(t->dev, t->queue_select);
+	}
+	/* Its configuration back to the defaults (2.6.1). */
+	qc->enabled = false;
+	qc->reset = true;
+	qc->size = qc->max_size;
+	qc->desc_gpa = qc->driver_gpa = qc->device_gpa = 0;
+	qc->vector = VIRTIO_NO_VECTOR;
+}
+
+bool virtio_transport_queue_is_reset(struct virtio_transport *t)
+{
+	struct virtio_queue_config *qc = virtio_transport_selected_queue(t);
+
+	return qc && qc->reset;
 }
 
 uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page)

@@ -58,6 +58,7 @@ void virtio_transport_reset(struct virtio_transport *t)
 
 		qc->size = qc->max_size;
 		qc->enabled = false;
+		qc->reset = false;
 		qc->desc_gpa = qc->driver_gpa = qc->device_gpa = 0;
 		qc->vector = VIRTIO_NO_VECTOR;
 	}

@@ -49,6 +49,11 @@ struct virtio_transport;
 struct virtio_queue_config {
 	uint16_t size, max_size;
 	bool enabled;
+	/*
+	 * Reset alone by the driver (VIRTIO_F_RING_RESET) and not re-enabled
+	 * yet: reconfigurable while the device runs.
+	 */
+	bool reset;
 	uint64_t desc_gpa, driver_gpa, device_gpa;
 	uint16_t vector; /* MSI-X vector (PCI) */
 	int kick_fd; /* eventfd signalled by the guest's queue notify */
@@ -86,6 +91,12 @@ struct virtio_dev_ops {
 	 * device NEEDS_RESET instead.
 	 */
 	void (*queue_reset)(void *dev, unsigned int q);
+	/*
+	 * Optional: serve queue q again after queue_reset, from its new
+	 * t->queues[q] (VIRTIO_F_RING_RESET); the other queues keep running.
+	 * Negative: the device needs a reset.
+	 */
+	int (*queue_enable)(void *dev, unsigned int q);
 	/* Status 0 (or teardown): stop all work; return once quiesced. */
 	void (*reset)(void *dev);
 };
@@ -219,6 +230,17 @@ void virtio_transport_reg_write(struct virtio_transport *t, enum virtio_reg reg,
 void virtio_transport_write_legacy_pfn(struct virtio_transport *t, uint32_t pfn,
 				       uint64_t page, uint64_t align);
 uint32_t virtio_transport_legacy_pfn(struct virtio_transport *t, uint64_t page);
+
+/*
+ * Per-queue reset (virtio 1.2, 2.6.1, VIRTIO_F_RING_RESET): a 1 written to
+ * the selected queue's reset register stops that queue alone and resets
+ * its configuration before the write returns (so the register reads 0,
+ * "done"); the queue is then reconfigurable until the driver enables it
+ * again, which brings it back with its new setup. is_reset: the selected
+ * queue is in that state.
+ */
+void virtio_transport_reset_queue(struct virtio_transport *t);
+bool virtio_transport_queue_is_reset(struct virtio_transport *t);
 
 /*
  * Queue notification eventfds, one per queue, owned by the transport:

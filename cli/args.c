@@ -14,6 +14,7 @@
 #include "util/file.h"
 #include "util/size.h"
 #include "vmm/fdt/dtb_boot.h"
+#include "vmm/virtio_features.h"
 
 struct cli_option {
 	const char *name;
@@ -212,6 +213,14 @@ static int opt_virtio_transport(struct vm_config *cfg, const char *arg,
 	o->dev = type->name;
 	cfg->nr_transport_overrides++;
 	return 0;
+}
+
+static int opt_virtio_features(struct vm_config *cfg, const char *arg,
+			       struct err *e)
+{
+	return virtio_features_parse(arg, cfg->feature_rules,
+				     &cfg->nr_feature_rules,
+				     VM_MAX_FEATURE_RULES, e);
 }
 
 static int opt_no_acpi(struct vm_config *cfg, const char *arg, struct err *e)
@@ -527,6 +536,12 @@ static const struct cli_option run_options[] = {
 	  "put one device type on transport T, overriding --transport; "
 	  "repeatable; DEV:",
 	  opt_virtio_transport },
+	{ "--virtio-features", "TARGET=[+|-]NAME[,...]",
+	  "offer (+) or withdraw (-) virtio features; TARGET: all, a device "
+	  "type or one device (blk0, net1); NAME: the spec's name, e.g. "
+	  "ring_packed, event_idx, indirect_desc, mrg_rxbuf, flush; "
+	  "repeatable",
+	  opt_virtio_features },
 	{ "--no-acpi", NULL,
 	  "no ACPI tables: MP table, virtio-mmio devices on the kernel command "
 	  "line",

@@ -29,6 +29,14 @@ struct vm_transport_override {
 	enum vm_transport transport;
 };
 
+/* One TARGET=+NAME or TARGET=-NAME of --virtio-features. */
+#define VM_MAX_FEATURE_RULES 64
+struct vm_feature_rule {
+	char target[16]; /* all, a device type (blk) or instance (net1) */
+	char name[32];
+	bool add;
+};
+
 #define VM_MAX_DISKS 16
 #define VM_DISK_PATH_MAX 4096
 #define VM_DISK_SERIAL_MAX 20 /* virtio-blk GET_ID bytes */
@@ -69,6 +77,9 @@ struct vm_config {
 	struct vm_transport_override
 	    transport_overrides[VM_MAX_TRANSPORT_OVERRIDES];
 	unsigned int nr_transport_overrides;
+	/* --virtio-features, in order */
+	struct vm_feature_rule feature_rules[VM_MAX_FEATURE_RULES];
+	unsigned int nr_feature_rules;
 	bool acpi; /* ACPI tables (default); off: MP table + command line */
 	/* --dtb: a device tree in setup_data instead of ACPI/MP table */
 	bool dtb;

@@ -15,6 +15,7 @@
 #include "devices/virtio/fault.h"
 #include "vmm/device_types.h"
 #include "vmm/host_quirks.h"
+#include "vmm/virtio_features.h"
 
 static size_t vcon_write(void *opaque, const uint8_t *buf, size_t len)
 {
@@ -101,6 +102,49 @@ static struct virtio_transport *slot_transport(struct virtio_slot *s)
 	return s->mmio ? &s->mmio->t : NULL;
 }
 
+/* Instance index of the slot just added among devices of its type. */
+static unsigned int slot_index(const struct machine *m,
+			       const struct virtio_slot *s)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; &m->vdevs[i] != s; i++)
+		n += m->vdevs[i].type == s->type;
+	return n;
+}
+
+/* --virtio-features: what the transport offers instead of the default. */
+static int apply_features(struct machine *m, struct virtio_slot *s,
+			  enum vm_transport transport, struct err *e)
+{
+	struct virtio_transport *t = slot_transport(s);
+
+	return virtio_features_offer(
+	    m->cfg->feature_rules, m->cfg->nr_feature_rules, s->type->name,
+	    slot_index(m, s), transport, t->device_features,
+	    &t->device_features, e);
+}
+
+/* A rule for one device that no device matched is a typo. */
+static int check_feature_targets(const struct machine *m, struct err *e)
+{
+	unsigned int r, i;
+
+	for (r = 0; r < m->cfg->nr_feature_rules; r++) {
+		const char *target = m->cfg->feature_rules[r].target;
+		bool hit = !strcmp(target, "all");
+
+		for (i = 0; i < m->nr_vdevs && !hit; i++)
+			hit = virtio_features_target_matches(
+			    target, m->vdevs[i].type->name,
+			    slot_index(m, &m->vdevs[i]));
+		if (!hit)
+			return err_set(e, "--virtio-features: no device %s",
+				       target);
+	}
+	return 0;
+}
+
 /*
  * --trace and --fault see the device as TYPE + instance ("blk1"); a device
  * neither names keeps hooks NULL and runs none of their code.
@@ -109,11 +153,8 @@ static int attach_hooks(struct machine *m, struct virtio_slot *s, struct err *e)
 {
 	struct virtio_transport *t = slot_transport(s);
 	struct virtio_hooks *h;
-	unsigned int i, instance = 0;
+	unsigned int instance = slot_index(m, s);
 
-	for (i = 0; i + 1 < m->nr_vdevs; i++)
-		if (m->vdevs[i].type == s->type)
-			instance++;
 	if (!t || (!m->trace && !m->faults.nr_specs))
 		return 0;
 	h = calloc(1, sizeof(*h));
@@ -151,6 +192,8 @@ int virtio_devices_plug(struct machine *m, const struct device_type *type,
 	*s = (struct virtio_slot){ .type = type, .ops = ops, .dev = dev };
 	if (plug_transport(m, s, transport, e) < 0)
 		return -1;
+	if (apply_features(m, s, transport, e) < 0)
+		return -1;
 	return attach_hooks(m, s, e);
 }
 
@@ -185,7 +228,7 @@ int virtio_devices_create(struct machine *m, struct err *e)
 				 e) < 0)
 			return -1;
 	}
-	return 0;
+	return check_feature_targets(m, e);
 }
 
 /*

@@ -18,7 +18,16 @@
 #define NOTIFY_MULTIPLIER 4
 #define LEGACY_BAR_SIZE 0x100
 
-#define CC_SIZE sizeof(struct virtio_pci_common_cfg)
+/*
+ * virtio 1.2 adds queue_notify_data and queue_reset after the 1.0 common
+ * config (struct virtio_pci_modern_common_cfg); older UAPI headers lack
+ * them.
+ */
+#ifndef VIRTIO_PCI_COMMON_Q_RESET
+#define VIRTIO_PCI_COMMON_Q_NDATA 56
+#define VIRTIO_PCI_COMMON_Q_RESET 58
+#endif
+#define CC_SIZE (VIRTIO_PCI_COMMON_Q_RESET + 2)
 
 /* ---- ioeventfds for queue notifications ---------------------------------- */
 
@@ -98,6 +107,12 @@ static uint32_t common_read(struct virtio_pci *vp, uint32_t off)
 		return qc ? qc->vector : 0;
 	case VIRTIO_PCI_COMMON_Q_NOFF:
 		return qc ? t->queue_select : 0;
+	case VIRTIO_PCI_COMMON_Q_RESET:
+		/*
+		 * 0: the reset is complete (4.1.4.3.2); ours is done by the
+		 * time the write returns. Linux polls for this 0.
+		 */
+		return 0;
 	}
 	return 0;
 }
@@ -121,6 +136,8 @@ static void common_write(struct virtio_pci *vp, uint32_t off, uint32_t v)
 		t->config_vector = valid_vector(vp, v);
 	else if (off == VIRTIO_PCI_COMMON_Q_MSIX && qc)
 		qc->vector = valid_vector(vp, v);
+	else if (off == VIRTIO_PCI_COMMON_Q_RESET && v == 1)
+		virtio_transport_reset_queue(t);
 }
 
 /* Width of each common-config field; other access sizes are ignored. */
@@ -131,7 +148,9 @@ static unsigned int common_field_width(uint32_t off)
 	if (off == VIRTIO_PCI_COMMON_STATUS ||
 	    off == VIRTIO_PCI_COMMON_CFGGENERATION)
 		return 1;
-	if (off >= VIRTIO_PCI_COMMON_MSIX && off < VIRTIO_PCI_COMMON_Q_DESCLO)
+	if ((off >= VIRTIO_PCI_COMMON_MSIX &&
+	     off < VIRTIO_PCI_COMMON_Q_DESCLO) ||
+	    off >= VIRTIO_PCI_COMMON_Q_NDATA)
 		return 2;
 	return 4;
 }

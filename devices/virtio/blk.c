@@ -459,6 +459,13 @@ static void blk_queue_quiesce(struct virtio_device *d, unsigned int q)
 	blk_queue_forget(b, q);
 }
 
+static int blk_queue_enable(void *dev, unsigned int q)
+{
+	struct virtio_blk *b = dev;
+
+	return virtio_device_queue_enable(&b->vdev, q);
+}
+
 static void blk_queue_reset(void *dev, unsigned int q)
 {
 	struct virtio_blk *b = dev;
@@ -490,6 +497,7 @@ static const struct virtio_dev_ops blk_ops_template = {
 	.config_write = blk_config_write,
 	.activate = blk_activate,
 	.queue_reset = blk_queue_reset,
+	.queue_enable = blk_queue_enable,
 	.reset = blk_reset,
 };
 

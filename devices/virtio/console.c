@@ -182,6 +182,17 @@ static int console_activate(void *dev, struct virtio_transport *t)
 	return 0;
 }
 
+static int console_queue_enable(void *dev, unsigned int q)
+{
+	struct virtio_console *c = dev;
+	int r;
+
+	pthread_mutex_lock(&c->rx_lock);
+	r = virtio_device_queue_enable(&c->vdev, q);
+	pthread_mutex_unlock(&c->rx_lock);
+	return r;
+}
+
 static void console_queue_reset(void *dev, unsigned int q)
 {
 	struct virtio_console *c = dev;
@@ -215,6 +226,7 @@ const struct virtio_dev_ops virtio_console_ops = {
 	.config_write = console_config_write,
 	.activate = console_activate,
 	.queue_reset = console_queue_reset,
+	.queue_enable = console_queue_enable,
 	.reset = console_reset,
 };
 

@@ -549,6 +549,13 @@ static void net_queue_quiesce(struct virtio_device *d, unsigned int q)
 	}
 }
 
+static int net_queue_enable(void *dev, unsigned int q)
+{
+	struct virtio_net *n = dev;
+
+	return virtio_device_queue_enable(&n->vdev, q);
+}
+
 static void net_queue_reset(void *dev, unsigned int q)
 {
 	struct virtio_net *n = dev;
@@ -576,6 +583,7 @@ const struct virtio_dev_ops virtio_net_ops = {
 	.features_ok = net_features_ok,
 	.activate = net_activate,
 	.queue_reset = net_queue_reset,
+	.queue_enable = net_queue_enable,
 	.reset = net_reset,
 };
 

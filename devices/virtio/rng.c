@@ -69,6 +69,13 @@ static void rng_queue_kick(struct virtio_device *d, unsigned int q)
 	virtio_device_drain(d, q, rng_serve);
 }
 
+static int rng_queue_enable(void *dev, unsigned int q)
+{
+	struct virtio_rng *rng = dev;
+
+	return virtio_device_queue_enable(&rng->vdev, q);
+}
+
 static void rng_queue_reset(void *dev, unsigned int q)
 {
 	struct virtio_rng *rng = dev;
@@ -123,6 +130,7 @@ const struct virtio_dev_ops virtio_rng_ops = {
 	.config_read = rng_config_read,
 	.activate = rng_activate,
 	.queue_reset = rng_queue_reset,
+	.queue_enable = rng_queue_enable,
 	.reset = rng_reset,
 };
 

@@ -176,6 +176,7 @@ static void virtio_device_forget_queue(struct virtio_device *d, unsigned int q)
 	}
 	dq->enabled = false;
 	dq->kick.fd = -1;
+	virtq_release(&dq->vq);
 	memset(&dq->vq, 0, sizeof(dq->vq));
 	/* Held completions belong to rings the driver has just forgotten. */
 	if (faults_of(d))
@@ -251,40 +252,49 @@ static int virtio_device_start_tick(struct virtio_device *d)
 	return 0;
 }
 
-int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
+/* Builds queue q from the transport's configuration and watches its kicks. */
+static int virtio_device_queue_setup(struct virtio_device *d, unsigned int q)
 {
+	struct virtio_transport *t = d->t;
+	struct virtio_device_queue *dq = &d->queues[q];
+	const struct virtio_queue_config *qc = &t->queues[q];
 	bool event_idx =
 	    virtio_transport_has_feature(t, VIRTIO_F_RING_EVENT_IDX);
 	bool indirect =
 	    virtio_transport_has_feature(t, VIRTIO_F_RING_INDIRECT_DESC);
+	bool packed = virtio_transport_has_feature(t, VIRTIO_F_RING_PACKED);
+
+	memset(&dq->vq, 0, sizeof(dq->vq));
+	dq->enabled = false;
+	dq->kick = (struct event_source){
+		.fd = qc->kick_fd,
+		.ready = virtio_device_kick_ready,
+		.opaque = dq,
+	};
+	if (!qc->enabled)
+		return 0;
+	if ((packed ? virtq_init_packed : virtq_init)(
+		&dq->vq, d->mem, qc->size, qc->desc_gpa, qc->driver_gpa,
+		qc->device_gpa, event_idx, indirect) < 0) {
+		log_guest_once(&d->logged_rings,
+			       "%s: queue %u rings outside guest RAM", d->name,
+			       q);
+		return -1;
+	}
+	if (event_loop_add(&d->loop, &dq->kick, EPOLLIN, NULL) < 0)
+		return -1;
+	dq->enabled = true;
+	return 0;
+}
+
+int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
+{
 	unsigned int q;
 
 	d->t = t;
-	for (q = 0; q < d->nr_queues; q++) {
-		struct virtio_device_queue *dq = &d->queues[q];
-		const struct virtio_queue_config *qc = &t->queues[q];
-
-		memset(&dq->vq, 0, sizeof(dq->vq));
-		dq->enabled = false;
-		dq->kick = (struct event_source){
-			.fd = qc->kick_fd,
-			.ready = virtio_device_kick_ready,
-			.opaque = dq,
-		};
-		if (!qc->enabled)
-			continue;
-		if (virtq_init(&dq->vq, d->mem, qc->size, qc->desc_gpa,
-			       qc->driver_gpa, qc->device_gpa, event_idx,
-			       indirect) < 0) {
-			log_guest_once(&d->logged_rings,
-				       "%s: queue %u rings outside guest RAM",
-				       d->name, q);
+	for (q = 0; q < d->nr_queues; q++)
+		if (virtio_device_queue_setup(d, q) < 0)
 			goto fail;
-		}
-		if (event_loop_add(&d->loop, &dq->kick, EPOLLIN, NULL) < 0)
-			goto fail;
-		dq->enabled = true;
-	}
 	if (faults_of(d) && faults_of(d)->timed &&
 	    virtio_device_start_tick(d) < 0)
 		goto fail;
@@ -320,6 +330,22 @@ void virtio_device_queue_reset(struct virtio_device *d, unsigned int q)
 	virtio_device_forget_queue(d, q);
 	if (was_running && virtio_device_resume(d) < 0)
 		virtio_transport_set_needs_reset(d->t);
+}
+
+int virtio_device_queue_enable(struct virtio_device *d, unsigned int q)
+{
+	bool was_running = d->running;
+	int r;
+
+	if (q >= d->nr_queues || !d->t)
+		return -1;
+	virtio_device_pause(d);
+	virtio_device_forget_queue(d, q);
+	r = virtio_device_queue_setup(d, q);
+	/* Resuming kicks every enabled queue: q serves what is waiting. */
+	if (was_running && virtio_device_resume(d) < 0)
+		r = -1;
+	return r;
 }
 
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)

@@ -77,6 +77,13 @@ void virtio_device_stop(struct virtio_device *d);
  */
 void virtio_device_queue_reset(struct virtio_device *d, unsigned int q);
 
+/*
+ * Serves queue q again after virtio_device_queue_reset, from the
+ * transport's new configuration of it (the transport's queue_enable op).
+ * Caller's thread; negative when q's rings are unusable.
+ */
+int virtio_device_queue_enable(struct virtio_device *d, unsigned int q);
+
 /* q is enabled, not broken, and guest memory may be touched. */
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q);
 

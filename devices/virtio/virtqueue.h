@@ -3,12 +3,13 @@
 #define VIREO_DEVICES_VIRTIO_VIRTQUEUE_H
 
 /*
- * Split virtqueues (virtio 1.2, 2.7): the single gate between a device and
- * the guest's rings. Every descriptor chain is validated here before any
- * device sees it: index range, loops, chain length, nested indirect
- * tables, length overflow, buffers outside guest RAM, readable-after-
- * writable order. Devices get host iovecs into guest RAM and never read a
- * descriptor themselves.
+ * Virtqueues, split (virtio 1.2, 2.7) or packed (2.8): the single gate
+ * between a device and the guest's rings; virtqueue.c dispatches to
+ * virtq_split.c or virtq_packed.c, which obey the same rules. Every descriptor
+ * chain is validated here before any device sees it: index range, loops, chain
+ * length, nested indirect tables, length overflow, buffers outside guest RAM,
+ * readable-after- writable order. Devices get host iovecs into guest RAM and
+ * never read a descriptor themselves.
  *
  * What writes guest memory: the used ring (virtq_push_used*), the copy
  * helpers below (virtq_chain_write, virtq_iov_write, virtq_status_write),
@@ -41,17 +42,32 @@
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define VIRTQ_USED_F_NO_NOTIFY 1
 
+struct virtq_packed_slot;
+
 struct virtq {
 	/* Set by the transport from the driver's queue configuration. */
-	uint16_t size; /* power of two (split ring: any up to 32768 in 1.x) */
+	uint16_t size; /* split: power of two; packed: any up to 32768 */
+	/* Packed: descriptor ring, driver and device event structures. */
 	uint64_t desc_gpa, avail_gpa, used_gpa;
 	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
 	bool indirect; /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool packed; /* VIRTIO_F_RING_PACKED negotiated */
 	const struct guest_mem *mem;
 
-	/* Device-side ring state. */
+	/*
+	 * Device-side ring state. Split: free-running indices. Packed: ring
+	 * positions (< size) with their wrap counters.
+	 */
 	uint16_t last_avail_idx;
 	uint16_t used_idx;
+	bool avail_wrap, used_wrap;
+	/* Packed: ring descriptors used since the last interrupt. */
+	uint32_t used_since_signal;
+	/* Packed: descriptors of chains popped and not yet used. */
+	uint32_t inflight_descs;
+	uint32_t nr_pops; /* packed: pop history position, mod size */
+	/* Packed: per buffer id and per pop, allocated by virtq_init_packed */
+	struct virtq_packed_slot *slots;
 	uint16_t signalled_used; /* used_idx at the last interrupt */
 	bool signalled_used_valid;
 	bool broken; /* a structural violation was seen: NEEDS_RESET */
@@ -73,7 +89,8 @@ enum virtq_pop_result {
 };
 
 struct virtq_chain {
-	uint16_t head; /* to give back with virtq_push_used() */
+	/* to give back with virtq_push_used(); packed: the buffer id */
+	uint16_t head;
 	/*
 	 * out: device-readable buffers first, then in: device-writable.
 	 * Zero-length descriptors produce no iovec, so every iov_len > 0.
@@ -91,6 +108,17 @@ struct virtq_chain {
 int virtq_init(struct virtq *q, const struct guest_mem *mem, uint16_t size,
 	       uint64_t desc_gpa, uint64_t avail_gpa, uint64_t used_gpa,
 	       bool event_idx, bool indirect);
+
+/*
+ * A packed ring (VIRTIO_F_RING_PACKED): desc 16-byte aligned, the driver
+ * and device event structures 4-byte aligned. Allocates per-queue
+ * bookkeeping: release it with virtq_release().
+ */
+int virtq_init_packed(struct virtq *q, const struct guest_mem *mem,
+		      uint16_t size, uint64_t desc_gpa, uint64_t driver_gpa,
+		      uint64_t device_gpa, bool event_idx, bool indirect);
+/* Frees what virtq_init_packed allocated; q is then unusable. */
+void virtq_release(struct virtq *q);
 
 /* Takes the next available chain, validated, as iovecs. */
 enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c);

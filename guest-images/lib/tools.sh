@@ -1,6 +1,6 @@
 # vireo guest-images: tools image part of guest-images/build (sourced).
 # out/tools.ext4: a read-only ext4 image (label vireo-tools) with host
-# Debian binaries (e2fsprogs' mke2fs/e2fsck, fio, iperf3) plus their
+# Debian binaries (e2fsprogs' mke2fs/e2fsck, fio, iperf3, ethtool) plus their
 # complete ldd closure and the dynamic loader, runnable in the micro guest
 # (busybox only, no libc) once mounted at /tools: /tools/bin/<tool> are
 # busybox sh wrappers that exec
@@ -13,9 +13,9 @@
 # <name in /tools/bin>:<host binary>[:<libexec name>] (links share the binary)
 TOOLS_BINS="mke2fs:/sbin/mke2fs mkfs.ext4:/sbin/mke2fs:mke2fs
  e2fsck:/sbin/e2fsck fsck.ext4:/sbin/e2fsck:e2fsck
- fio:/usr/bin/fio iperf3:/usr/bin/iperf3"
+ fio:/usr/bin/fio iperf3:/usr/bin/iperf3 ethtool:/usr/sbin/ethtool"
 # Packages whose versions are recorded (key, manifest, /tools/VERSIONS).
-TOOLS_PKGS="e2fsprogs fio iperf3 libiperf0 libaio1 libc6"
+TOOLS_PKGS="e2fsprogs fio iperf3 libiperf0 libaio1 libc6 ethtool libmnl0"
 TOOLS_LABEL=vireo-tools
 TOOLS_UUID=7e0c1a5e-7a9e-4c52-9b1f-5e0e5a11c0de
 

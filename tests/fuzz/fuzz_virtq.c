@@ -26,59 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "devices/virtio/virtqueue.h"
+#include "fuzz_virtq_ram.h"
 
-#define FZ_REGION (32u << 10)
-#define FZ_RAM (2 * FZ_REGION)
 #define FZ_MAX_ITERS 64
 #define FZ_SCRIPT 12
 
 static struct virtq_chain fz_chain;
 static uint8_t fz_scratch[1024];
-
-static void fz_check(bool ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* An iovec must lie entirely inside one region's host block. */
-static void fz_check_iov(const struct iovec *iov, uint8_t *const host[2])
-{
-	const uint8_t *p = iov->iov_base;
-	unsigned int i;
-
-	fz_check(iov->iov_len > 0);
-	for (i = 0; i < 2; i++)
-		if (p >= host[i] && p < host[i] + FZ_REGION &&
-		    iov->iov_len <= (size_t)(host[i] + FZ_REGION - p))
-			return;
-	abort();
-}
-
-static void fz_check_chain(const struct virtq *q, const struct virtq_chain *c,
-			   uint8_t *const host[2])
-{
-	uint64_t out = 0, in = 0;
-	unsigned int i;
-
-	fz_check(c->head < q->size);
-	fz_check(c->nr_out + c->nr_in <= VIRTQ_MAX_CHAIN);
-	for (i = 0; i < c->nr_out + c->nr_in; i++) {
-		fz_check_iov(&c->iov[i], host);
-		if (i < c->nr_out)
-			out += c->iov[i].iov_len;
-		else
-			in += c->iov[i].iov_len;
-	}
-	fz_check(out == c->out_len && in == c->in_len);
-	fz_check(out + in <= VIRTQ_MAX_CHAIN_BYTES);
-}
-
-static uint16_t fz_le16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] | b[1] << 8);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -94,17 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool misalign;
 
 	memcpy(hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));
-	host[0] = calloc(1, FZ_REGION);
-	host[1] = calloc(1, FZ_REGION);
-	if (!host[0] || !host[1])
-		abort();
+	fz_ram_setup(data, size, host, &m);
 	if (size > FZ_RAM)
 		size = FZ_RAM;
-	memcpy(host[0], data, size < FZ_REGION ? size : FZ_REGION);
-	if (size > FZ_REGION)
-		memcpy(host[1], data + FZ_REGION, size - FZ_REGION);
-	fz_check(guest_mem_add_region(&m, 0, FZ_REGION, host[0]) == 0);
-	fz_check(guest_mem_add_region(&m, FZ_REGION, FZ_REGION, host[1]) == 0);
 
 	qsize =
 	    (hdr[0] & 0x80) ? fz_le16(hdr) : (uint16_t)(1u << (hdr[0] & 15));
