@@ -42,6 +42,26 @@
 
 /* --- RX ------------------------------------------------------------------ */
 
+/* gso_type says a GSO frame (a counter, nothing more). */
+static bool net_gso_type(uint8_t gso)
+{
+	return (gso & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE;
+}
+
+/* Byte off of what iov[0..nr) describes, 0 past its end. */
+static uint8_t net_iov_byte(const struct iovec *iov, unsigned int nr,
+			    size_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (off < iov[i].iov_len)
+			return ((const uint8_t *)iov[i].iov_base)[off];
+		off -= iov[i].iov_len;
+	}
+	return 0;
+}
+
 static void net_rx_unwatch(struct virtio_net *n)
 {
 	if (n->rx_watched)
@@ -133,6 +153,7 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 			n->stats.rx_bad_buffers++;
 			continue;
 		}
+		n->stats.rx_popped++;
 		for (k = 0; k < c->nr_in; k++)
 			n->rx_iov[iov++] = c->iov[c->nr_out + k];
 		n->rx_used[nr].head = c->head;
@@ -158,6 +179,7 @@ static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
 
 	*trunc = false;
 	for (;;) {
+		n->stats.rx_reads++;
 		if (!n->be_not_socket) {
 			got = recvmsg(n->be.fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
 			if (got < 0 && errno == ENOTSOCK) {
@@ -228,6 +250,8 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	virtq_push_used_batch(vq, n->rx_used, used);
 	n->stats.rx_frames++;
 	n->stats.rx_bytes += (uint64_t)got - VNET_HDR_LEN;
+	if (net_gso_type(net_iov_byte(n->rx_iov, nr_iov, 1)))
+		n->stats.rx_gso++;
 	return NET_RX_MORE;
 }
 
@@ -270,6 +294,7 @@ static void net_rx_ready(struct event_source *src, uint32_t events)
 	struct virtio_net *n = src->opaque;
 
 	(void)events;
+	n->stats.rx_wakeups++;
 	net_rx(n);
 }
 
@@ -289,9 +314,10 @@ static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
 		n->stats.tx_dropped++;
 		return VIRTIO_SERVE_DONE;
 	}
-	do
+	do {
+		n->stats.tx_writes++;
 		w = writev(n->be.fd, c->iov, (int)c->nr_out);
-	while (w < 0 && errno == EINTR);
+	} while (w < 0 && errno == EINTR);
 	if (w < 0 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
 		/* Back end full: keep the chain, resume when writable. */
@@ -311,6 +337,8 @@ static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
 	}
 	n->stats.tx_frames++;
 	n->stats.tx_bytes += c->out_len - VNET_HDR_LEN;
+	if (net_gso_type(net_iov_byte(c->iov, c->nr_out, 1)))
+		n->stats.tx_gso++;
 	return VIRTIO_SERVE_DONE;
 }
 
@@ -483,6 +511,7 @@ static int net_activate(void *dev, struct virtio_transport *t)
 			       n->vdev.name);
 		return -1;
 	}
+	n->stats.features = f;
 	n->mrg_rxbuf = f & F(VIRTIO_NET_F_MRG_RXBUF);
 	n->rx_need = VNET_HDR_LEN + (gso ? VNET_MAX_GSO_FRAME : VNET_MAX_FRAME);
 	n->rx_watched = false;
@@ -584,15 +613,35 @@ void virtio_net_destroy(struct virtio_net *n)
 		close(n->tx_src.fd);
 	n->tx_src.fd = -1;
 	pthread_mutex_destroy(&n->cfg_lock);
-	log_debug("virtio-net: rx %llu frames %llu bytes (%llu dropped, %llu "
-		  "stalls), tx %llu frames %llu bytes (%llu dropped)",
-		  (unsigned long long)n->stats.rx_frames,
-		  (unsigned long long)n->stats.rx_bytes,
-		  (unsigned long long)n->stats.rx_dropped,
-		  (unsigned long long)n->stats.rx_stalls,
-		  (unsigned long long)n->stats.tx_frames,
-		  (unsigned long long)n->stats.tx_bytes,
-		  (unsigned long long)n->stats.tx_dropped);
+	virtio_net_log_stats(n);
+}
+
+void virtio_net_log_stats(const struct virtio_net *n)
+{
+	const struct virtio_net_stats *s = &n->stats;
+	const struct virtio_device_queue *q = n->vdev.queues;
+	void (*out)(const char *, ...) = n->print_stats ? log_info : log_debug;
+
+	out("virtio-net stats: features=%#llx rx frames=%llu bytes=%llu "
+	    "gso=%llu dropped=%llu stalls=%llu wakeups=%llu reads=%llu "
+	    "popped=%llu kicks=%llu irqs=%llu",
+	    (unsigned long long)s->features, (unsigned long long)s->rx_frames,
+	    (unsigned long long)s->rx_bytes, (unsigned long long)s->rx_gso,
+	    (unsigned long long)s->rx_dropped,
+	    (unsigned long long)s->rx_stalls,
+	    (unsigned long long)s->rx_wakeups, (unsigned long long)s->rx_reads,
+	    (unsigned long long)s->rx_popped,
+	    (unsigned long long)q[VNET_RX_QUEUE].kicks,
+	    (unsigned long long)q[VNET_RX_QUEUE].irqs);
+	out("virtio-net stats: tx frames=%llu bytes=%llu gso=%llu "
+	    "dropped=%llu waits=%llu writes=%llu kicks=%llu irqs=%llu; "
+	    "loop waits=%llu",
+	    (unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+	    (unsigned long long)s->tx_gso, (unsigned long long)s->tx_dropped,
+	    (unsigned long long)s->tx_waits, (unsigned long long)s->tx_writes,
+	    (unsigned long long)q[VNET_TX_QUEUE].kicks,
+	    (unsigned long long)q[VNET_TX_QUEUE].irqs,
+	    (unsigned long long)n->vdev.loop.waits);
 }
 
 /* --- MAC addresses ------------------------------------------------------- */

@@ -18,6 +18,7 @@ static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 	if (read(src->fd, &v, sizeof(v)) < 0)
 		return;
 	/* Bus mastering off: the transport kicks again when it is back. */
+	dq->kicks++;
 	if (virtio_device_queue_ready(dq->dev, dq->index))
 		dq->dev->queue_kick(dq->dev, dq->index);
 }
@@ -289,8 +290,10 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	if (!virtio_transport_dma_allowed(d->t))
 		return;
 	vq->unnotified = false;
-	if (virtq_needs_interrupt(vq))
+	if (virtq_needs_interrupt(vq)) {
+		d->queues[q].irqs++;
 		virtio_transport_notify_queue(d->t, q);
+	}
 }
 
 void virtio_device_broken(struct virtio_device *d, unsigned int q)
