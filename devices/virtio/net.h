@@ -100,10 +100,18 @@ struct virtio_net {
 	bool mrg_rxbuf;
 	size_t rx_need; /* bytes of guest buffers one frame may need */
 
-	/* RX scratch: the popped chains' writable iovecs, in order. */
+	/*
+	 * RX chains popped and not yet used (held across frames, forgotten
+	 * at reset): entries [rx_first, rx_first + rx_held) of rx_used (head),
+	 * rx_cap (writable bytes) and rx_niov (iovecs), whose writable iovecs
+	 * are rx_iov[rx_iov_first, + rx_iov_held), in order.
+	 */
+	unsigned int rx_first, rx_held, rx_iov_first, rx_iov_held;
+	uint64_t rx_held_cap;
 	struct iovec rx_iov[VNET_RX_MAX_IOV];
 	struct virtq_used_elem rx_used[VNET_QUEUE_SIZE];
 	uint32_t rx_cap[VNET_QUEUE_SIZE];
+	uint16_t rx_niov[VNET_QUEUE_SIZE];
 };
 
 extern const struct virtio_dev_ops virtio_net_ops;
