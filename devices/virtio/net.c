@@ -317,6 +317,13 @@ static void net_rx(struct virtio_net *n)
 	}
 	for (i = 0; i < VNET_RX_BURST && r == NET_RX_MORE; i++) {
 		r = net_rx_one(n);
+		/*
+		 * Each frame, not each burst: a guest that asked to hear of the
+		 * next used buffer starts its poll (and refills) while the
+		 * burst goes on, instead of finding its ring drained at the end
+		 * (EVENT_IDX keeps this to one interrupt per guest poll).
+		 */
+		virtio_device_notify(&n->vdev, VNET_RX_QUEUE);
 		if (r != NET_RX_NO_BUFFERS)
 			continue;
 		/*
