@@ -9,6 +9,7 @@ int event_loop_init(struct event_loop *loop, struct err *e)
 {
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	loop->running = 0;
+	loop->waits = 0;
 	if (loop->epfd < 0)
 		return err_errno(e, errno, "epoll_create1");
 	return 0;
@@ -43,6 +44,7 @@ int event_loop_run(struct event_loop *loop)
 
 	loop->running = 1;
 	while (loop->running) {
+		loop->waits++;
 		n = epoll_wait(loop->epfd, evs, 16, -1);
 		if (n < 0) {
 			if (errno == EINTR)

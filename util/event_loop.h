@@ -19,6 +19,7 @@ struct event_source {
 struct event_loop {
 	int epfd;
 	int running;
+	uint64_t waits; /* epoll_wait calls, for --stats */
 };
 
 int event_loop_init(struct event_loop *loop, struct err *e);

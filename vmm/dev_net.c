@@ -38,6 +38,7 @@ static int create_net(struct machine *m, const struct device_type *type,
 		free(nd);
 		return -1;
 	}
+	nd->net.print_stats = m->cfg->stats;
 	return virtio_devices_plug(m, type, &virtio_net_ops, nd, t, e);
 }
 

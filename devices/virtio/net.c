@@ -5,9 +5,10 @@
  * RX: while the guest has buffers the back-end fd is watched; each ready
  * frame is read with one readv() straight into guest buffers. With
  * MRG_RXBUF the frame may span several chains: enough chains for the
- * largest frame the negotiated offloads allow are popped, their writable
+ * largest frame the negotiated offloads allow are held, their writable
  * iovecs concatenated, the frame read once, num_buffers written into the
- * header, the chains used returned in one batch and the rest un-popped.
+ * header, the chains used returned in one batch and the rest kept for the
+ * next frame (popped once each, however small the frames).
  * When the guest has too few buffers the fd is unwatched and RX kicks are
  * turned on: the next kick (the driver refilled) watches it again. No
  * polling without buffers, no copy through a bounce buffer.
@@ -41,6 +42,26 @@
 #define F(bit) (1ull << (bit))
 
 /* --- RX ------------------------------------------------------------------ */
+
+/* gso_type says a GSO frame (a counter, nothing more). */
+static bool net_gso_type(uint8_t gso)
+{
+	return (gso & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE;
+}
+
+/* Byte off of what iov[0..nr) describes, 0 past its end. */
+static uint8_t net_iov_byte(const struct iovec *iov, unsigned int nr,
+			    size_t off)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (off < iov[i].iov_len)
+			return ((const uint8_t *)iov[i].iov_base)[off];
+		off -= iov[i].iov_len;
+	}
+	return 0;
+}
 
 static void net_rx_unwatch(struct virtio_net *n)
 {
@@ -93,38 +114,85 @@ static bool net_backend_gone(int err)
 	return err == EBADFD || err == ENODEV || err == ENXIO || err == EBADF;
 }
 
-/*
- * Pops chains until their writable bytes can hold rx_need or the guest has
- * no more (one chain without MRG_RXBUF). Returns the number popped (any
- * usable buffer counts: the frame may well fit), 0 when the guest has none,
- * -1 when the queue is broken.
- */
-static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
-			 unsigned int *nr_iov)
+/* Forgets the held RX chains (reset, queue reset, broken queue). */
+static void net_rx_drop_held(struct virtio_net *n)
 {
-	unsigned int nr = 0, iov = 0, max = n->mrg_rxbuf ? vq->size : 1;
-	uint64_t cap = 0;
+	n->rx_first = n->rx_held = 0;
+	n->rx_iov_first = n->rx_iov_held = 0;
+	n->rx_held_cap = 0;
+}
+
+/* Moves the held chains to the start of the scratch arrays. */
+static void net_rx_compact(struct virtio_net *n)
+{
+	memmove(n->rx_used, n->rx_used + n->rx_first,
+		n->rx_held * sizeof(n->rx_used[0]));
+	memmove(n->rx_cap, n->rx_cap + n->rx_first,
+		n->rx_held * sizeof(n->rx_cap[0]));
+	memmove(n->rx_niov, n->rx_niov + n->rx_first,
+		n->rx_held * sizeof(n->rx_niov[0]));
+	memmove(n->rx_iov, n->rx_iov + n->rx_iov_first,
+		n->rx_iov_held * sizeof(n->rx_iov[0]));
+	n->rx_first = n->rx_iov_first = 0;
+}
+
+/* Lets go of the first k held chains (used, or returned empty). */
+static void net_rx_release(struct virtio_net *n, unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		n->rx_iov_first += n->rx_niov[n->rx_first + i];
+		n->rx_iov_held -= n->rx_niov[n->rx_first + i];
+		n->rx_held_cap -= n->rx_cap[n->rx_first + i];
+	}
+	n->rx_first += k;
+	n->rx_held -= k;
+	if (!n->rx_held)
+		net_rx_drop_held(n);
+}
+
+/*
+ * Tops the held chains up until their writable bytes can hold rx_need or
+ * the guest has no more (one chain without MRG_RXBUF). Chains a frame did
+ * not use stay held for the next one: a small frame costs one pop, not as
+ * many as the largest frame would need. Returns the number held (any
+ * usable buffer counts: the frame may well fit), 0 when the guest has
+ * none, -1 when the queue is broken.
+ */
+static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
+{
+	unsigned int max = n->mrg_rxbuf ? vq->size : 1;
 	enum virtq_pop_result r;
 
 	/* rx_used[] holds one ring; do not trust a transport to cap sizes. */
 	if (max > VNET_QUEUE_SIZE)
 		max = VNET_QUEUE_SIZE;
 
-	while (nr < max && cap < n->rx_need) {
+	/* The first buffer must hold the whole header. */
+	while (n->rx_held && n->rx_cap[n->rx_first] < VNET_HDR_LEN) {
+		virtq_push_used(vq, n->rx_used[n->rx_first].head, 0);
+		n->stats.rx_bad_buffers++;
+		net_rx_release(n, 1);
+	}
+	while (n->rx_held < max && n->rx_held_cap < n->rx_need) {
 		struct virtq_chain *c = &n->vdev.chain;
-		unsigned int k;
+		unsigned int k, slot;
 
-		if (iov == VNET_RX_MAX_IOV)
-			break;
 		r = virtq_pop_chain(vq, c);
-		if (r == VIRTQ_POP_BROKEN)
+		if (r == VIRTQ_POP_BROKEN) {
+			net_rx_drop_held(n);
 			return -1;
+		}
 		if (r == VIRTQ_POP_EMPTY)
 			break;
-		/* The first buffer must hold the whole header. */
-		if (c->in_len < (nr ? 1 : VNET_HDR_LEN) ||
-		    iov + c->nr_in > VNET_RX_MAX_IOV) {
-			if (nr) {
+		if (n->rx_iov_first + n->rx_iov_held + c->nr_in >
+			VNET_RX_MAX_IOV ||
+		    n->rx_first + n->rx_held == VNET_QUEUE_SIZE)
+			net_rx_compact(n);
+		if (c->in_len < (n->rx_held ? 1 : VNET_HDR_LEN) ||
+		    n->rx_iov_held + c->nr_in > VNET_RX_MAX_IOV) {
+			if (n->rx_held) {
 				/* Not ours to judge mid-frame: keep it. */
 				virtq_unpop(vq, 1);
 				break;
@@ -133,31 +201,34 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq,
 			n->stats.rx_bad_buffers++;
 			continue;
 		}
+		n->stats.rx_popped++;
 		for (k = 0; k < c->nr_in; k++)
-			n->rx_iov[iov++] = c->iov[c->nr_out + k];
-		n->rx_used[nr].head = c->head;
-		n->rx_cap[nr] =
+			n->rx_iov[n->rx_iov_first + n->rx_iov_held++] =
+			    c->iov[c->nr_out + k];
+		slot = n->rx_first + n->rx_held++;
+		n->rx_used[slot].head = c->head;
+		n->rx_cap[slot] =
 		    (uint32_t)(c->in_len > UINT32_MAX ? UINT32_MAX : c->in_len);
-		cap += c->in_len;
-		nr++;
+		n->rx_niov[slot] = (uint16_t)c->nr_in;
+		n->rx_held_cap += n->rx_cap[slot];
 	}
-	*nr_iov = iov;
-	return (int)nr;
+	return (int)n->rx_held;
 }
 
 /*
- * One frame into rx_iov. Returns its full length (a tap reports it even
- * when it had to cut the frame; a socket says MSG_TRUNC), 0 for end of
- * file, -errno.
+ * One frame into the held chains. Returns its full length (a tap reports
+ * it even when it had to cut the frame; a socket says MSG_TRUNC), 0 for
+ * end of file, -errno.
  */
-static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
-			   bool *trunc)
+static ssize_t net_rx_read(struct virtio_net *n, bool *trunc)
 {
-	struct msghdr msg = { .msg_iov = n->rx_iov, .msg_iovlen = nr_iov };
+	struct iovec *iov = n->rx_iov + n->rx_iov_first;
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n->rx_iov_held };
 	ssize_t got;
 
 	*trunc = false;
 	for (;;) {
+		n->stats.rx_reads++;
 		if (!n->be_not_socket) {
 			got = recvmsg(n->be.fd, &msg, MSG_TRUNC | MSG_DONTWAIT);
 			if (got < 0 && errno == ENOTSOCK) {
@@ -166,7 +237,7 @@ static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
 			}
 			*trunc = got >= 0 && (msg.msg_flags & MSG_TRUNC);
 		} else {
-			got = readv(n->be.fd, n->rx_iov, (int)nr_iov);
+			got = readv(n->be.fd, iov, (int)n->rx_iov_held);
 		}
 		if (got >= 0)
 			return got;
@@ -178,8 +249,9 @@ static ssize_t net_rx_read(struct virtio_net *n, unsigned int nr_iov,
 enum net_rx_result { NET_RX_MORE, NET_RX_IDLE, NET_RX_NO_BUFFERS };
 
 /* RX bypasses the drain loop (merged buffers): its trace is here. */
-static void net_rx_trace(struct virtio_net *n, unsigned int nr_iov,
-			 uint64_t got, unsigned int used)
+static void net_rx_trace(struct virtio_net *n, const struct iovec *iov,
+			 unsigned int nr_iov, uint64_t got,
+			 const struct virtq_used_elem *el, unsigned int used)
 {
 	struct virtio_hooks *h = n->vdev.t->hooks;
 	struct trace_rec rec;
@@ -189,24 +261,23 @@ static void net_rx_trace(struct virtio_net *n, unsigned int nr_iov,
 		trace_rec_u64(&rec, "q", VNET_RX_QUEUE);
 		trace_rec_str(&rec, "type", "rx");
 		trace_rec_u64(&rec, "buffers", used);
-		net_frame_trace(&rec, n->rx_iov, nr_iov, got);
+		net_frame_trace(&rec, iov, nr_iov, got);
 		trace_rec_end(&rec);
 	}
 	for (i = 0; i < used; i++)
-		virtio_trace_used(h, VNET_RX_QUEUE, n->rx_used[i].head,
-				  n->rx_used[i].len);
+		virtio_trace_used(h, VNET_RX_QUEUE, el[i].head, el[i].len);
 }
 
 static enum net_rx_result net_rx_one(struct virtio_net *n)
 {
 	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
-	unsigned int nr_iov = 0, used = 0;
-	uint64_t cap = 0;
+	struct iovec *iov;
+	unsigned int used;
 	ssize_t got;
 	bool trunc;
-	int nr, i;
+	int nr;
 
-	nr = net_rx_gather(n, vq, &nr_iov);
+	nr = net_rx_gather(n, vq);
 	if (nr < 0) {
 		virtio_device_broken(&n->vdev, VNET_RX_QUEUE);
 		net_rx_unwatch(n);
@@ -214,11 +285,9 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	}
 	if (nr == 0)
 		return NET_RX_NO_BUFFERS;
-	for (i = 0; i < nr; i++)
-		cap += n->rx_cap[i];
-	got = net_rx_read(n, nr_iov, &trunc);
+	got = net_rx_read(n, &trunc);
 	if (got <= 0) {
-		virtq_unpop(vq, (uint16_t)nr);
+		/* The held chains wait for the next frame. */
 		if (got == -EAGAIN || got == -EWOULDBLOCK)
 			return NET_RX_IDLE;
 		if (got == 0 || net_backend_gone((int)-got)) {
@@ -234,20 +303,24 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	 * dropped, and the buffers wait for the next frame. Each read takes
 	 * one frame off the back end: this never loops without progress.
 	 */
-	if (trunc || (size_t)got < VNET_HDR_LEN || (uint64_t)got > cap) {
-		virtq_unpop(vq, (uint16_t)nr);
+	if (trunc || (size_t)got < VNET_HDR_LEN ||
+	    (uint64_t)got > n->rx_held_cap) {
 		n->stats.rx_dropped++;
 		return NET_RX_MORE;
 	}
-	used = net_rx_split(n->rx_cap, (unsigned int)nr, (uint64_t)got,
-			    n->rx_used);
-	/* num_buffers, little-endian, in the header at the start of rx_iov. */
+	used = net_rx_split(n->rx_cap + n->rx_first, n->rx_held, (uint64_t)got,
+			    n->rx_used + n->rx_first);
+	/* num_buffers, little-endian, in the header at the start. */
 	uint8_t nb[2] = { (uint8_t)used, (uint8_t)(used >> 8) };
-	virtq_iov_write(n->rx_iov, nr_iov, VNET_HDR_NUM_BUFFERS, nb, 2);
-	virtq_unpop(vq, (uint16_t)(nr - (int)used));
+	iov = n->rx_iov + n->rx_iov_first;
+	virtq_iov_write(iov, n->rx_iov_held, VNET_HDR_NUM_BUFFERS, nb, 2);
+	if (net_gso_type(net_iov_byte(iov, n->rx_iov_held, 1)))
+		n->stats.rx_gso++;
 	if (n->vdev.t->hooks)
-		net_rx_trace(n, nr_iov, (uint64_t)got, used);
-	virtq_push_used_batch(vq, n->rx_used, used);
+		net_rx_trace(n, iov, n->rx_iov_held, (uint64_t)got,
+			     n->rx_used + n->rx_first, used);
+	virtq_push_used_batch(vq, n->rx_used + n->rx_first, used);
+	net_rx_release(n, used);
 	n->stats.rx_frames++;
 	n->stats.rx_bytes += (uint64_t)got - VNET_HDR_LEN;
 	return NET_RX_MORE;
@@ -267,6 +340,13 @@ static void net_rx(struct virtio_net *n)
 	}
 	for (i = 0; i < VNET_RX_BURST && r == NET_RX_MORE; i++) {
 		r = net_rx_one(n);
+		/*
+		 * Each frame, not each burst: a guest that asked to hear of the
+		 * next used buffer starts its poll (and refills) while the
+		 * burst goes on, instead of finding its ring drained at the end
+		 * (EVENT_IDX keeps this to one interrupt per guest poll).
+		 */
+		virtio_device_notify(&n->vdev, VNET_RX_QUEUE);
 		if (r != NET_RX_NO_BUFFERS)
 			continue;
 		/*
@@ -292,6 +372,7 @@ static void net_rx_ready(struct event_source *src, uint32_t events)
 	struct virtio_net *n = src->opaque;
 
 	(void)events;
+	n->stats.rx_wakeups++;
 	net_rx(n);
 }
 
@@ -321,9 +402,10 @@ static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
 		n->stats.tx_dropped++;
 		return VIRTIO_SERVE_DONE;
 	}
-	do
+	do {
+		n->stats.tx_writes++;
 		w = writev(n->be.fd, c->iov, (int)c->nr_out);
-	while (w < 0 && errno == EINTR);
+	} while (w < 0 && errno == EINTR);
 	if (w < 0 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
 		/* Back end full: keep the chain, resume when writable. */
@@ -343,6 +425,8 @@ static enum virtio_serve net_tx_serve(struct virtio_device *d, unsigned int q,
 	}
 	n->stats.tx_frames++;
 	n->stats.tx_bytes += c->out_len - VNET_HDR_LEN;
+	if (net_gso_type(net_iov_byte(c->iov, c->nr_out, 1)))
+		n->stats.tx_gso++;
 	return VIRTIO_SERVE_DONE;
 }
 
@@ -515,10 +599,12 @@ static int net_activate(void *dev, struct virtio_transport *t)
 			       n->vdev.name);
 		return -1;
 	}
+	n->stats.features = f;
 	n->mrg_rxbuf = f & F(VIRTIO_NET_F_MRG_RXBUF);
 	n->rx_need = VNET_HDR_LEN + (gso ? VNET_MAX_GSO_FRAME : VNET_MAX_FRAME);
 	n->rx_watched = false;
 	n->tx_watched = false;
+	net_rx_drop_held(n);
 	/* A reset gives a failed back end another chance. */
 	if (n->rx_dead) {
 		n->rx_dead = false;
@@ -541,8 +627,10 @@ static void net_queue_quiesce(struct virtio_device *d, unsigned int q)
 {
 	struct virtio_net *n = d->priv;
 
-	if (q == VNET_RX_QUEUE)
+	if (q == VNET_RX_QUEUE) {
 		net_rx_unwatch(n);
+		net_rx_drop_held(n);
+	}
 	if (q == VNET_TX_QUEUE && n->tx_watched) {
 		virtio_device_unwatch(d, &n->tx_src);
 		n->tx_watched = false;
@@ -624,15 +712,34 @@ void virtio_net_destroy(struct virtio_net *n)
 		close(n->tx_src.fd);
 	n->tx_src.fd = -1;
 	pthread_mutex_destroy(&n->cfg_lock);
-	log_debug("virtio-net: rx %llu frames %llu bytes (%llu dropped, %llu "
-		  "stalls), tx %llu frames %llu bytes (%llu dropped)",
-		  (unsigned long long)n->stats.rx_frames,
-		  (unsigned long long)n->stats.rx_bytes,
-		  (unsigned long long)n->stats.rx_dropped,
-		  (unsigned long long)n->stats.rx_stalls,
-		  (unsigned long long)n->stats.tx_frames,
-		  (unsigned long long)n->stats.tx_bytes,
-		  (unsigned long long)n->stats.tx_dropped);
+	virtio_net_log_stats(n);
+}
+
+void virtio_net_log_stats(const struct virtio_net *n)
+{
+	const struct virtio_net_stats *s = &n->stats;
+	const struct virtio_device_queue *q = n->vdev.queues;
+	void (*out)(const char *, ...) = n->print_stats ? log_info : log_debug;
+
+	out("virtio-net stats: features=%#llx rx frames=%llu bytes=%llu "
+	    "gso=%llu dropped=%llu stalls=%llu wakeups=%llu reads=%llu "
+	    "popped=%llu kicks=%llu irqs=%llu",
+	    (unsigned long long)s->features, (unsigned long long)s->rx_frames,
+	    (unsigned long long)s->rx_bytes, (unsigned long long)s->rx_gso,
+	    (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_stalls,
+	    (unsigned long long)s->rx_wakeups, (unsigned long long)s->rx_reads,
+	    (unsigned long long)s->rx_popped,
+	    (unsigned long long)q[VNET_RX_QUEUE].kicks,
+	    (unsigned long long)q[VNET_RX_QUEUE].irqs);
+	out("virtio-net stats: tx frames=%llu bytes=%llu gso=%llu "
+	    "dropped=%llu waits=%llu writes=%llu kicks=%llu irqs=%llu; "
+	    "loop waits=%llu",
+	    (unsigned long long)s->tx_frames, (unsigned long long)s->tx_bytes,
+	    (unsigned long long)s->tx_gso, (unsigned long long)s->tx_dropped,
+	    (unsigned long long)s->tx_waits, (unsigned long long)s->tx_writes,
+	    (unsigned long long)q[VNET_TX_QUEUE].kicks,
+	    (unsigned long long)q[VNET_TX_QUEUE].irqs,
+	    (unsigned long long)n->vdev.loop.waits);
 }
 
 /* --- MAC addresses ------------------------------------------------------- */

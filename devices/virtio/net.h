@@ -67,6 +67,13 @@ struct virtio_net_stats {
 	uint64_t tx_frames, tx_bytes;
 	uint64_t tx_dropped; /* bad chains or back-end write errors */
 	uint64_t ctrl_ok, ctrl_err;
+	/* Where the time goes (--stats): wakeups, syscalls, ring work. */
+	uint64_t rx_wakeups; /* back end readable (epoll) */
+	uint64_t rx_reads; /* read calls, EAGAIN ones included */
+	uint64_t rx_popped; /* RX chains popped (reused ones included) */
+	uint64_t rx_gso, tx_gso; /* frames with a GSO type in their header */
+	uint64_t tx_writes; /* write calls */
+	uint64_t features; /* negotiated at the last activation */
 };
 
 /* At most this many iovecs for one frame (IOV_MAX). */
@@ -80,6 +87,7 @@ struct virtio_net {
 	uint8_t mac[6];
 	uint16_t status;
 	struct virtio_net_stats stats;
+	bool print_stats; /* counters on stderr at destroy (--stats) */
 
 	/* I/O thread state, reset at activate. */
 	struct event_source rx_src;
@@ -92,10 +100,18 @@ struct virtio_net {
 	bool mrg_rxbuf;
 	size_t rx_need; /* bytes of guest buffers one frame may need */
 
-	/* RX scratch: the popped chains' writable iovecs, in order. */
+	/*
+	 * RX chains popped and not yet used (held across frames, forgotten
+	 * at reset): entries [rx_first, rx_first + rx_held) of rx_used (head),
+	 * rx_cap (writable bytes) and rx_niov (iovecs), whose writable iovecs
+	 * are rx_iov[rx_iov_first, + rx_iov_held), in order.
+	 */
+	unsigned int rx_first, rx_held, rx_iov_first, rx_iov_held;
+	uint64_t rx_held_cap;
 	struct iovec rx_iov[VNET_RX_MAX_IOV];
 	struct virtq_used_elem rx_used[VNET_QUEUE_SIZE];
 	uint32_t rx_cap[VNET_QUEUE_SIZE];
+	uint16_t rx_niov[VNET_QUEUE_SIZE];
 };
 
 extern const struct virtio_dev_ops virtio_net_ops;
@@ -104,6 +120,8 @@ int virtio_net_init(struct virtio_net *n, const struct guest_mem *mem,
 		    const struct virtio_net_backend *be, const uint8_t mac[6],
 		    struct err *e);
 void virtio_net_destroy(struct virtio_net *n);
+/* The counters, one line per direction (log_info with print_stats). */
+void virtio_net_log_stats(const struct virtio_net *n);
 
 /* "52:54:00:12:34:56" (hex pairs, ':' or '-'): unicast only. */
 int virtio_net_parse_mac(const char *s, uint8_t mac[6], struct err *e);

@@ -38,6 +38,7 @@ static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 	if (hooks_of(dq->dev))
 		virtio_trace_kick(hooks_of(dq->dev), dq->index);
 	/* Bus mastering off: the transport kicks again when it is back. */
+	dq->kicks++;
 	if (virtio_device_queue_ready(dq->dev, dq->index))
 		dq->dev->queue_kick(dq->dev, dq->index);
 }
@@ -472,6 +473,7 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	if (faults_of(d) && fault_drop_irq(faults_of(d), q))
 		return;
 	if (virtq_needs_interrupt(vq)) {
+		d->queues[q].irqs++;
 		virtio_transport_notify_queue(d->t, q);
 	} else if (hooks_of(d)) {
 		virtio_trace_irq_suppressed(d->t->hooks, q,

@@ -31,6 +31,8 @@ struct virtio_device_queue {
 	 * broken: nothing is served on it and it never causes NEEDS_RESET.
 	 */
 	bool enabled;
+	/* I/O-thread counters (--stats): kicks served, interrupts raised. */
+	uint64_t kicks, irqs;
 };
 
 struct virtio_device {
