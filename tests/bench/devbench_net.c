@@ -48,6 +48,19 @@
 /* One 2 KiB buffer per ring slot: a header and a 1518-byte frame fit. */
 #define DB_BUF 2048
 #define DB_MAX_FRAME 1514
+/*
+ * RX is measured in rounds: the far end queues this many frames in the tap
+ * (untimed), then the reader under test drains them (timed), so that what
+ * is measured is the reader, not how fast frames can be injected.
+ */
+#define DB_RX_BACKLOG 8192
+
+/* Wall, process CPU, fake-driver CPU, context switches, summed over the
+ * timed windows. */
+struct db_meter {
+	uint64_t wall, proc, drv, csw;
+	uint64_t proc_sys, drv_sys; /* kernel share of proc and drv */
+};
 
 struct db_net {
 	struct db d;
@@ -59,7 +72,7 @@ struct db_net {
 	uint8_t frame[VNET_HDR_LEN + DB_MAX_FRAME];
 	/* Far-end thread: stop flag in, its count and CPU out. */
 	bool stop;
-	uint64_t far_frames, far_cpu_ns;
+	uint64_t far_frames, far_cpu_ns, far_sys_ns;
 };
 
 /* A frame to nobody here (not the tap's MAC, no IP): the stack drops it. */
@@ -104,6 +117,10 @@ static void db_net_namespace(struct db_net *nb)
 	ifr.ifr_flags |= IFF_UP;
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
 		db_die("SIOCSIFFLAGS (tap up)");
+	/* Room for a whole RX backlog in the tap's queue (it drops beyond). */
+	ifr.ifr_qlen = 2 * DB_RX_BACKLOG;
+	if (ioctl(fd, SIOCSIFTXQLEN, &ifr) < 0)
+		db_die("SIOCSIFTXQLEN");
 	close(fd);
 	nb->ifindex = (int)if_nametoindex(DB_TAP);
 	nb->pkt = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
@@ -120,12 +137,19 @@ static void db_net_namespace(struct db_net *nb)
 		   sizeof(int));
 }
 
+static uint64_t db_tv_ns(struct timeval tv)
+{
+	return (uint64_t)tv.tv_sec * 1000000000ULL +
+	       (uint64_t)tv.tv_usec * 1000ULL;
+}
+
 /* TX far end: counts our frames arriving on the tap. */
 static void *db_net_sink(void *arg)
 {
 	struct db_net *nb = arg;
 	uint64_t c0 = db_ns(CLOCK_THREAD_CPUTIME_ID);
 	uint8_t buf[DB_BUF];
+	struct rusage ru;
 
 	while (!__atomic_load_n(&nb->stop, __ATOMIC_ACQUIRE)) {
 		struct pollfd p = { .fd = nb->pkt, .events = POLLIN };
@@ -138,21 +162,46 @@ static void *db_net_sink(void *arg)
 				nb->far_frames++;
 	}
 	nb->far_cpu_ns = db_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+	getrusage(RUSAGE_THREAD, &ru);
+	nb->far_sys_ns = db_tv_ns(ru.ru_stime);
 	return NULL;
 }
 
-/* RX far end: frames out through the tap, as fast as it takes them. */
-static void *db_net_source(void *arg)
+/* RX far end: a backlog of frames out through the tap, untimed. */
+static void db_net_fill(struct db_net *nb)
 {
-	struct db_net *nb = arg;
-	uint64_t c0 = db_ns(CLOCK_THREAD_CPUTIME_ID);
 	const uint8_t *f = nb->frame + VNET_HDR_LEN;
 
-	while (!__atomic_load_n(&nb->stop, __ATOMIC_ACQUIRE))
-		if (send(nb->pkt, f, nb->bytes, 0) == (ssize_t)nb->bytes)
-			nb->far_frames++;
-	nb->far_cpu_ns = db_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
-	return NULL;
+	for (unsigned int i = 0; i < DB_RX_BACKLOG; i++) {
+		if (send(nb->pkt, f, nb->bytes, 0) != (ssize_t)nb->bytes)
+			db_die("packet socket send");
+		nb->far_frames++;
+	}
+}
+
+/* Adds sign * (the counters now) to m: -1 opens a window, +1 closes it. */
+static void db_meter_add(struct db_meter *m, int64_t sign)
+{
+	struct rusage self, thread;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_THREAD, &thread);
+	m->wall += (uint64_t)sign * db_ns(CLOCK_MONOTONIC);
+	m->proc += (uint64_t)sign * db_ns(CLOCK_PROCESS_CPUTIME_ID);
+	m->drv += (uint64_t)sign * db_ns(CLOCK_THREAD_CPUTIME_ID);
+	m->csw += (uint64_t)sign * (uint64_t)(self.ru_nvcsw + self.ru_nivcsw);
+	m->proc_sys += (uint64_t)sign * db_tv_ns(self.ru_stime);
+	m->drv_sys += (uint64_t)sign * db_tv_ns(thread.ru_stime);
+}
+
+static void db_meter_start(struct db_meter *m)
+{
+	db_meter_add(m, -1);
+}
+
+static void db_meter_stop(struct db_meter *m)
+{
+	db_meter_add(m, 1);
 }
 
 static void db_net_device(struct db_net *nb)
@@ -183,10 +232,37 @@ static void db_net_post(struct db_net *nb, unsigned int q, uint16_t s)
 	db_publish(&nb->d, q, s);
 }
 
-/* vireo: the fake driver keeps the whole ring posted until the end. */
-static uint64_t db_net_virtio(struct db_net *nb, unsigned int q, uint64_t end)
+/* Waits for the device's interrupt; a device that stops serving is fatal. */
+static void db_net_wait(struct db_net *nb)
 {
-	uint32_t id[DB_QSIZE], len[DB_QSIZE];
+	struct pollfd p = { .fd = nb->d.irq_fd, .events = POLLIN };
+
+	if (poll(&p, 1, 2000) != 1)
+		db_die("device stalled (no interrupt for 2 s)");
+	db_wait_irq(&nb->d);
+}
+
+/* Checks the used chains; their count. */
+static unsigned int db_net_harvest(struct db_net *nb, unsigned int q,
+				   uint32_t *id)
+{
+	uint32_t len[DB_QSIZE];
+	unsigned int n = db_harvest(&nb->d, q, id, len);
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (id[i] >= DB_QSIZE)
+			db_die("device used a chain never posted");
+		if (q == VNET_RX_QUEUE && len[i] != VNET_HDR_LEN + nb->bytes)
+			db_die("RX frame of the wrong length");
+	}
+	return n;
+}
+
+/* vireo TX: the fake driver keeps the whole ring posted until the end. */
+static uint64_t db_net_tx(struct db_net *nb, uint64_t end)
+{
+	const unsigned int q = VNET_TX_QUEUE;
+	uint32_t id[DB_QSIZE];
 	uint64_t frames = 0;
 	unsigned int n;
 
@@ -194,15 +270,8 @@ static uint64_t db_net_virtio(struct db_net *nb, unsigned int q, uint64_t end)
 		db_net_post(nb, q, s);
 	db_kick(&nb->d, q);
 	for (;;) {
-		db_wait_irq(&nb->d);
-		n = db_harvest(&nb->d, q, id, len);
-		for (unsigned int i = 0; i < n; i++) {
-			if (id[i] >= DB_QSIZE)
-				db_die("device used a chain never posted");
-			if (q == VNET_RX_QUEUE &&
-			    len[i] != VNET_HDR_LEN + nb->bytes)
-				db_die("RX frame of the wrong length");
-		}
+		db_net_wait(nb);
+		n = db_net_harvest(nb, q, id);
 		frames += n;
 		if (db_ns(CLOCK_MONOTONIC) >= end)
 			break;
@@ -211,56 +280,133 @@ static uint64_t db_net_virtio(struct db_net *nb, unsigned int q, uint64_t end)
 		if (n)
 			db_kick(&nb->d, q);
 	}
-	/* TX: what is posted is written soon; RX buffers may wait forever. */
-	while (q == VNET_TX_QUEUE && db_in_flight(&nb->d, q)) {
-		db_wait_irq(&nb->d);
-		frames += db_harvest(&nb->d, q, id, len);
+	while (db_in_flight(&nb->d, q)) {
+		db_net_wait(nb);
+		frames += db_net_harvest(nb, q, id);
 	}
 	return frames;
 }
 
-/* The limit: the same frames through the same tap fd, one syscall each. */
-static uint64_t db_net_raw(struct db_net *nb, bool tx, uint64_t end)
+/*
+ * vireo RX, one round: the whole ring of buffers posted, reposted as they
+ * fill, never more than the backlog so that none is left with the device
+ * while the next backlog is queued.
+ */
+static void db_net_rx_round(struct db_net *nb)
+{
+	const unsigned int q = VNET_RX_QUEUE;
+	unsigned int posted = 0, got = 0, n;
+	uint32_t id[DB_QSIZE];
+
+	for (uint16_t s = 0; s < DB_QSIZE && posted < DB_RX_BACKLOG; s++) {
+		db_net_post(nb, q, s);
+		posted++;
+	}
+	db_kick(&nb->d, q);
+	while (got < DB_RX_BACKLOG) {
+		db_net_wait(nb);
+		n = db_net_harvest(nb, q, id);
+		got += n;
+		for (unsigned int i = 0; i < n && posted < DB_RX_BACKLOG; i++) {
+			db_net_post(nb, q, (uint16_t)id[i]);
+			posted++;
+		}
+		if (n)
+			db_kick(&nb->d, q);
+	}
+}
+
+/* The limit, one RX round: the same tap fd read() until the backlog is in. */
+static void db_net_rx_raw_round(struct db_net *nb)
 {
 	uint8_t buf[DB_BUF];
+	unsigned int got = 0;
+
+	while (got < DB_RX_BACKLOG) {
+		ssize_t r = read(nb->tap.fd, buf, sizeof(buf));
+		struct pollfd p = { .fd = nb->tap.fd, .events = POLLIN };
+
+		if (r == (ssize_t)(VNET_HDR_LEN + nb->bytes))
+			got++;
+		else if (r >= 0)
+			db_die("raw RX frame of the wrong length");
+		else if (errno != EAGAIN || poll(&p, 1, 2000) != 1)
+			db_die("raw RX stalled");
+	}
+}
+
+/* The limit on TX: the same frames written to the same tap fd. */
+static uint64_t db_net_tx_raw(struct db_net *nb, uint64_t end)
+{
 	uint64_t frames = 0;
-	int fd = nb->tap.fd;
 
 	while ((frames & 63) || db_ns(CLOCK_MONOTONIC) < end) {
-		ssize_t r = tx ? write(fd, nb->frame, VNET_HDR_LEN + nb->bytes)
-			       : read(fd, buf, sizeof(buf));
+		ssize_t r =
+		    write(nb->tap.fd, nb->frame, VNET_HDR_LEN + nb->bytes);
+		struct pollfd p = { .fd = nb->tap.fd, .events = POLLOUT };
 
-		if (r == (ssize_t)(VNET_HDR_LEN + nb->bytes)) {
+		if (r == (ssize_t)(VNET_HDR_LEN + nb->bytes))
 			frames++;
-		} else if (r < 0 && errno == EAGAIN) {
-			struct pollfd p = { .fd = fd,
-					    .events = tx ? POLLOUT : POLLIN };
-
-			if (poll(&p, 1, 100) == 0 &&
-			    db_ns(CLOCK_MONOTONIC) >= end)
-				break;
-		} else if (r < 0) {
-			db_die("raw tap I/O");
-		}
+		else if (r >= 0 || errno != EAGAIN || poll(&p, 1, 2000) != 1)
+			db_die("raw TX failed");
 	}
 	return frames;
 }
 
-static uint64_t db_csw(void)
+/* TX: one timed window; the far end counts in a thread of its own. */
+static uint64_t db_net_run_tx(struct db_net *nb, bool raw, double secs,
+			      struct db_meter *m)
 {
-	struct rusage ru;
+	uint64_t frames;
+	pthread_t sink;
 
-	getrusage(RUSAGE_SELF, &ru);
-	return (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw);
+	if (pthread_create(&sink, NULL, db_net_sink, nb))
+		db_die("sink thread");
+	db_meter_start(m);
+	if (raw)
+		frames = db_net_tx_raw(nb, db_ns(CLOCK_MONOTONIC) +
+					       (uint64_t)(secs * 1e9));
+	else
+		frames = db_net_tx(nb, db_ns(CLOCK_MONOTONIC) +
+					   (uint64_t)(secs * 1e9));
+	db_meter_stop(m);
+	/* Let the sink drain what the tap already took. */
+	usleep(100 * 1000);
+	__atomic_store_n(&nb->stop, true, __ATOMIC_RELEASE);
+	pthread_join(sink, NULL);
+	/* The sink ran beside the window: its CPU is not the device's. */
+	m->proc -= nb->far_cpu_ns;
+	m->proc_sys -= nb->far_sys_ns;
+	return frames;
+}
+
+/* RX: rounds of untimed fill and timed drain until SECONDS of draining. */
+static uint64_t db_net_run_rx(struct db_net *nb, bool raw, double secs,
+			      struct db_meter *m)
+{
+	uint64_t frames = 0;
+
+	while (m->wall < (uint64_t)(secs * 1e9)) {
+		db_net_fill(nb);
+		db_meter_start(m);
+		if (raw)
+			db_net_rx_raw_round(nb);
+		else
+			db_net_rx_round(nb);
+		db_meter_stop(m);
+		frames += DB_RX_BACKLOG;
+	}
+	return frames;
 }
 
 int db_net_main(int argc, char **argv)
 {
 	static struct db_net nb;
-	uint64_t frames, t0, t1, cpu0, cpu1, drv0, drv1, csw0, csw1;
+	struct db_meter m = { 0 };
+	uint64_t frames;
 	bool tx, raw;
-	pthread_t far;
-	double secs;
+	double secs, dev, dev_sys;
+	uint64_t dropped = 0;
 	const char *mode;
 
 	if (argc != 5) {
@@ -280,46 +426,27 @@ int db_net_main(int argc, char **argv)
 	db_net_namespace(&nb);
 	if (!raw)
 		db_net_device(&nb);
-
-	t0 = db_ns(CLOCK_MONOTONIC);
-	cpu0 = db_ns(CLOCK_PROCESS_CPUTIME_ID);
-	drv0 = db_ns(CLOCK_THREAD_CPUTIME_ID);
-	csw0 = db_csw();
-	if (pthread_create(&far, NULL, tx ? db_net_sink : db_net_source, &nb))
-		db_die("far-end thread");
-	if (raw)
-		frames = db_net_raw(&nb, tx, t0 + (uint64_t)(secs * 1e9));
-	else
-		frames = db_net_virtio(&nb, tx ? VNET_TX_QUEUE : VNET_RX_QUEUE,
-				       t0 + (uint64_t)(secs * 1e9));
-	t1 = db_ns(CLOCK_MONOTONIC);
-	drv1 = db_ns(CLOCK_THREAD_CPUTIME_ID);
-	/* Let the sink drain what the tap already took. */
-	if (tx)
-		usleep(100 * 1000);
-	__atomic_store_n(&nb.stop, true, __ATOMIC_RELEASE);
-	pthread_join(far, NULL);
-	cpu1 = db_ns(CLOCK_PROCESS_CPUTIME_ID);
-	csw1 = db_csw();
-	if (!frames)
-		db_die("no frame went through");
+	frames = tx ? db_net_run_tx(&nb, raw, secs, &m)
+		    : db_net_run_rx(&nb, raw, secs, &m);
 	/* The raw loop is this thread: it is the "device" there. */
-	printf("devbench|net|%s|bytes=%u|frames=%llu|frames_s=%.0f|"
-	       "dev_cpu_ns_per_frame=%.0f|drv_cpu_ns_per_frame=%.0f|"
-	       "csw_per_frame=%.3f|far_frames=%llu\n",
-	       mode, nb.bytes, (unsigned long long)frames,
-	       frames / ((t1 - t0) / 1e9),
-	       (raw ? (double)(drv1 - drv0)
-		    : (double)((cpu1 - cpu0) - (drv1 - drv0) - nb.far_cpu_ns)) /
-		   (double)frames,
-	       raw ? 0.0 : (drv1 - drv0) / (double)frames,
-	       (csw1 - csw0) / (double)frames,
-	       (unsigned long long)nb.far_frames);
+	dev = raw ? (double)m.drv : (double)(m.proc - m.drv);
+	dev_sys = raw ? (double)m.drv_sys : (double)(m.proc_sys - m.drv_sys);
 	if (!raw) {
 		db_reset(&nb.d);
+		/* Stats are the device thread's: read once it is stopped. */
+		dropped = nb.net.stats.tx_dropped + nb.net.stats.rx_dropped;
 		virtio_net_destroy(&nb.net);
 		db_free(&nb.d);
 	}
+	printf("devbench|net|%s|bytes=%u|frames=%llu|frames_s=%.0f|"
+	       "dev_cpu_ns_per_frame=%.0f|dev_sys_pct=%.0f|"
+	       "drv_cpu_ns_per_frame=%.0f|csw_per_frame=%.3f|"
+	       "far_frames=%llu|dev_dropped=%llu\n",
+	       mode, nb.bytes, (unsigned long long)frames,
+	       frames / (m.wall / 1e9), dev / (double)frames,
+	       dev > 0 ? 100.0 * dev_sys / dev : 0.0,
+	       raw ? 0.0 : m.drv / (double)frames, m.csw / (double)frames,
+	       (unsigned long long)nb.far_frames, (unsigned long long)dropped);
 	net_tap_close(&nb.tap);
 	close(nb.pkt);
 	return 0;
