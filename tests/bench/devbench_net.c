@@ -2,9 +2,10 @@
 /*
  * devbench's net half: vireo's virtio-net and its device thread on a tap in
  * a network namespace of its own (unshare: gone when the process exits).
- * A packet socket bound to the tap is the far end: on TX it counts what
- * the device wrote to the tap, on RX a thread blasts frames out through
- * the tap so that the device (or the raw loop) reads them.
+ * A packet socket bound to the tap is the far end: on TX a thread of its
+ * own counts what arrives from the tap; on RX it queues a backlog of
+ * frames out through the tap (untimed), then the device (or the raw loop)
+ * drains it (timed), round after round.
  *
  *   devbench net MODE FRAME_BYTES SECONDS
  *     tx      the fake driver posts frames on the TX queue and kicks
@@ -13,12 +14,13 @@
  *     rx-raw  the limit: one thread read()s them from the tap
  *
  * Prints one line: "devbench|net|MODE|bytes=..|frames=..|frames_s=..|
- * dev_cpu_ns_per_frame=..|drv_cpu_ns_per_frame=..|csw_per_frame=..|
- * far_frames=..". dev CPU is the process's CPU minus the fake driver's and
- * the far end's threads: vireo's device thread (for the raw modes the
- * raw loop's thread). csw counts every thread's context switches: the
- * wakeups a frame costs. far_frames is what the packet socket saw (TX) or
- * sent (RX), to show frames were not lost or invented.
+ * dev_cpu_ns_per_frame=..|dev_sys_pct=..|dev_rw_syscalls_per_frame=..|
+ * drv_cpu_ns_per_frame=..|csw_per_frame=..|far_frames=..|dev_dropped=..".
+ * dev is the process minus the fake driver's and the far end's threads:
+ * vireo's device thread (in the raw modes, the raw loop's thread). csw
+ * counts every thread's context switches: the wakeups a frame costs.
+ * far_frames is what the packet socket got (TX) or sent (RX): on TX the
+ * host stack behind the tap drops what it cannot take.
  */
 #include <arpa/inet.h>
 #include <errno.h>
