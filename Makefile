@@ -51,8 +51,8 @@ $(PLAIN)/unit-tests: $(call objs,$(PLAIN),$(LIB_SRCS) $(UNIT_SRCS))
 $(ASAN)/unit-tests: $(call objs,$(ASAN),$(LIB_SRCS) $(UNIT_SRCS))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
-# The device benchmark (tests/bench/devbench.c): vireo's devices, no guest.
-$(PLAIN)/devbench: $(call objs,$(PLAIN),$(LIB_SRCS) tests/bench/devbench.c)
+# The device benchmark (tests/bench/devbench*.c): vireo's devices, no guest.
+$(PLAIN)/devbench: $(call objs,$(PLAIN),$(LIB_SRCS) $(wildcard tests/bench/devbench*.c))
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(PLAIN)/density_probe.so: tests/bench/density_probe.c
