@@ -68,6 +68,17 @@ struct vm_config {
 	unsigned int nr_disks;
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
+	/*
+	 * vsock {"cid": N, "uds": PATH}: accepted and printed by the config
+	 * file so the schema is stable; the device itself is --vsock's.
+	 */
+	bool vsock_set;
+	uint32_t vsock_cid;
+	const char *vsock_uds;
+	const char *api_socket; /* --api-socket: the control API */
+	/* --config's parsed document (json_t): the strings above point into
+	 * it; released by config_file_free(). */
+	void *config_doc;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

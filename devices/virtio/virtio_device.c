@@ -190,6 +190,23 @@ void virtio_device_stop(struct virtio_device *d)
 	d->t = NULL;
 }
 
+void virtio_device_suspend(struct virtio_device *d)
+{
+	if (!d->running)
+		return;
+	virtio_device_pause(d);
+	d->suspended = true;
+}
+
+void virtio_device_unsuspend(struct virtio_device *d)
+{
+	if (!d->suspended)
+		return;
+	d->suspended = false;
+	if (virtio_device_resume(d) < 0 && d->t)
+		virtio_transport_set_needs_reset(d->t);
+}
+
 void virtio_device_queue_reset(struct virtio_device *d, unsigned int q)
 {
 	bool was_running = d->running;
@@ -227,8 +244,15 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 		while ((r = virtq_pop_chain(vq, chain)) == VIRTQ_POP_OK) {
 			uint32_t len = 0;
 
+			atomic_fetch_add_explicit(&d->stats.requests, 1,
+						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&d->stats.bytes,
+						  chain->out_len,
+						  memory_order_relaxed);
 			switch (serve(d, q, chain, &len)) {
 			case VIRTIO_SERVE_DONE:
+				atomic_fetch_add_explicit(&d->stats.bytes, len,
+							  memory_order_relaxed);
 				virtq_push_used(vq, chain->head, len);
 				break;
 			case VIRTIO_SERVE_LATER:
@@ -250,6 +274,8 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 			}
 		}
 		if (r == VIRTQ_POP_BROKEN) {
+			atomic_fetch_add_explicit(&d->stats.errors, 1,
+						  memory_order_relaxed);
 			virtio_device_broken(d, q);
 			ok = false;
 			goto out;
@@ -264,8 +290,11 @@ out:
 void virtio_device_complete(struct virtio_device *d, unsigned int q,
 			    uint16_t head, uint32_t len)
 {
-	if (q < d->nr_queues && d->queues[q].enabled)
+	if (q < d->nr_queues && d->queues[q].enabled) {
+		atomic_fetch_add_explicit(&d->stats.bytes, len,
+					  memory_order_relaxed);
 		virtq_push_used(&d->queues[q].vq, head, len);
+	}
 }
 
 int virtio_device_watch(struct virtio_device *d, struct event_source *src,
@@ -289,8 +318,11 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	if (!virtio_transport_dma_allowed(d->t))
 		return;
 	vq->unnotified = false;
-	if (virtq_needs_interrupt(vq))
+	if (virtq_needs_interrupt(vq)) {
+		atomic_fetch_add_explicit(&d->stats.interrupts, 1,
+					  memory_order_relaxed);
 		virtio_transport_notify_queue(d->t, q);
+	}
 }
 
 void virtio_device_broken(struct virtio_device *d, unsigned int q)

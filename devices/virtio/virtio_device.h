@@ -12,6 +12,7 @@
  */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "bus/virtio_transport.h"
@@ -33,6 +34,14 @@ struct virtio_device_queue {
 	bool enabled;
 };
 
+/* Counted at the drain/complete/notify gate; read by the control API. */
+struct virtio_device_stats {
+	atomic_uint_fast64_t requests; /* chains taken from the rings */
+	atomic_uint_fast64_t bytes; /* read from and written to them */
+	atomic_uint_fast64_t errors; /* chains that broke a queue */
+	atomic_uint_fast64_t interrupts; /* queue interrupts sent */
+};
+
 struct virtio_device {
 	const char *name;
 	const struct guest_mem *mem;
@@ -51,6 +60,8 @@ struct virtio_device {
 	int stop_efd;
 	pthread_t thread;
 	bool running;
+	bool suspended; /* by virtio_device_suspend() */
+	struct virtio_device_stats stats;
 	bool logged_broken, logged_rings; /* log_guest_once flags */
 	/* Scratch for the drain loop (I/O thread). */
 	struct virtq_chain chain;
@@ -74,6 +85,15 @@ void virtio_device_stop(struct virtio_device *d);
  * forgotten, the thread resumed for the other queues. Caller's thread.
  */
 void virtio_device_queue_reset(struct virtio_device *d, unsigned int q);
+
+/*
+ * A paused VM: the I/O thread stops (work it has in flight completes
+ * when it runs again) and nothing touches guest memory until
+ * virtio_device_unsuspend(). Caller's thread, with the vCPUs parked, so
+ * no transport op runs meanwhile.
+ */
+void virtio_device_suspend(struct virtio_device *d);
+void virtio_device_unsuspend(struct virtio_device *d);
 
 /* q is enabled, not broken, and guest memory may be touched. */
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q);
