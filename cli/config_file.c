@@ -320,7 +320,7 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 	{
 		at(w, "%s", k);
 		if (!strcmp(k, "kernel"))
-			ret = apply_string(w, cfg, v, "--kernel", false, e);
+			ret = apply_string(w, cfg, v, "--kernel", true, e);
 		else if (!strcmp(k, "initrd"))
 			ret = apply_string(w, cfg, v, "--initrd", true, e);
 		else if (!strcmp(k, "cmdline"))
