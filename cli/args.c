@@ -402,8 +402,7 @@ static int opt_net(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
-static int opt_api_socket(struct vm_config *cfg, const char *arg,
-			  struct err *e)
+static int opt_api_socket(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	if (!*arg)
 		return err_set(e, "--api-socket: expected a path");
@@ -565,8 +564,7 @@ int cli_apply(struct vm_config *cfg, const char *name, const char *value,
 }
 
 /* The value of the first --config, or NULL; -1 when it has none. */
-static int find_config(int argc, char **argv, const char **path,
-		       struct err *e)
+static int find_config(int argc, char **argv, const char **path, struct err *e)
 {
 	int i;
 
@@ -600,10 +598,10 @@ static void override_list(struct vm_config *cfg, const struct cli_option *opt,
 		cfg->nr_nets = 0;
 	else if (opt->apply == opt_virtio_transport && !(*seen & 4))
 		cfg->nr_transport_overrides = 0;
-	*seen |= opt->apply == opt_disk		     ? 1u
-		 : opt->apply == opt_net	     ? 2u
+	*seen |= opt->apply == opt_disk		      ? 1u
+		 : opt->apply == opt_net	      ? 2u
 		 : opt->apply == opt_virtio_transport ? 4u
-						     : 0u;
+						      : 0u;
 }
 
 int cli_parse(int argc, char **argv, struct vm_config *cfg,

@@ -35,17 +35,16 @@ static int bad(const struct where *w, struct err *e, const char *what)
 }
 
 /* One option through the command line's parser, its message prefixed. */
-static int apply(const struct where *w, struct vm_config *cfg,
-		 const char *opt, const char *value, struct err *e)
+static int apply(const struct where *w, struct vm_config *cfg, const char *opt,
+		 const char *value, struct err *e)
 {
 	if (cli_apply(cfg, opt, value, e) < 0)
 		return err_prefix(e, "config '%s': %s", w->file, w->key);
 	return 0;
 }
 
-static int apply_string(const struct where *w, struct vm_config *cfg,
-			json_t *v, const char *opt, bool nullable,
-			struct err *e)
+static int apply_string(const struct where *w, struct vm_config *cfg, json_t *v,
+			const char *opt, bool nullable, struct err *e)
 {
 	if (nullable && json_is_null(v))
 		return 0;
@@ -57,8 +56,8 @@ static int apply_string(const struct where *w, struct vm_config *cfg,
 }
 
 /* A flag that turns something on (or, inverted, off). */
-static int apply_bool(const struct where *w, struct vm_config *cfg,
-		      json_t *v, const char *opt, bool when, struct err *e)
+static int apply_bool(const struct where *w, struct vm_config *cfg, json_t *v,
+		      const char *opt, bool when, struct err *e)
 {
 	if (!json_is_boolean(v))
 		return bad(w, e, "must be true or false");
@@ -91,8 +90,9 @@ static int check_keys(struct where *w, json_t *obj, const char *const *keys,
 		for (i = 0; keys[i] && n < sizeof(list); i++)
 			n += (size_t)snprintf(list + n, sizeof(list) - n,
 					      "%s%s", i ? ", " : "", keys[i]);
-		return err_set(e, "config '%s': %s: unknown key '%s' "
-				  "(expected %s)",
+		return err_set(e,
+			       "config '%s': %s: unknown key '%s' "
+			       "(expected %s)",
 			       w->file, w->key, k, list);
 	}
 	return 0;
@@ -168,8 +168,8 @@ static int load_net(struct where *w, struct vm_config *cfg, json_t *n,
 	if (mac && !(mv = list_value(w, mac, "mac", e)))
 		return -1;
 	at(w, "%s", base);
-	snprintf(arg, sizeof(arg), "tap=%.40s%s%.40s", tap,
-		 mv ? ",mac=" : "", mv ? mv : "");
+	snprintf(arg, sizeof(arg), "tap=%.40s%s%.40s", tap, mv ? ",mac=" : "",
+		 mv ? mv : "");
 	return apply(w, cfg, "--net", arg, e);
 }
 
@@ -284,8 +284,9 @@ static int load_memory(struct where *w, struct vm_config *cfg, json_t *v,
 		return apply(w, cfg, "--memory", buf, e);
 	}
 	if (!json_is_string(v))
-		return bad(w, e, "must be a size string (\"512M\") or an "
-				 "integer (MiB)");
+		return bad(w, e,
+			   "must be a size string (\"512M\") or an "
+			   "integer (MiB)");
 	return apply(w, cfg, "--memory", json_string_value(v), e);
 }
 
@@ -304,10 +305,10 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 		    struct err *e)
 {
 	static const char *const keys[] = {
-		"kernel",    "initrd",		 "cmdline",  "cpus",
-		"memory",    "console",		 "rng",	     "disks",
-		"nets",	     "vsock",		 "transport", "virtio_transport",
-		"features",  "api_socket",	 NULL
+		"kernel",   "initrd",	  "cmdline",   "cpus",
+		"memory",   "console",	  "rng",       "disks",
+		"nets",	    "vsock",	  "transport", "virtio_transport",
+		"features", "api_socket", NULL
 	};
 	const char *k;
 	json_t *v;

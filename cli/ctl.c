@@ -71,8 +71,9 @@ static char *recv_all(int fd, size_t *len)
 		if (poll(&p, 1, CTL_TIMEOUT_MS) <= 0)
 			break;
 		if (*len + 1 == cap) {
-			char *nb = cap < CTL_MAX_RESPONSE ? realloc(buf, cap * 2)
-							  : NULL;
+			char *nb = cap < CTL_MAX_RESPONSE
+				       ? realloc(buf, cap * 2)
+				       : NULL;
 
 			if (!nb)
 				break;
@@ -103,8 +104,7 @@ static int ctl_connect(const char *path, FILE *err)
 	}
 	strcpy(addr.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 ||
-	    connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		fprintf(err, "vireo: ctl: cannot connect to '%s': %s\n", path,
 			strerror(errno));
 		if (fd >= 0)
@@ -128,7 +128,8 @@ static int ctl_report(const char *resp, const struct ctl_command *c, FILE *out,
 		return VIREO_EXIT_ERROR;
 	}
 	if (status < 200 || status > 299) {
-		const char *msg = json_string_value(json_object_get(j, "error"));
+		const char *msg =
+		    json_string_value(json_object_get(j, "error"));
 
 		fprintf(err, "vireo: ctl: %s: %d %s\n", c->name, status,
 			msg ? msg : "(no message)");
@@ -181,7 +182,8 @@ int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 	fd = ctl_connect(api, err);
 	if (fd < 0)
 		return VIREO_EXIT_ERROR;
-	if (send_all(fd, req, strlen(req)) < 0 || !(resp = recv_all(fd, &len))) {
+	if (send_all(fd, req, strlen(req)) < 0 ||
+	    !(resp = recv_all(fd, &len))) {
 		fprintf(err, "vireo: ctl: %s: no response from '%s'\n", c->name,
 			api);
 		close(fd);

@@ -50,7 +50,8 @@ static json_t *disks_json(const struct vm_config *cfg)
 				      "read_only", d->read_only);
 
 		if (o && d->has_serial)
-			json_object_set_new(o, "serial", json_string(d->serial));
+			json_object_set_new(o, "serial",
+					    json_string(d->serial));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -90,11 +91,10 @@ static json_t *overrides_json(const struct vm_config *cfg)
 
 json_t *vm_config_to_json(const struct vm_config *cfg)
 {
-	json_t *vsock = cfg->vsock_set
-			    ? json_pack("{s:I, s:s?}", "cid",
-					(json_int_t)cfg->vsock_cid, "uds",
-					cfg->vsock_uds)
-			    : json_null();
+	json_t *vsock = cfg->vsock_set ? json_pack("{s:I, s:s?}", "cid",
+						   (json_int_t)cfg->vsock_cid,
+						   "uds", cfg->vsock_uds)
+				       : json_null();
 
 	return json_pack(
 	    "{s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, "

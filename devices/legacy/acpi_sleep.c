@@ -69,9 +69,10 @@ static void latch_pm1(struct acpi_sleep *s, uint64_t offset,
 			bytes[reg - ACPI_SLEEP_PM1_EN_OFFSET] = data[i];
 		if (reg >= ACPI_SLEEP_PM1_EVT_OFFSET &&
 		    reg < ACPI_SLEEP_PM1_EVT_OFFSET + 2u)
-			clear |= (uint16_t)(data[i]
-					    << (8 * (reg -
-						     ACPI_SLEEP_PM1_EVT_OFFSET)));
+			clear |=
+			    (uint16_t)(data[i]
+				       << (8 *
+					   (reg - ACPI_SLEEP_PM1_EVT_OFFSET)));
 	}
 	s->pm1_enable = (uint16_t)(bytes[0] | bytes[1] << 8);
 	s->pm1_status &= (uint16_t)~clear;

@@ -154,8 +154,7 @@ static const char *tail(const struct vm *vm)
 }
 
 /* One raw HTTP exchange on the API socket; the status (0: none). */
-static int api_raw(const char *sock, const char *req, char *resp,
-		   size_t size)
+static int api_raw(const char *sock, const char *req, char *resp, size_t size)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0), status = 0;
@@ -218,8 +217,7 @@ static int ctl(const char *sock, const char *cmd, char *out, size_t size)
 }
 
 /* The number after "key": in a JSON text, from the first match of scope. */
-static long long json_num(const char *text, const char *scope,
-			  const char *key)
+static long long json_num(const char *text, const char *scope, const char *key)
 {
 	const char *s = scope ? strstr(text, scope) : text;
 	char k[64];
@@ -282,11 +280,19 @@ static bool wait_socket(struct vm *vm, double timeout_s)
 Test(api, hostile_guest_api_and_ctl, .timeout = 240)
 {
 	char img[128], resp[16384], out[16384];
-	const char *args[] = {
-		"run", "--kernel", HOSTILE_ELF, "--rng", "--disk", img,
-		"--cpus", "2", "--api-socket", sock, "--cmdline",
-		"console=ttyS0 hostile=none hostile.idle=600000", NULL
-	};
+	const char *args[] = { "run",
+			       "--kernel",
+			       HOSTILE_ELF,
+			       "--rng",
+			       "--disk",
+			       img,
+			       "--cpus",
+			       "2",
+			       "--api-socket",
+			       sock,
+			       "--cmdline",
+			       "console=ttyS0 hostile=none hostile.idle=600000",
+			       NULL };
 	struct stat st;
 	struct vm vm;
 	double t0;
@@ -339,16 +345,16 @@ Test(api, hostile_guest_api_and_ctl, .timeout = 240)
 	cr_assert_eq(api_raw(sock, "NONSENSE\r\n\r\n", resp, sizeof(resp)), 400,
 		     "%s", resp);
 	cr_assert(strstr(resp, "\"error\":"), "%s", resp);
-	cr_assert_eq(api(sock, "PUT", "/vm/state", "{\"state\":", resp,
-			 sizeof(resp)),
-		     400, "%s", resp);
+	cr_assert_eq(
+	    api(sock, "PUT", "/vm/state", "{\"state\":", resp, sizeof(resp)),
+	    400, "%s", resp);
 	cr_assert(strstr(resp, "invalid JSON"), "%s", resp);
 	cr_assert_eq(api(sock, "PUT", "/vm/state", "{\"state\":\"Sleeping\"}",
 			 resp, sizeof(resp)),
 		     400, "%s", resp);
-	cr_assert_eq(api(sock, "PUT", "/actions", "{\"action\":7}", resp,
-			 sizeof(resp)),
-		     400, "%s", resp);
+	cr_assert_eq(
+	    api(sock, "PUT", "/actions", "{\"action\":7}", resp, sizeof(resp)),
+	    400, "%s", resp);
 	cr_assert_eq(api(sock, "GET", "/nothing", NULL, resp, sizeof(resp)),
 		     404, "%s", resp);
 	cr_assert_eq(api(sock, "DELETE", "/vm", NULL, resp, sizeof(resp)), 405,
@@ -365,15 +371,15 @@ Test(api, hostile_guest_api_and_ctl, .timeout = 240)
 
 		slow = socket(AF_UNIX, SOCK_STREAM, 0);
 		snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", sock);
-		cr_assert_eq(connect(slow, (struct sockaddr *)&addr,
-				     sizeof(addr)),
-			     0);
+		cr_assert_eq(
+		    connect(slow, (struct sockaddr *)&addr, sizeof(addr)), 0);
 		cr_assert_eq(send(slow, "GET /vm HTTP/1.1\r\nHo", 20, 0), 20);
 	}
 	t0 = now();
 	cr_assert_eq(api(sock, "GET", "/vm", NULL, resp, sizeof(resp)), 200);
-	cr_assert_lt(now() - t0, 2.0, "GET /vm took %.2f s with a stalled "
-				      "client",
+	cr_assert_lt(now() - t0, 2.0,
+		     "GET /vm took %.2f s with a stalled "
+		     "client",
 		     now() - t0);
 	close(slow);
 
@@ -389,8 +395,12 @@ Test(api, hostile_guest_api_and_ctl, .timeout = 240)
 /* reboot ends vireo (status 0) as a guest reset does. */
 Test(api, reboot_ends_like_a_guest_reset, .timeout = 120)
 {
-	const char *args[] = { "run", "--kernel", HOSTILE_ELF, "--api-socket",
-			       sock, "--cmdline",
+	const char *args[] = { "run",
+			       "--kernel",
+			       HOSTILE_ELF,
+			       "--api-socket",
+			       sock,
+			       "--cmdline",
 			       "console=ttyS0 hostile=none hostile.idle=600000",
 			       NULL };
 	char out[4096];
@@ -406,8 +416,8 @@ Test(api, reboot_ends_like_a_guest_reset, .timeout = 120)
 
 Test(api, refuses_to_replace_a_non_socket_file, .timeout = 60)
 {
-	const char *args[] = { "run", "--kernel", HOSTILE_ELF, "--api-socket",
-			       sock, NULL };
+	const char *args[] = { "run",	       "--kernel", HOSTILE_ELF,
+			       "--api-socket", sock,	   NULL };
 	char buf[16] = "";
 	struct vm vm;
 	int fd;
@@ -454,10 +464,20 @@ static char *hostile_info(const char *const *args, int *status)
  */
 Test(api, config_file_same_vm_as_flags, .timeout = 240)
 {
-	const char *flags[] = { "run", "--kernel", HOSTILE_ELF, "--cpus", "2",
-				"--memory", "256M", "--rng", "--transport",
-				"mmio", "--virtio-transport", "rng=pci",
-				"--cmdline", "console=ttyS0 hostile=none",
+	const char *flags[] = { "run",
+				"--kernel",
+				HOSTILE_ELF,
+				"--cpus",
+				"2",
+				"--memory",
+				"256M",
+				"--rng",
+				"--transport",
+				"mmio",
+				"--virtio-transport",
+				"rng=pci",
+				"--cmdline",
+				"console=ttyS0 hostile=none",
 				NULL };
 	char cfg[128], cmd[512], a[4096], b[4096], *info_flags, *info_cfg;
 	const char *from_file[] = { "run", "--config", cfg, NULL };
@@ -468,10 +488,11 @@ Test(api, config_file_same_vm_as_flags, .timeout = 240)
 	require_hostile();
 	snprintf(cfg, sizeof(cfg), "%s/vm.json", dir);
 	f = fopen(cfg, "w");
-	fprintf(f, "{\"kernel\": \"%s\", \"cpus\": 2, \"memory\": \"256M\","
-		   " \"rng\": true, \"transport\": \"mmio\","
-		   " \"virtio_transport\": {\"rng\": \"pci\"},"
-		   " \"cmdline\": \"console=ttyS0 hostile=none\"}",
+	fprintf(f,
+		"{\"kernel\": \"%s\", \"cpus\": 2, \"memory\": \"256M\","
+		" \"rng\": true, \"transport\": \"mmio\","
+		" \"virtio_transport\": {\"rng\": \"pci\"},"
+		" \"cmdline\": \"console=ttyS0 hostile=none\"}",
 		HOSTILE_ELF);
 	fclose(f);
 	/* Same effective configuration, as printed. */
@@ -551,10 +572,18 @@ static void ticks(const char *out, long *first, long *last, int *gaps)
 Test(api, linux_pause_resume_metrics_shutdown, .timeout = 600)
 {
 	char img[128], resp[16384], out[4096], cmdline[4096];
-	const char *args[] = { "run", "--kernel", GUEST_OUT "/micro/vmlinux",
-			       "--initrd", GUEST_OUT "/initramfs.cpio",
-			       "--disk", img, "--api-socket", sock,
-			       "--cmdline", cmdline, NULL };
+	const char *args[] = { "run",
+			       "--kernel",
+			       GUEST_OUT "/micro/vmlinux",
+			       "--initrd",
+			       GUEST_OUT "/initramfs.cpio",
+			       "--disk",
+			       img,
+			       "--api-socket",
+			       sock,
+			       "--cmdline",
+			       cmdline,
+			       NULL };
 	long long req0, bytes0, req1, bytes1;
 	long first, last, first2, last2;
 	size_t mark;

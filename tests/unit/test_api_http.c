@@ -23,7 +23,8 @@ static enum http_parse_result parse(const char *s, struct http_request *r,
 	res = http_parse(copy, len, r, e);
 	/* body points into the copy: check it before freeing. */
 	if (res == HTTP_PARSE_OK && r->body_len)
-		cr_assert(r->body >= copy && r->body + r->body_len <= copy + len);
+		cr_assert(r->body >= copy &&
+			  r->body + r->body_len <= copy + len);
 	free(copy);
 	return res;
 }
@@ -68,7 +69,8 @@ Test(api_http, put_with_body_and_curl_headers)
 
 Test(api_http, incomplete_until_whole)
 {
-	const char *req = "PUT /actions HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd";
+	const char *req =
+	    "PUT /actions HTTP/1.1\r\nContent-Length: 4\r\n\r\nabcd";
 	struct http_request r;
 	struct http_parse_error e;
 	size_t i, len = strlen(req);
@@ -159,12 +161,13 @@ Test(api_http, limits)
 	cr_assert_eq(http_parse(big, n, &r, &e), HTTP_PARSE_ERROR);
 	cr_assert_eq(e.status, 431);
 	/* A body past the limit, refused before it is sent. */
-	n = (size_t)sprintf(big, "PUT /vm HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+	n = (size_t)sprintf(big,
+			    "PUT /vm HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
 			    HTTP_MAX_BODY + 1);
 	cr_assert_eq(http_parse(big, n, &r, &e), HTTP_PARSE_ERROR);
 	cr_assert_eq(e.status, 413);
-	n = (size_t)sprintf(
-	    big, "PUT /vm HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n");
+	n = (size_t)sprintf(big, "PUT /vm HTTP/1.1\r\nContent-Length: "
+				 "99999999999999999999999\r\n\r\n");
 	cr_assert_eq(http_parse(big, n, &r, &e), HTTP_PARSE_ERROR);
 	cr_assert_eq(e.status, 413);
 	free(big);

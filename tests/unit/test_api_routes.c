@@ -98,8 +98,8 @@ Test(api_routes, get_vm_and_metrics)
 
 Test(api_routes, pause_resume)
 {
-	cr_assert_eq(call("PUT", "/vm/state", "{\"state\":\"Paused\"}", NULL, 0),
-		     200);
+	cr_assert_eq(
+	    call("PUT", "/vm/state", "{\"state\":\"Paused\"}", NULL, 0), 200);
 	cr_assert_eq(vm.paused_calls, 1);
 	cr_assert_eq(
 	    call("PUT", "/vm/state", " { \"state\" : \"Running\" } ", NULL, 0),
@@ -109,11 +109,10 @@ Test(api_routes, pause_resume)
 
 Test(api_routes, actions)
 {
-	cr_assert_eq(call("PUT", "/actions", "{\"action\":\"shutdown\"}", NULL,
-			  0),
-		     202);
-	cr_assert_eq(call("PUT", "/actions", "{\"action\":\"reboot\"}", NULL, 0),
-		     202);
+	cr_assert_eq(
+	    call("PUT", "/actions", "{\"action\":\"shutdown\"}", NULL, 0), 202);
+	cr_assert_eq(
+	    call("PUT", "/actions", "{\"action\":\"reboot\"}", NULL, 0), 202);
 	cr_assert_eq(call("PUT", "/actions", "{\"action\":\"stop\"}", NULL, 0),
 		     202);
 	cr_assert_eq(vm.actions[API_ACTION_SHUTDOWN], 1);

@@ -184,9 +184,10 @@ Test(api_server, bad_requests_get_4xx_with_a_message)
 	cr_assert_eq(roundtrip("BLAH\r\n\r\n", resp, sizeof(resp)), 400);
 	cr_assert(strstr(resp, "{\"error\":\"malformed request line\"}"), "%s",
 		  resp);
-	cr_assert_eq(roundtrip("PUT /vm HTTP/1.1\r\nContent-Length: 99999\r\n\r\n",
-			       resp, sizeof(resp)),
-		     413);
+	cr_assert_eq(
+	    roundtrip("PUT /vm HTTP/1.1\r\nContent-Length: 99999\r\n\r\n", resp,
+		      sizeof(resp)),
+	    413);
 	big = malloc(HTTP_MAX_HEAD + 100);
 	n = (size_t)sprintf(big, "GET /vm HTTP/1.1\r\n");
 	while (n < HTTP_MAX_HEAD + 50)
@@ -209,9 +210,9 @@ Test(api_server, slow_client_does_not_stall_others)
 	/* Half a request, then silence. */
 	cr_assert_eq(send(slow, "GET /vm HTT", 11, 0), 11);
 	t0 = now_ms();
-	cr_assert_eq(roundtrip("GET /metrics HTTP/1.1\r\n\r\n", resp,
-			       sizeof(resp)),
-		     200);
+	cr_assert_eq(
+	    roundtrip("GET /metrics HTTP/1.1\r\n\r\n", resp, sizeof(resp)),
+	    200);
 	cr_assert_lt(now_ms() - t0, 500, "answered while a client stalls");
 	/* The stalled one is told why and dropped at its deadline. */
 	read_all(slow, resp, sizeof(resp), 3000);

@@ -264,8 +264,7 @@ static void build_fadt(struct aml *a, struct acpi_blob *b,
 	 * PWR_BUTTON clear: the power button is the fixed-feature one in the
 	 * PM1 block (PWRBTN_STS), which vireo's control API presses.
 	 */
-	put_le(f + FADT_FLAGS - h, FADT_F_RESET_REG_SUP | FADT_F_SLP_BUTTON,
-	       4);
+	put_le(f + FADT_FLAGS - h, FADT_F_RESET_REG_SUP | FADT_F_SLP_BUTTON, 4);
 	put_gas_io(f + FADT_RESET_REG - h, c->reset_port, 8, GAS_ACCESS_BYTE);
 	f[FADT_RESET_VALUE - h] = c->reset_value;
 	f[FADT_MINOR - h] = FADT_MINOR_VERSION;

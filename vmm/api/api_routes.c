@@ -14,11 +14,11 @@ static void reply_json(struct api_response *resp, int status, json_t *j)
 		resp->status = 500;
 }
 
-static void reply_error(struct api_response *resp, int status,
-			const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reply_error(struct api_response *resp, int status, const char *fmt,
+			...) __attribute__((format(printf, 3, 4)));
 
-static void reply_error(struct api_response *resp, int status,
-			const char *fmt, ...)
+static void reply_error(struct api_response *resp, int status, const char *fmt,
+			...)
 {
 	char msg[512];
 	va_list ap;
@@ -33,9 +33,8 @@ static void reply_error(struct api_response *resp, int status,
  * The body as an object with exactly one string member named key; its
  * value (valid until *root is released) or NULL with the reply set.
  */
-static const char *body_string(const struct http_request *req,
-			       const char *key, json_t **root,
-			       struct api_response *resp)
+static const char *body_string(const struct http_request *req, const char *key,
+			       json_t **root, struct api_response *resp)
 {
 	json_error_t jerr;
 	const char *k, *v;
@@ -47,9 +46,8 @@ static const char *body_string(const struct http_request *req,
 			    key);
 		return NULL;
 	}
-	*root = json_loadb(req->body, req->body_len,
-			   JSON_REJECT_DUPLICATES,
-			   &jerr);
+	*root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!*root) {
 		reply_error(resp, 400, "invalid JSON: %s (line %d, column %d)",
 			    jerr.text, jerr.line, jerr.column);
@@ -62,8 +60,9 @@ static const char *body_string(const struct http_request *req,
 	json_object_foreach(*root, k, val)
 	{
 		if (strcmp(k, key)) {
-			reply_error(resp, 400, "unknown key \"%s\" (expected "
-					       "\"%s\")",
+			reply_error(resp, 400,
+				    "unknown key \"%s\" (expected "
+				    "\"%s\")",
 				    k, key);
 			return NULL;
 		}
@@ -139,7 +138,8 @@ void api_routes_handle(void *opaque, const struct http_request *req,
 		       struct api_response *resp)
 {
 	const struct api_vm_ops *ops = opaque;
-	bool get = !strcmp(req->method, "GET"), put = !strcmp(req->method, "PUT");
+	bool get = !strcmp(req->method, "GET"),
+	     put = !strcmp(req->method, "PUT");
 
 	if (!strcmp(req->path, "/vm")) {
 		if (get)
@@ -162,8 +162,9 @@ void api_routes_handle(void *opaque, const struct http_request *req,
 		else
 			reply_error(resp, 405, "GET /metrics only");
 	} else {
-		reply_error(resp, 404, "no such resource: %s (try /vm, "
-				       "/vm/state, /actions, /metrics)",
+		reply_error(resp, 404,
+			    "no such resource: %s (try /vm, "
+			    "/vm/state, /actions, /metrics)",
 			    req->path);
 	}
 }

@@ -91,8 +91,9 @@ int api_server_open(struct api_server *s, const char *path,
 				       "a socket (not replaced)",
 				       path);
 		if (socket_in_use(&addr))
-			return err_set(e, "--api-socket '%s': in use by another "
-					  "process",
+			return err_set(e,
+				       "--api-socket '%s': in use by another "
+				       "process",
 				       path);
 		unlink(path); /* stale, from a VMM that is gone */
 	}
@@ -147,8 +148,8 @@ static void client_respond(struct api_server *s, struct api_client *c,
 	shutdown(c->fd, SHUT_RD);
 }
 
-static void client_error(struct api_server *s, struct api_client *c,
-			 int status, const char *msg)
+static void client_error(struct api_server *s, struct api_client *c, int status,
+			 const char *msg)
 {
 	struct api_response resp = { status, error_body(msg) };
 
@@ -274,9 +275,10 @@ static void *api_server_thread(void *arg)
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		int timeout = expire_clients(s), n = 0, i;
 
-		pfd[n++] = (struct pollfd){ .fd = s->wake_efd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = s->listen_fd,
-					    .events = POLLIN };
+		pfd[n++] =
+		    (struct pollfd){ .fd = s->wake_efd, .events = POLLIN };
+		pfd[n++] =
+		    (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
 		for (i = 0; i < API_MAX_CLIENTS; i++) {
 			struct api_client *c = &s->clients[i];
 

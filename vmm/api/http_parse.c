@@ -112,8 +112,9 @@ static enum http_parse_result parse_header(const char *p, size_t len,
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
 	if (name_is(p, nlen, "Transfer-Encoding"))
-		return fail(err, 501, "Transfer-Encoding is not supported: "
-				      "send Content-Length");
+		return fail(err, 501,
+			    "Transfer-Encoding is not supported: "
+			    "send Content-Length");
 	if (name_is(p, nlen, "Content-Length")) {
 		if (parse_length(v, (size_t)(end - v), &n) < 0)
 			return fail(err, 400, "bad Content-Length");

@@ -78,8 +78,8 @@ static json_t *vm_describe(void *opaque)
 {
 	struct machine *m = opaque;
 
-	return json_pack("{s:s, s:I, s:I, s:I, s:o, s:o}", "state",
-			 vm_state(m), "uptime_ms", uptime_ms(m), "vcpus",
+	return json_pack("{s:s, s:I, s:I, s:I, s:o, s:o}", "state", vm_state(m),
+			 "uptime_ms", uptime_ms(m), "vcpus",
 			 (json_int_t)m->nr_vcpus, "memory_mib",
 			 (json_int_t)(m->cfg->mem_size >> 20), "devices",
 			 devices_json(m), "config", vm_config_to_json(m->cfg));
@@ -178,8 +178,9 @@ static int vm_action(void *opaque, enum api_action a, struct err *e)
 	switch (a) {
 	case API_ACTION_SHUTDOWN:
 		if (!m->cfg->acpi)
-			return err_set(e, "no ACPI (--no-acpi or --dtb): the "
-					  "guest has no power button; use stop");
+			return err_set(e,
+				       "no ACPI (--no-acpi or --dtb): the "
+				       "guest has no power button; use stop");
 		if (m->paused)
 			return err_set(e, "the VM is paused: a paused guest "
 					  "cannot power off (resume it first)");
