@@ -150,7 +150,8 @@ fuzz: fuzz-build
 TSAN := $(BUILD)/tsan
 TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 TSAN_UNIT_SRCS := $(addprefix tests/unit/,test_virtio_devices.c test_virtio_net.c \
-	test_stdio_console.c test_aio.c test_virtio_transport.c test_virtio_pci.c)
+	test_stdio_console.c test_aio.c test_virtio_transport.c test_virtio_pci.c \
+	test_api_server.c)
 TSAN_SHIM_SRCS := tests/tsan/criterion_shim.c
 
 $(TSAN)/obj/%.o: %.c
