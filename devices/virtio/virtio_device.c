@@ -195,14 +195,15 @@ void virtio_device_suspend(struct virtio_device *d)
 	if (!d->running)
 		return;
 	virtio_device_pause(d);
-	d->suspended = true;
+	/* Other threads' paths into the rings (console input) see it too. */
+	__atomic_store_n(&d->suspended, true, __ATOMIC_RELEASE);
 }
 
 void virtio_device_unsuspend(struct virtio_device *d)
 {
 	if (!d->suspended)
 		return;
-	d->suspended = false;
+	__atomic_store_n(&d->suspended, false, __ATOMIC_RELEASE);
 	if (virtio_device_resume(d) < 0 && d->t)
 		virtio_transport_set_needs_reset(d->t);
 }
@@ -226,6 +227,7 @@ bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
 	/* broken may be set concurrently (see virtq_break): atomic read. */
 	return d->t && q < d->nr_queues && d->queues[q].enabled &&
 	       !__atomic_load_n(&d->queues[q].vq.broken, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&d->suspended, __ATOMIC_ACQUIRE) &&
 	       virtio_transport_dma_allowed(d->t);
 }
 

@@ -95,7 +95,10 @@ void virtio_device_queue_reset(struct virtio_device *d, unsigned int q);
 void virtio_device_suspend(struct virtio_device *d);
 void virtio_device_unsuspend(struct virtio_device *d);
 
-/* q is enabled, not broken, and guest memory may be touched. */
+/*
+ * q is enabled, not broken, the device not suspended, and guest memory
+ * may be touched.
+ */
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q);
 
 /* What a device did with one chain the drain loop handed it. */
