@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -67,6 +68,8 @@ static void vm_start(struct vm *vm, const char *const *args)
 	vm->pid = fork();
 	cr_assert(vm->pid >= 0);
 	if (vm->pid == 0) {
+		/* A failed assertion ends the test process: vireo with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
