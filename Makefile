@@ -9,11 +9,12 @@ WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 $(WARN) -g -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' -MMD -MP -pthread
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDLIBS := -pthread -lz -llzma -luring -lfdt
+LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
-	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c vmm/fdt/*.c)) cli/args.c cli/trace_summary.c
+	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c vmm/fdt/*.c vmm/api/*.c)) \
+	cli/args.c cli/trace_summary.c cli/config_file.c cli/ctl.c
 MAIN_SRCS := cli/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integration/*.c))
@@ -67,7 +68,7 @@ include tests/hostile/hostile.mk
 # --- packages -------------------------------------------------------------
 # Debian packages vireo builds and tests with; guest-images lists its own.
 PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 acpica-tools \
-	zlib1g-dev liblzma-dev liburing-dev libfdt-dev clang libclang-rt-14-dev clang-format \
+	zlib1g-dev liblzma-dev liburing-dev libfdt-dev libjansson-dev clang libclang-rt-14-dev clang-format \
 	gnuplot-nox fio \
 	$(shell cat guest-images/packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -183,7 +184,7 @@ TSAN := $(BUILD)/tsan
 TSAN_CFLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer -Wno-tsan
 TSAN_UNIT_SRCS := $(addprefix tests/unit/,test_virtio_devices.c test_virtio_net.c \
 	test_stdio_console.c test_aio.c test_virtio_transport.c test_virtio_pci.c \
-	test_vsock.c)
+	test_vsock.c test_api_server.c)
 TSAN_SHIM_SRCS := tests/tsan/criterion_shim.c
 TSAN_UNIT_SRCS += tests/unit/test_virtq_device.c
 

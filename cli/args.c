@@ -13,6 +13,7 @@
 #include "vmm/device_types.h"
 #include "util/file.h"
 #include "util/size.h"
+#include "cli/config_file.h"
 #include "vmm/fdt/dtb_boot.h"
 #include "vmm/virtio_features.h"
 
@@ -500,6 +501,32 @@ static int opt_vsock(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_api_socket(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (!*arg)
+		return err_set(e, "--api-socket: expected a path");
+	cfg->api_socket = arg;
+	return 0;
+}
+
+/* Loaded by cli_parse() before any other option: flags override it. */
+static int opt_config(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)cfg;
+	(void)arg;
+	(void)e;
+	return 0;
+}
+
+static int opt_print_config(struct vm_config *cfg, const char *arg,
+			    struct err *e)
+{
+	(void)cfg;
+	(void)arg;
+	(void)e;
+	return 0;
+}
+
 /* `vireo run` options; new devices add a row here. */
 static const struct cli_option run_options[] = {
 	{ "--kernel", "PATH", "guest kernel: ELF vmlinux or bzImage (required)",
@@ -565,6 +592,16 @@ static const struct cli_option run_options[] = {
 	  "at exit (and on SIGUSR2): vCPU exit counts, exec-to-first-KVM_RUN "
 	  "wall/CPU time, memory beyond guest RAM",
 	  opt_stats },
+	{ "--api-socket", "PATH",
+	  "serve the control API (HTTP/JSON) on Unix socket PATH (mode 0600)",
+	  opt_api_socket },
+	{ "--config", "FILE",
+	  "read the VM from a JSON file (the schema of --print-config); "
+	  "options given here override it",
+	  opt_config },
+	{ "--print-config", NULL,
+	  "print the effective configuration as JSON and exit",
+	  opt_print_config },
 	{ "--verbose", NULL, "debug messages on stderr", opt_verbose },
 	{ "--trace", "PATH",
 	  "write every virtio event (JSON Lines) to PATH; see 'vireo "
@@ -586,6 +623,8 @@ void cli_print_help(FILE *out)
 
 	fprintf(out, "usage: vireo run --kernel PATH [options]\n"
 		     "       vireo trace-summary PATH\n"
+		     "       vireo ctl --api PATH "
+		     "info|pause|resume|shutdown|reboot|stop|metrics\n"
 		     "       vireo --help | --version\n\n"
 		     "Run a Linux guest on KVM.\n\noptions for run:\n");
 	for (i = 0; i < NR_RUN_OPTIONS; i++) {
@@ -635,9 +674,65 @@ static void cli_defaults(struct vm_config *cfg)
 	};
 }
 
+int cli_apply(struct vm_config *cfg, const char *name, const char *value,
+	      struct err *e)
+{
+	const struct cli_option *opt = cli_find(name, strlen(name));
+
+	if (!opt)
+		return err_set(e, "unknown option '%s'", name);
+	return opt->apply(cfg, value, e);
+}
+
+/* The value of the first --config, or NULL; -1 when it has none. */
+static int find_config(int argc, char **argv, const char **path, struct err *e)
+{
+	int i;
+
+	*path = NULL;
+	for (i = 2; i < argc; i++) {
+		if (!strncmp(argv[i], "--config=", 9)) {
+			*path = argv[i] + 9;
+			return 0;
+		}
+		if (!strcmp(argv[i], "--config")) {
+			if (i + 1 == argc)
+				return err_set(e, "option --config needs a "
+						  "value (FILE)");
+			*path = argv[i + 1];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A repeatable option on the command line replaces the config file's
+ * list rather than adding to it: the command line overrides the file.
+ */
+static void override_list(struct vm_config *cfg, const struct cli_option *opt,
+			  unsigned int *seen)
+{
+	if (opt->apply == opt_disk && !(*seen & 1))
+		cfg->nr_disks = 0;
+	else if (opt->apply == opt_net && !(*seen & 2))
+		cfg->nr_nets = 0;
+	else if (opt->apply == opt_virtio_transport && !(*seen & 4))
+		cfg->nr_transport_overrides = 0;
+	else if (opt->apply == opt_vsock && !(*seen & 8))
+		cfg->vsock.enabled = false;
+	*seen |= opt->apply == opt_disk		      ? 1u
+		 : opt->apply == opt_net	      ? 2u
+		 : opt->apply == opt_virtio_transport ? 4u
+		 : opt->apply == opt_vsock	      ? 8u
+						      : 0u;
+}
+
 int cli_parse(int argc, char **argv, struct vm_config *cfg,
 	      enum cli_action *action, struct err *e)
 {
+	const char *config_path;
+	unsigned int lists_seen = 0;
 	int i;
 
 	cli_defaults(cfg);
@@ -656,6 +751,10 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 		return err_set(e, "unknown command '%s' (try 'vireo --help')",
 			       argv[1]);
 	*action = CLI_RUN;
+	if (find_config(argc, argv, &config_path, e) < 0)
+		return -1;
+	if (config_path && config_file_load(config_path, cfg, e) < 0)
+		return -1;
 	for (i = 2; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL, *eq;
 		const struct cli_option *opt;
@@ -681,10 +780,13 @@ int cli_parse(int argc, char **argv, struct vm_config *cfg,
 			return err_set(e, "option %s needs a value (%s)",
 				       opt->name, opt->metavar);
 		}
+		if (opt->apply == opt_print_config)
+			*action = CLI_PRINT_CONFIG;
+		override_list(cfg, opt, &lists_seen);
 		if (opt->apply(cfg, value, e) < 0)
 			return -1;
 	}
-	if (!cfg->kernel_path)
+	if (!cfg->kernel_path && *action != CLI_PRINT_CONFIG)
 		return err_set(e, "missing --kernel PATH (try 'vireo --help')");
 	return 0;
 }

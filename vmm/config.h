@@ -90,6 +90,10 @@ struct vm_config {
 	struct vm_net_config nets[VM_MAX_NETS];
 	unsigned int nr_nets;
 	struct vm_vsock_config vsock;
+	const char *api_socket; /* --api-socket: the control API */
+	/* --config's parsed document (json_t): the strings above point into
+	 * it; released by config_file_free(). */
+	void *config_doc;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */

@@ -5,6 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/virtio/blk.h"
+#include "devices/virtio/console.h"
+#include "devices/virtio/net.h"
+#include "devices/virtio/rng.h"
+#include "devices/virtio/vsock.h"
+
 /*
  * PCI class codes (PCI Code and ID Assignment specification) and the
  * transitional device IDs of virtio 1.x section 4.1.2.1: no installed
@@ -15,19 +21,44 @@
 #define PCI_CLASS_COMMUNICATION_OTHER 0x078000
 #define PCI_CLASS_UNCLASSIFIED 0x00ff00
 
+static struct virtio_device *console_vdev(void *dev)
+{
+	return &((struct virtio_console *)dev)->vdev;
+}
+
+static struct virtio_device *rng_vdev(void *dev)
+{
+	return &((struct virtio_rng *)dev)->vdev;
+}
+
+static struct virtio_device *blk_vdev(void *dev)
+{
+	return &((struct virtio_blk *)dev)->vdev;
+}
+
+static struct virtio_device *net_vdev(void *dev)
+{
+	return &((struct virtio_net *)dev)->vdev;
+}
+
+static struct virtio_device *vsock_vdev(void *dev)
+{
+	return &((struct virtio_vsock *)dev)->vdev;
+}
+
 /* In creation order, which is also PCI slot and MMIO address order. */
 const struct device_type device_types[] = {
 	{ "console", VIRTIO_ID_CONSOLE, PCI_CLASS_COMMUNICATION_OTHER, 0x1003,
-	  dev_console_create, dev_console_destroy },
+	  dev_console_create, dev_console_destroy, console_vdev },
 	{ "rng", VIRTIO_ID_RNG, PCI_CLASS_UNCLASSIFIED, 0x1005, dev_rng_create,
-	  dev_rng_destroy },
+	  dev_rng_destroy, rng_vdev },
 	{ "blk", VIRTIO_ID_BLOCK, PCI_CLASS_STORAGE_OTHER, 0x1001,
-	  dev_blk_create, dev_blk_destroy },
+	  dev_blk_create, dev_blk_destroy, blk_vdev },
 	{ "net", VIRTIO_ID_NET, PCI_CLASS_NETWORK_ETHERNET, 0x1000,
-	  dev_net_create, dev_net_destroy },
+	  dev_net_create, dev_net_destroy, net_vdev },
 	/* Modern only: virtio 1.2 gives vsock no transitional ID. */
 	{ "vsock", VIRTIO_ID_VSOCK, PCI_CLASS_COMMUNICATION_OTHER, 0,
-	  dev_vsock_create, dev_vsock_destroy },
+	  dev_vsock_create, dev_vsock_destroy, vsock_vdev },
 };
 
 const size_t nr_device_types = sizeof(device_types) / sizeof(device_types[0]);

@@ -16,6 +16,7 @@
 #include "vmm/config.h"
 
 struct machine;
+struct virtio_device;
 
 struct device_type {
 	/* --virtio-transport NAME=T; also the name transports report. */
@@ -34,6 +35,8 @@ struct device_type {
 		      enum vm_transport t, struct err *e);
 	/* Destroys and frees one device create() made. */
 	void (*destroy)(void *dev);
+	/* Optional: dev's virtio core (the control API pauses and counts). */
+	struct virtio_device *(*vdev)(void *dev);
 };
 
 extern const struct device_type device_types[];

@@ -28,6 +28,13 @@ static void uart_set_irq(void *opaque, int level)
 	kvm_vm_irq_line(&m->vm, COM1_IRQ, level);
 }
 
+static void acpi_set_sci(void *opaque, int level)
+{
+	struct machine *m = opaque;
+
+	kvm_vm_irq_line(&m->vm, LAYOUT_ACPI_SCI_IRQ, level);
+}
+
 static void uart_rx_space(void *opaque)
 {
 	struct machine *m = opaque;
@@ -70,6 +77,8 @@ int legacy_devices_create(struct machine *m, struct err *e)
 		.poweroff = machine_poweroff_requested,
 		.opaque = m,
 		.s5_type = ACPI_S5_SLEEP_TYPE,
+		.set_sci = acpi_set_sci,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	if (m->cfg->acpi &&
 	    bus_register(&m->pio, LAYOUT_ACPI_SLEEP_CONTROL_PORT,

@@ -126,6 +126,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->nr_vcpus = cfg->nr_cpus;
 	m->sys.fd = m->vm.fd = m->stop_efd = m->signal_fd = -1;
 	m->loop.epfd = -1;
+	pthread_mutex_init(&m->pause.lock, NULL);
+	pthread_cond_init(&m->pause.cond, NULL);
 
 	if (bus_init(&m->pio, "port") < 0 || bus_init(&m->mmio, "mmio") < 0)
 		return err_set(e, "cannot initialise buses");
@@ -156,7 +158,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	 */
 	if (machine_setup_signals(m, e) < 0 ||
 	    legacy_devices_create(m, e) < 0 ||
-	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0)
+	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0 ||
+	    vm_api_open(m, e) < 0)
 		return -1;
 	/*
 	 * Only now: a VM that fails to start prints its one error line alone.
@@ -172,12 +175,15 @@ int machine_run(struct machine *m)
 {
 	struct err e;
 
-	if (vcpus_start(m, &e) < 0) {
+	if (vcpus_start(m, &e) < 0 || vm_api_start(m, &e) < 0) {
 		machine_request_stop(m, VIREO_EXIT_ERROR, "%s", e.msg);
 	} else if (event_loop_run(&m->loop) < 0) {
 		machine_request_stop(m, VIREO_EXIT_ERROR, "event loop: %s",
 				     strerror(errno));
 	}
+	/* The API thread may be waiting for vCPUs to park: wake it first. */
+	vcpus_wake(m);
+	vm_api_close(m);
 	vcpus_stop(m);
 	/* Leave the terminal sane before the final message. */
 	stdio_console_destroy(&m->console);
@@ -192,6 +198,7 @@ int machine_run(struct machine *m)
 
 void machine_destroy(struct machine *m)
 {
+	vm_api_close(m);
 	vcpus_stop(m);
 	virtio_devices_destroy(m);
 	legacy_devices_destroy(m);

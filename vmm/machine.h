@@ -33,6 +33,8 @@
 #include "vmm/console_route.h"
 #include "util/event_loop.h"
 #include "vmm/stdio_console.h"
+#include "vmm/api/api_routes.h"
+#include "vmm/api/api_server.h"
 #include "vmm/vcpu_loop.h"
 
 #define VM_MAX_VIRTIO_DEVICES 32
@@ -95,6 +97,13 @@ struct machine {
 	struct vcpu_thread *vcpus;
 	unsigned int nr_vcpus;
 	struct vcpu_loop_ctx vcpu_ctx; /* what every vCPU thread sees */
+	struct vcpu_pause pause;
+
+	/* --api-socket; the API thread alone pauses and resumes. */
+	struct api_server api;
+	struct api_vm_ops api_ops;
+	bool api_open, paused;
+	uint64_t start_ns; /* CLOCK_MONOTONIC at machine_run */
 
 	struct vmm_stats stats; /* exec to first KVM_RUN, memory */
 
@@ -138,6 +147,15 @@ void virtio_devices_destroy(struct machine *m);
 int vcpus_create(struct machine *m, struct err *e);
 int vcpus_start(struct machine *m, struct err *e);
 void vcpus_stop(struct machine *m);
+/* Every started vCPU parked outside KVM_RUN, or -1 (and resumed). */
+int vcpus_pause(struct machine *m, struct err *e);
+void vcpus_resume(struct machine *m);
+/* Once stopping: parked vCPUs and a waiting vcpus_pause() see it. */
+void vcpus_wake(struct machine *m);
+/* The control API (vmm/api/vm_api.c): open the socket, start, close. */
+int vm_api_open(struct machine *m, struct err *e);
+int vm_api_start(struct machine *m, struct err *e);
+void vm_api_close(struct machine *m);
 void vcpus_destroy(struct machine *m);
 void vcpus_print_stats(struct machine *m);
 /*

@@ -159,8 +159,10 @@ void vcpu_handle_exit(struct vcpu_thread *t)
 		vcpu_handle_mmio(t);
 		break;
 	case KVM_EXIT_INTR:
+		atomic_fetch_add(&t->stats.intr_exits, 1);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
+		atomic_fetch_add(&t->stats.system_event_exits, 1);
 		vcpu_handle_system_event(t);
 		break;
 	case KVM_EXIT_SHUTDOWN:
@@ -171,6 +173,20 @@ void vcpu_handle_exit(struct vcpu_thread *t)
 		vcpu_crash(t, exit_reason_name(run->exit_reason));
 		break;
 	}
+}
+
+/* Waits, outside KVM_RUN, until the VM is resumed or stopped. */
+static void vcpu_park(struct vcpu_thread *t)
+{
+	struct vcpu_pause *p = t->ctx->pause;
+
+	pthread_mutex_lock(&p->lock);
+	p->nr_parked++;
+	pthread_cond_broadcast(&p->cond);
+	while (atomic_load(&p->requested) && !atomic_load(t->ctx->stopping))
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->nr_parked--;
+	pthread_mutex_unlock(&p->lock);
 }
 
 void *vcpu_thread_main(void *arg)
@@ -184,8 +200,13 @@ void *vcpu_thread_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
 
 	while (!atomic_load(t->ctx->stopping)) {
+		if (t->ctx->pause && atomic_load(&t->ctx->pause->requested)) {
+			vcpu_park(t);
+			continue;
+		}
 		if (kvm_vcpu_run(&t->vcpu) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
+				atomic_fetch_add(&t->stats.intr_exits, 1);
 				run->immediate_exit = 0;
 				continue;
 			}

@@ -21,6 +21,18 @@
 /* Interrupts KVM_RUN to stop a vCPU thread; unblocked only in those. */
 #define VCPU_KICK_SIGNAL SIGUSR1
 
+/*
+ * A paused VM (the control API): every vCPU thread parks outside KVM_RUN
+ * until resumed or stopped. requested is read on every loop turn without
+ * the lock; parking and waking go through it.
+ */
+struct vcpu_pause {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_int requested;
+	unsigned int nr_parked; /* under lock */
+};
+
 struct vcpu_loop_ctx {
 	struct bus *pio, *mmio;
 	/* For the code bytes in a crash report. */
@@ -33,10 +45,13 @@ struct vcpu_loop_ctx {
 	 */
 	void (*request_stop)(void *opaque, int status, const char *reason);
 	void *opaque;
+	struct vcpu_pause *pause; /* NULL: never paused */
 };
 
 struct vcpu_stats {
 	atomic_uint_fast64_t pio_exits, mmio_exits, other_exits;
+	/* Signals (stop, pause) and system events: never the guest's data. */
+	atomic_uint_fast64_t intr_exits, system_event_exits;
 };
 
 struct vcpu_thread {

@@ -2,13 +2,17 @@
 /* vCPU threads: creation, start, stop, exit counters. */
 #include "vmm/machine.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "util/log.h"
 
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MISC_ENABLE_FAST_STRING 1ULL
+/* A vCPU leaves KVM_RUN within a signal's delivery; this is a safety net. */
+#define VCPUS_PAUSE_TIMEOUT_S 5
 
 static void vcpu_kick_handler(int sig)
 {
@@ -59,6 +63,7 @@ int vcpus_create(struct machine *m, struct err *e)
 		.stopping = &m->stopping,
 		.request_stop = machine_stop_from_vcpu,
 		.opaque = m,
+		.pause = &m->pause,
 	};
 	if (m->nr_vcpus > m->sys.max_vcpus)
 		return err_set(
@@ -121,21 +126,73 @@ int vcpus_start(struct machine *m, struct err *e)
 	return 0;
 }
 
+/* Out of KVM_RUN now: immediate_exit covers a kick before KVM_RUN. */
+static void vcpus_kick(struct machine *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vcpus; i++) {
+		struct vcpu_thread *t = &m->vcpus[i];
+
+		if (!t->started)
+			continue;
+		t->vcpu.run->immediate_exit = 1;
+		pthread_kill(t->thread, VCPU_KICK_SIGNAL);
+	}
+}
+
+int vcpus_pause(struct machine *m, struct err *e)
+{
+	struct vcpu_pause *p = &m->pause;
+	unsigned int started = 0, i;
+	struct timespec deadline;
+	int ret = 0;
+
+	for (i = 0; i < m->nr_vcpus; i++)
+		started += m->vcpus[i].started ? 1u : 0u;
+	atomic_store(&p->requested, 1);
+	vcpus_kick(m);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += VCPUS_PAUSE_TIMEOUT_S;
+	pthread_mutex_lock(&p->lock);
+	while (p->nr_parked < started && !atomic_load(&m->stopping) &&
+	       ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&p->cond, &p->lock, &deadline);
+	pthread_mutex_unlock(&p->lock);
+	if (ret == ETIMEDOUT || atomic_load(&m->stopping)) {
+		vcpus_resume(m);
+		return err_set(e, ret == ETIMEDOUT
+				      ? "vCPUs did not stop in time"
+				      : "the VM is stopping");
+	}
+	return 0;
+}
+
+void vcpus_resume(struct machine *m)
+{
+	struct vcpu_pause *p = &m->pause;
+
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->requested, 0);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void vcpus_wake(struct machine *m)
+{
+	pthread_mutex_lock(&m->pause.lock);
+	pthread_cond_broadcast(&m->pause.cond);
+	pthread_mutex_unlock(&m->pause.lock);
+}
+
 void vcpus_stop(struct machine *m)
 {
 	unsigned int i;
 
 	if (!m->vcpus)
 		return;
-	for (i = 0; i < m->nr_vcpus; i++) {
-		struct vcpu_thread *t = &m->vcpus[i];
-
-		if (!t->started)
-			continue;
-		/* immediate_exit covers a kick that lands before KVM_RUN. */
-		t->vcpu.run->immediate_exit = 1;
-		pthread_kill(t->thread, VCPU_KICK_SIGNAL);
-	}
+	vcpus_wake(m); /* parked threads see stopping once woken */
+	vcpus_kick(m);
 	for (i = 0; i < m->nr_vcpus; i++) {
 		if (m->vcpus[i].started)
 			pthread_join(m->vcpus[i].thread, NULL);

@@ -319,6 +319,24 @@ void virtio_device_stop(struct virtio_device *d)
 	d->t = NULL;
 }
 
+void virtio_device_suspend(struct virtio_device *d)
+{
+	if (!d->running)
+		return;
+	virtio_device_pause(d);
+	/* Other threads' paths into the rings (console input) see it too. */
+	__atomic_store_n(&d->suspended, true, __ATOMIC_RELEASE);
+}
+
+void virtio_device_unsuspend(struct virtio_device *d)
+{
+	if (!d->suspended)
+		return;
+	__atomic_store_n(&d->suspended, false, __ATOMIC_RELEASE);
+	if (virtio_device_resume(d) < 0 && d->t)
+		virtio_transport_set_needs_reset(d->t);
+}
+
 void virtio_device_queue_reset(struct virtio_device *d, unsigned int q)
 {
 	bool was_running = d->running;
@@ -354,6 +372,7 @@ bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
 	/* broken may be set concurrently (see virtq_break): atomic read. */
 	return d->t && q < d->nr_queues && d->queues[q].enabled &&
 	       !__atomic_load_n(&d->queues[q].vq.broken, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&d->suspended, __ATOMIC_ACQUIRE) &&
 	       virtio_transport_dma_allowed(d->t);
 }
 
@@ -375,6 +394,7 @@ static void virtio_device_push(struct virtio_device *d, unsigned int q,
 	struct virtio_hooks *h = hooks_of(d);
 	struct virtq *vq = &d->queues[q].vq;
 
+	atomic_fetch_add_explicit(&d->stats.bytes, len, memory_order_relaxed);
 	if (!h) {
 		virtq_push_used(vq, head, len);
 		return;
@@ -404,6 +424,11 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 
 			if (hooks_of(d))
 				popped(d, q, chain);
+			atomic_fetch_add_explicit(&d->stats.requests, 1,
+						  memory_order_relaxed);
+			atomic_fetch_add_explicit(&d->stats.bytes,
+						  chain->out_len,
+						  memory_order_relaxed);
 			switch (serve(d, q, chain, &len)) {
 			case VIRTIO_SERVE_DONE:
 				virtio_device_push(d, q, chain->head, len);
@@ -427,6 +452,8 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 			}
 		}
 		if (r == VIRTQ_POP_BROKEN) {
+			atomic_fetch_add_explicit(&d->stats.errors, 1,
+						  memory_order_relaxed);
 			virtio_device_broken(d, q);
 			ok = false;
 			goto out;
@@ -474,6 +501,8 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 		return;
 	if (virtq_needs_interrupt(vq)) {
 		d->queues[q].irqs++;
+		atomic_fetch_add_explicit(&d->stats.interrupts, 1,
+					  memory_order_relaxed);
 		virtio_transport_notify_queue(d->t, q);
 	} else if (hooks_of(d)) {
 		virtio_trace_irq_suppressed(d->t->hooks, q,

@@ -12,6 +12,7 @@
  */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "bus/virtio_transport.h"
@@ -35,6 +36,14 @@ struct virtio_device_queue {
 	uint64_t kicks, irqs;
 };
 
+/* Counted at the drain/complete/notify gate; read by the control API. */
+struct virtio_device_stats {
+	atomic_uint_fast64_t requests; /* chains taken from the rings */
+	atomic_uint_fast64_t bytes; /* read from and written to them */
+	atomic_uint_fast64_t errors; /* chains that broke a queue */
+	atomic_uint_fast64_t interrupts; /* queue interrupts sent */
+};
+
 struct virtio_device {
 	const char *name;
 	const struct guest_mem *mem;
@@ -53,6 +62,8 @@ struct virtio_device {
 	int stop_efd;
 	pthread_t thread;
 	bool running;
+	bool suspended; /* by virtio_device_suspend() */
+	struct virtio_device_stats stats;
 	bool logged_broken, logged_rings; /* log_guest_once flags */
 	/* Fault injection's periodic tick (timerfd), when a fault is timed. */
 	struct event_source fault_tick;
@@ -86,7 +97,19 @@ void virtio_device_queue_reset(struct virtio_device *d, unsigned int q);
  */
 int virtio_device_queue_enable(struct virtio_device *d, unsigned int q);
 
-/* q is enabled, not broken, and guest memory may be touched. */
+/*
+ * A paused VM: the I/O thread stops (work it has in flight completes
+ * when it runs again) and nothing touches guest memory until
+ * virtio_device_unsuspend(). Caller's thread, with the vCPUs parked, so
+ * no transport op runs meanwhile.
+ */
+void virtio_device_suspend(struct virtio_device *d);
+void virtio_device_unsuspend(struct virtio_device *d);
+
+/*
+ * q is enabled, not broken, the device not suspended, and guest memory
+ * may be touched.
+ */
 bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q);
 
 /* What a device did with one chain the drain loop handed it. */

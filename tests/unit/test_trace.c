@@ -130,7 +130,7 @@ Test(trace, throughput_events_per_second)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	s = (double)(b.tv_sec - a.tv_sec) +
 	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	cr_log_warn("trace: %.0f events/s (%u events, %llu dropped)", n / s, n,
+	cr_log_info("trace: %.0f events/s (%u events, %llu dropped)", n / s, n,
 		    (unsigned long long)trace_dropped(t));
 	cr_assert_eq(trace_emitted(t) + trace_dropped(t), n);
 	trace_close(t);

@@ -374,6 +374,28 @@ Test(vdev_rng, fills_a_buffer)
 	cr_assert_eq(vdt_status(), VDT_STATUS_UP);
 }
 
+/* A paused VM: nothing served while suspended, all of it after; counted. */
+Test(vdev_rng, suspended_serves_nothing_until_resumed)
+{
+	struct virtio_device *d = &vdt.dev.rng.vdev;
+
+	vdt_up(VDT_F(VIRTIO_F_VERSION_1));
+	virtio_device_suspend(d);
+	cr_assert_not(d->running);
+	vdt_desc(0, 0, VDT_BUF, 64, VIRTQ_DESC_F_WRITE, 0);
+	vdt_publish(0, 0);
+	vdt_kick(0);
+	vdt_assert_used_stays(0, 0);
+	cr_assert(vdt_all_zero(VDT_BUF, 64), "guest memory touched");
+	virtio_device_unsuspend(d);
+	vdt_wait_used(0, 1);
+	cr_assert(vdt_poll(vdt_raised, 1, VDT_WAIT_NS), "no interrupt");
+	cr_assert_eq(atomic_load(&d->stats.requests), 1);
+	cr_assert_eq(atomic_load(&d->stats.bytes), 64);
+	cr_assert_eq(atomic_load(&d->stats.interrupts), 1);
+	cr_assert_eq(atomic_load(&d->stats.errors), 0);
+}
+
 Test(vdev_rng, chains_and_repeated_requests)
 {
 	vdt_up(VDT_F(VIRTIO_F_VERSION_1) | VDT_F(VIRTIO_F_RING_EVENT_IDX));

@@ -35,7 +35,6 @@
 #define FADT_SLEEP_STATUS 256
 #define FADT_HYPERVISOR_ID 268
 
-#define FADT_F_PWR_BUTTON (1u << 4)
 #define FADT_F_SLP_BUTTON (1u << 5)
 #define FADT_F_RESET_REG_SUP (1u << 10)
 #define IAPC_BOOT_ARCH_8042 (1u << 1)
@@ -51,6 +50,12 @@
 #define MADT_LOCAL_APIC_NMI 4
 #define MADT_ENABLED 1
 #define MADT_ISA_IRQS 16
+/*
+ * The SCI is level-triggered, active high (as vireo drives the line);
+ * without this Linux would take ISA's edge default from the entry.
+ */
+#define MADT_SCI_FLAGS 0x000d
+
 /* Local APIC NMI flags: active high, edge. */
 #define MADT_NMI_FLAGS 0x5
 
@@ -255,8 +260,11 @@ static void build_fadt(struct aml *a, struct acpi_blob *b,
 	 * (ttyS0, found without ACPI) never gets its interrupt. The PM1
 	 * blocks carry S5 instead; the sleep registers stay for reference.
 	 */
-	put_le(f + FADT_FLAGS - h,
-	       FADT_F_RESET_REG_SUP | FADT_F_PWR_BUTTON | FADT_F_SLP_BUTTON, 4);
+	/*
+	 * PWR_BUTTON clear: the power button is the fixed-feature one in the
+	 * PM1 block (PWRBTN_STS), which vireo's control API presses.
+	 */
+	put_le(f + FADT_FLAGS - h, FADT_F_RESET_REG_SUP | FADT_F_SLP_BUTTON, 4);
 	put_gas_io(f + FADT_RESET_REG - h, c->reset_port, 8, GAS_ACCESS_BYTE);
 	f[FADT_RESET_VALUE - h] = c->reset_value;
 	f[FADT_MINOR - h] = FADT_MINOR_VERSION;
@@ -324,7 +332,7 @@ static void build_madt(struct aml *a, struct acpi_blob *b,
 		e[2] = 0; /* ISA */
 		e[3] = (uint8_t)i; /* IRQ */
 		put_le(e + 4, i, 4); /* GSI */
-		put_le(e + 8, 0, 2);
+		put_le(e + 8, i == c->sci_irq ? MADT_SCI_FLAGS : 0, 2);
 		aml_bytes(a, e, 10);
 	}
 	/* NMI on LINT1 of every local APIC. */

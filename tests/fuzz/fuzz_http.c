@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The control API's request path as a local client drives it: the HTTP
+ * parser over arbitrary bytes, then, for what it accepts, routing and the
+ * JSON body checks against a VM that only counts calls. The parser must
+ * never read past the bytes it is given (the input is an exact-size copy)
+ * and every answer must be a JSON body with a 2xx/4xx status.
+ */
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/api/api_routes.h"
+#include "vmm/api/http_parse.h"
+
+static json_t *describe(void *opaque)
+{
+	(void)opaque;
+	return json_pack("{s:s}", "state", "Running");
+}
+
+static int set_paused(void *opaque, bool paused, struct err *e)
+{
+	(void)opaque;
+	(void)e;
+	(void)paused;
+	return 0;
+}
+
+static int action(void *opaque, enum api_action a, struct err *e)
+{
+	(void)opaque;
+	return a == API_ACTION_REBOOT ? err_set(e, "refused") : 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct api_vm_ops ops = { describe, describe, set_paused,
+					       action, NULL };
+	struct http_request req;
+	struct http_parse_error err;
+	struct api_response resp = { 0, NULL };
+	char *buf = malloc(size ? size : 1);
+
+	memcpy(buf, data, size);
+	switch (http_parse(buf, size, &req, &err)) {
+	case HTTP_PARSE_ERROR:
+		if (err.status < 400 || err.status > 599 || !err.msg)
+			abort();
+		break;
+	case HTTP_PARSE_OK:
+		if (req.head_len + req.body_len > size ||
+		    req.body_len > HTTP_MAX_BODY)
+			abort();
+		api_routes_handle((void *)&ops, &req, &resp);
+		if (!resp.body || resp.status < 200 || resp.status > 499)
+			abort();
+		free(resp.body);
+		break;
+	case HTTP_PARSE_INCOMPLETE:
+		if (size >= HTTP_MAX_REQUEST)
+			abort();
+		break;
+	}
+	free(buf);
+	return 0;
+}
