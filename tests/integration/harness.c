@@ -266,6 +266,20 @@ void vm_result_free(struct vm_result *r)
 	r->output = NULL;
 }
 
+int micro_argv(const char **argv)
+{
+	int n = 0;
+
+	argv[n++] = "run";
+	argv[n++] = "--kernel";
+	argv[n++] = GUEST_OUT "/micro/vmlinux";
+	argv[n++] = "--initrd";
+	argv[n++] = GUEST_OUT "/initramfs.cpio";
+	argv[n++] = "--memory";
+	argv[n++] = "256M";
+	return n;
+}
+
 const char *guest_cmdline(const char *extra)
 {
 	static char line[4096];

@@ -45,6 +45,12 @@ void vm_run_signal_after(const char *const *argv, const char *line_prefix,
 			 int sig, unsigned int timeout_s, struct vm_result *r);
 void vm_result_free(struct vm_result *r);
 
+/*
+ * Fills argv with "run --kernel <micro vmlinux> --initrd <initramfs>
+ * --memory 256M", the start of every micro-guest run; returns the count.
+ */
+int micro_argv(const char **argv);
+
 /* The micro guest's command line (tests/guest-cmdline) plus extra. */
 const char *guest_cmdline(const char *extra);
 

@@ -4,7 +4,8 @@
  * guest. Each boot runs an interactive session on hvc0 (the guest's
  * console is virtio-console, so every line below came over it) with
  * virtio-rng, scratch disks, the tools disk and virtio-net on a tap in a
- * network namespace the test creates (as test_virtio_net.c). The session:
+ * network namespace the test creates (net_peer.h, as test_virtio_net.c). The
+ * session:
  *   - prints each device's negotiated features (bit 34: RING_PACKED);
  *   - runs the guest's blk (write + read back), rng and net checks (ping,
  *     TCP host->guest and guest->host, sha256 compared by the host);
@@ -16,66 +17,31 @@
  * again. Needs root.
  */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "net_peer.h"
 
 #define PK_TIMEOUT 900
 #define PK_DISKS 4
 #define PK_DISK_MIB 64
 
 static struct {
-	char ns[64];
-	bool ns_made;
+	struct net_peer net;
 	char disk[PK_DISKS][64];
-	size_t size;
-	uint8_t *sent, *back;
-	size_t back_len;
-	char sent_sha[65];
-	int lfd[2];
-	pthread_t thread;
-	bool thread_started;
 } pk;
-
-static void sh(const char *cmd)
-{
-	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
-}
 
 static void pk_setup(void)
 {
-	char cmd[512];
 	int fd, i;
 
 	memset(&pk, 0, sizeof(pk));
-	pk.lfd[0] = pk.lfd[1] = -1;
 	cr_assert_eq(geteuid(), 0, "packed tests need root (netns, tap)");
 	require_guest();
-	snprintf(pk.ns, sizeof(pk.ns), "vireo-pk-%d", (int)getpid());
-	snprintf(cmd, sizeof(cmd), "ip netns add %s", pk.ns);
-	sh(cmd);
-	pk.ns_made = true;
-	snprintf(cmd, sizeof(cmd),
-		 "ip -n %s tuntap add dev vt0 mode tap && ip -n %s link set "
-		 "lo up && ip -n %s addr add 10.0.2.1/24 dev vt0 && ip -n %s "
-		 "link set vt0 up",
-		 pk.ns, pk.ns, pk.ns, pk.ns);
-	sh(cmd);
-	snprintf(cmd, sizeof(cmd), "/run/netns/%s", pk.ns);
-	fd = open(cmd, O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(setns(fd, CLONE_NEWNET), 0, "setns");
-	close(fd);
+	net_peer_ns_enter(&pk.net, "vireo-pk");
 	for (i = 0; i < PK_DISKS; i++) {
 		snprintf(pk.disk[i], sizeof(pk.disk[i]),
 			 "/tmp/vireo-pk-XXXXXX");
@@ -88,76 +54,13 @@ static void pk_setup(void)
 
 static void pk_teardown(void)
 {
-	char cmd[128];
-	int i;
-
-	if (pk.thread_started)
-		pthread_cancel(pk.thread), pthread_join(pk.thread, NULL);
-	for (i = 0; i < 2; i++)
-		if (pk.lfd[i] >= 0)
-			close(pk.lfd[i]);
-	for (i = 0; i < PK_DISKS; i++)
+	for (int i = 0; i < PK_DISKS; i++)
 		if (pk.disk[i][0])
 			unlink(pk.disk[i]);
-	if (pk.ns_made) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s", pk.ns);
-		if (system(cmd) != 0)
-			cr_log_info("could not remove namespace %s", pk.ns);
-	}
-	free(pk.sent);
-	free(pk.back);
+	net_peer_teardown(&pk.net);
 }
 
 TestSuite(packed, .init = pk_setup, .fini = pk_teardown);
-
-/* --- host side of the guest's TCP transfers (net.sh's protocol) --------- */
-
-static int pk_listen(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	cr_assert_geq(fd, 0);
-	inet_pton(AF_INET, "10.0.2.1", &a.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	cr_assert_eq(listen(fd, 1), 0);
-	return fd;
-}
-
-static int pk_accept(int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-
-	if (poll(&p, 1, PK_TIMEOUT * 1000) != 1)
-		return -1;
-	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-static void *pk_peer(void *arg)
-{
-	size_t off = 0;
-	ssize_t n;
-	int c;
-
-	(void)arg;
-	c = pk_accept(pk.lfd[0]);
-	if (c < 0)
-		return NULL;
-	while (off < pk.size &&
-	       (n = write(c, pk.sent + off, pk.size - off)) > 0)
-		off += (size_t)n;
-	close(c);
-	c = pk_accept(pk.lfd[1]);
-	if (c < 0)
-		return NULL;
-	while (pk.back_len < pk.size &&
-	       (n = read(c, pk.back + pk.back_len, pk.size - pk.back_len)) > 0)
-		pk.back_len += (size_t)n;
-	close(c);
-	return NULL;
-}
 
 static void sha256_of(const char *cmd, char out[65])
 {
@@ -166,30 +69,6 @@ static void sha256_of(const char *cmd, char out[65])
 	cr_assert_not_null(f);
 	cr_assert_eq(fscanf(f, "%64s", out), 1, "%s", cmd);
 	pclose(f);
-}
-
-static void pk_start_peer(void)
-{
-	char path[] = "/tmp/vireo-pk-net-XXXXXX", cmd[128];
-	int fd;
-
-	pk.size = (size_t)(pvm_host() ? 256 : 4096) << 10;
-	pk.sent = malloc(pk.size);
-	pk.back = malloc(pk.size);
-	cr_assert(pk.sent && pk.back);
-	for (size_t i = 0; i < pk.size; i++)
-		pk.sent[i] = (uint8_t)(i * 13 + (i >> 10));
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, pk.sent, pk.size), (ssize_t)pk.size);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
-	sha256_of(cmd, pk.sent_sha);
-	unlink(path);
-	pk.lfd[0] = pk_listen(5002);
-	pk.lfd[1] = pk_listen(5001);
-	cr_assert_eq(pthread_create(&pk.thread, NULL, pk_peer, NULL), 0);
-	pk.thread_started = true;
 }
 
 /* --- the guest session --------------------------------------------------- */
@@ -234,18 +113,13 @@ static void pk_boot(const char *transport, const char *const *features,
 		{ .when = "VIREO-USERSPACE" },
 		{ .when = "interactive shell", .input = input },
 	};
-	int n = 0, i;
+	int n, i;
 
 	snprintf(input, sizeof(input), "%s%sreboot -f\n", session,
 		 ethtool ? session_ethtool : "");
-	pk_start_peer();
-	argv[n++] = "run";
-	argv[n++] = "--kernel";
-	argv[n++] = GUEST_OUT "/micro/vmlinux";
-	argv[n++] = "--initrd";
-	argv[n++] = GUEST_OUT "/initramfs.cpio";
-	argv[n++] = "--memory";
-	argv[n++] = "256M";
+	net_peer_start(&pk.net, (size_t)(pvm_host() ? 256 : 4096) << 10,
+		       PK_TIMEOUT);
+	n = micro_argv(argv);
 	argv[n++] = "--rng";
 	argv[n++] = "--console";
 	argv[n++] = "virtio";
@@ -274,8 +148,7 @@ static void pk_boot(const char *transport, const char *const *features,
 	cr_assert(!r->timed_out, "guest timed out:\n%s", output_tail(r));
 	cr_assert_eq(r->status, 0, "exit status %d:\n%s", r->status,
 		     output_tail(r));
-	pthread_join(pk.thread, NULL);
-	pk.thread_started = false;
+	net_peer_join(&pk.net);
 }
 
 /* Feature bit b of the "PK-FEAT who 0101..." line for who. */
@@ -321,10 +194,12 @@ static void expect_checks(const struct vm_result *r)
 	cr_assert_str_eq(check_value(r, "rng", "result", v, sizeof(v)), "pass");
 	cr_assert_str_eq(check_value(r, "blk", "result", v, sizeof(v)), "pass");
 	cr_assert_str_eq(check_value(r, "net", "rx_sha256", v, sizeof(v)),
-			 pk.sent_sha, "host->guest data differs");
-	cr_assert_eq(pk.back_len, pk.size, "guest->host %zu of %zu bytes",
-		     pk.back_len, pk.size);
-	cr_assert_arr_eq(pk.back, pk.sent, pk.size, "guest->host differs");
+			 pk.net.sent_sha, "host->guest data differs");
+	cr_assert_eq(pk.net.back_len, pk.net.size,
+		     "guest->host %zu of %zu bytes", pk.net.back_len,
+		     pk.net.size);
+	cr_assert_arr_eq(pk.net.back, pk.net.sent, pk.net.size,
+			 "guest->host differs");
 	ext4 = strstr(r->output, "PK-EXT4 ");
 	cr_assert_not_null(ext4, "ext4 write/read back failed:\n%s",
 			   output_tail(r));

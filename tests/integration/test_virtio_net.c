@@ -12,179 +12,44 @@
  * per direction: 256 KiB there. VIREO_NET_XFER_KIB overrides.
  */
 #include <criterion/criterion.h>
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "net_peer.h"
 
 #define NET_TIMEOUT 900
 #define NET_MAC "52:54:00:12:34:56"
 
-static struct {
-	char ns[64];
-	bool ns_made;
-	size_t size;
-	uint8_t *sent, *back;
-	size_t back_len;
-	char sent_sha[65];
-	int lfd[2];
-	pthread_t thread;
-	bool thread_started;
-	char error[128];
-} nt;
-
-static void sh(const char *fmt, const char *arg)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), fmt, arg, arg);
-	cr_assert_eq(system(cmd), 0, "failed: %s", cmd);
-}
+static struct net_peer nt;
 
 static void net_setup(void)
 {
-	char path[128];
-	int fd;
-
-	memset(&nt, 0, sizeof(nt));
-	nt.lfd[0] = nt.lfd[1] = -1;
 	cr_assert_eq(
 	    geteuid(), 0,
 	    "virtio-net integration tests need root (network namespace, tap)");
 	require_guest();
-	snprintf(nt.ns, sizeof(nt.ns), "vireo-test-%d", (int)getpid());
-	sh("ip netns add %s", nt.ns);
-	nt.ns_made = true;
-	sh("ip -n %s tuntap add dev vt0 mode tap && ip -n %s link set lo up",
-	   nt.ns);
-	sh("ip -n %s addr add 10.0.2.1/24 dev vt0 && ip -n %s link set vt0 up",
-	   nt.ns);
-	snprintf(path, sizeof(path), "/run/netns/%s", nt.ns);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	cr_assert_geq(fd, 0, "cannot open %s", path);
-	cr_assert_eq(setns(fd, CLONE_NEWNET), 0, "setns");
-	close(fd);
+	net_peer_ns_enter(&nt, "vireo-test");
 }
 
 static void net_teardown(void)
 {
-	if (nt.thread_started)
-		pthread_cancel(nt.thread), pthread_join(nt.thread, NULL);
-	for (int i = 0; i < 2; i++)
-		if (nt.lfd[i] >= 0)
-			close(nt.lfd[i]);
-	if (nt.ns_made) {
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "ip netns del %s", nt.ns);
-		if (system(cmd) != 0)
-			cr_log_info("could not remove namespace %s", nt.ns);
-	}
-	free(nt.sent);
-	free(nt.back);
+	net_peer_teardown(&nt);
 }
 
 TestSuite(virtio_net, .init = net_setup, .fini = net_teardown);
 
-static int net_listen(uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	cr_assert_geq(fd, 0);
-	inet_pton(AF_INET, "10.0.2.1", &a.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0, "bind %u",
-		     port);
-	cr_assert_eq(listen(fd, 1), 0);
-	return fd;
-}
-
-static int net_accept(int lfd)
-{
-	struct pollfd p = { .fd = lfd, .events = POLLIN };
-
-	if (poll(&p, 1, NET_TIMEOUT * 1000) != 1)
-		return -1;
-	return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-}
-
-/* Host side of the guest's transfers: send the pattern, read it back. */
-static void *net_peer(void *arg)
-{
-	size_t off = 0;
-	int c;
-
-	(void)arg;
-	c = net_accept(nt.lfd[0]);
-	if (c < 0) {
-		snprintf(nt.error, sizeof(nt.error),
-			 "guest never connected to 5002");
-		return NULL;
-	}
-	while (off < nt.size) {
-		ssize_t n = write(c, nt.sent + off, nt.size - off);
-
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(c);
-	c = net_accept(nt.lfd[1]);
-	if (c < 0) {
-		snprintf(nt.error, sizeof(nt.error),
-			 "guest never connected to 5001");
-		return NULL;
-	}
-	while (nt.back_len < nt.size) {
-		ssize_t n =
-		    read(c, nt.back + nt.back_len, nt.size - nt.back_len);
-
-		if (n <= 0)
-			break;
-		nt.back_len += (size_t)n;
-	}
-	close(c);
-	return NULL;
-}
-
-static void net_make_pattern(void)
+/* Starts the host side of the guest's transfers (net_peer.h). */
+static void net_start_peer(void)
 {
 	const char *kib = getenv("VIREO_NET_XFER_KIB");
-	char path[] = "/tmp/vireo-net-XXXXXX", cmd[128];
-	FILE *f;
-	int fd;
-
 	unsigned int dflt = pvm_host() ? 256 : 16384;
 
-	nt.size = (size_t)(kib ? atoi(kib) : (int)dflt) << 10;
-	cr_assert_gt(nt.size, 0);
-	nt.sent = malloc(nt.size);
-	nt.back = malloc(nt.size);
-	cr_assert(nt.sent && nt.back);
-	for (size_t i = 0; i < nt.size; i++)
-		nt.sent[i] = (uint8_t)(i * 7 + (i >> 9) + (i >> 17));
-	fd = mkstemp(path);
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, nt.sent, nt.size), (ssize_t)nt.size);
-	close(fd);
-	snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
-	f = popen(cmd, "r");
-	cr_assert_not_null(f);
-	cr_assert_eq(fscanf(f, "%64s", nt.sent_sha), 1);
-	pclose(f);
-	unlink(path);
+	net_peer_start(&nt, (size_t)(kib ? atoi(kib) : (int)dflt) << 10,
+		       NET_TIMEOUT);
 }
 
 static void net_run(const char *extra, const struct vm_action *actions,
@@ -192,17 +57,11 @@ static void net_run(const char *extra, const struct vm_action *actions,
 {
 	char cmdline[512];
 	const char *argv[16];
-	int n = 0;
+	int n;
 
 	snprintf(cmdline, sizeof(cmdline),
 		 "vireo.check=net vireo.net=10.0.2.15/24,10.0.2.1 %s", extra);
-	argv[n++] = "run";
-	argv[n++] = "--kernel";
-	argv[n++] = GUEST_OUT "/micro/vmlinux";
-	argv[n++] = "--initrd";
-	argv[n++] = GUEST_OUT "/initramfs.cpio";
-	argv[n++] = "--memory";
-	argv[n++] = "256M";
+	n = micro_argv(argv);
 	argv[n++] = "--net";
 	argv[n++] = "tap=vt0,mac=" NET_MAC;
 	argv[n++] = "--cmdline";
@@ -221,11 +80,7 @@ Test(virtio_net, ping_tcp_both_ways_mac_and_link, .timeout = NET_TIMEOUT + 60)
 	struct vm_result r;
 	char v[128];
 
-	net_make_pattern();
-	nt.lfd[0] = net_listen(5002);
-	nt.lfd[1] = net_listen(5001);
-	cr_assert_eq(pthread_create(&nt.thread, NULL, net_peer, NULL), 0);
-	nt.thread_started = true;
+	net_start_peer();
 	net_run("vireo.net.xfer=1", NULL, 0, &r);
 	cr_assert_not_null(strstr(r.output, "VIREO-CHECK net result=pass"),
 			   "net check failed:\n%s", output_tail(&r));
@@ -233,8 +88,7 @@ Test(virtio_net, ping_tcp_both_ways_mac_and_link, .timeout = NET_TIMEOUT + 60)
 	cr_assert_str_eq(check_value(&r, "net", "carrier", v, sizeof(v)), "1");
 	cr_log_info("ping: %s",
 		    check_value(&r, "net", "rtt_min_avg_max", v, sizeof(v)));
-	pthread_join(nt.thread, NULL);
-	nt.thread_started = false;
+	net_peer_join(&nt);
 	cr_assert_eq(nt.error[0], 0, "%s", nt.error);
 	cr_assert_not_null(check_value(&r, "net", "rx_sha256", v, sizeof(v)),
 			   "no transfer result:\n%s", output_tail(&r));

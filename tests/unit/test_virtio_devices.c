@@ -31,9 +31,6 @@
 #define VDT_WAIT_NS 2000000000LL
 
 #define VDT_F(bit) (1ull << (bit))
-#define VDT_STATUS_UP                                                          \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
-	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 
 static struct {
 	struct guest_mem mem;
@@ -87,20 +84,6 @@ static uint8_t *vdt_host(uint64_t gpa, uint64_t len)
 	return p;
 }
 
-static void vdt_put16(uint64_t gpa, uint16_t v)
-{
-	v = htole16(v);
-	memcpy(vdt_host(gpa, 2), &v, 2);
-}
-
-static uint32_t vdt_get32(uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, vdt_host(gpa, 4), 4);
-	return le32toh(v);
-}
-
 static void vdt_desc_at(uint64_t table, unsigned int i, uint64_t addr,
 			uint32_t len, uint16_t flags, uint16_t next)
 {
@@ -117,38 +100,30 @@ static void vdt_desc(unsigned int q, unsigned int i, uint64_t addr,
 /* Makes head available, as virtqueue_add + virtqueue_kick_prepare do. */
 static void vdt_publish(unsigned int q, uint16_t head)
 {
-	uint16_t idx = vdt.avail_idx[q];
-	uint16_t *avail_idx = (uint16_t *)vdt_host(VDT_AVAIL(q) + 2, 2);
-
-	vdt_put16(VDT_AVAIL(q) + 4 + 2 * (idx % VDT_QSIZE), head);
-	vdt.avail_idx[q] = idx + 1;
-	__atomic_store_n(avail_idx, htole16(vdt.avail_idx[q]),
-			 __ATOMIC_RELEASE);
+	split_ring_publish(vdt_host(VDT_AVAIL(q), 4 + 2 * VDT_QSIZE), VDT_QSIZE,
+			   &vdt.avail_idx[q], head);
 }
 
 static void vdt_kick(unsigned int q)
 {
-	uint64_t one = 1;
-
-	cr_assert_eq(write(vdt.t.queues[q].kick_fd, &one, sizeof(one)),
-		     sizeof(one));
+	cr_assert(split_ring_kick(vdt.t.queues[q].kick_fd));
 }
 
 static uint16_t vdt_used_idx(unsigned int q)
 {
-	uint16_t *p = (uint16_t *)vdt_host(VDT_USED(q) + 2, 2);
-
-	return le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return split_ring_used_idx(vdt_host(VDT_USED(q), 4 + 8 * VDT_QSIZE));
 }
 
 static uint32_t vdt_used_id(unsigned int q, unsigned int slot)
 {
-	return vdt_get32(VDT_USED(q) + 4 + 8 * (slot % VDT_QSIZE));
+	return split_ring_used_elem(vdt_host(VDT_USED(q), 4 + 8 * VDT_QSIZE),
+				    VDT_QSIZE, slot, 0);
 }
 
 static uint32_t vdt_used_len(unsigned int q, unsigned int slot)
 {
-	return vdt_get32(VDT_USED(q) + 4 + 8 * (slot % VDT_QSIZE) + 4);
+	return split_ring_used_elem(vdt_host(VDT_USED(q), 4 + 8 * VDT_QSIZE),
+				    VDT_QSIZE, slot, 4);
 }
 
 static int64_t vdt_now_ns(void)
@@ -277,14 +252,14 @@ static uint8_t vdt_negotiate(uint64_t features)
 		       VIRTIO_STATUS_FEATURES_OK);
 	cr_assert(vdt_status() & VIRTIO_STATUS_FEATURES_OK,
 		  "features %#llx refused", (unsigned long long)features);
-	vdt_set_status(VDT_STATUS_UP);
+	vdt_set_status(SPLIT_RING_STATUS_UP);
 	return vdt_status();
 }
 
 static void vdt_up(uint64_t features)
 {
 	vdt_queues();
-	cr_assert_eq(vdt_negotiate(features), VDT_STATUS_UP);
+	cr_assert_eq(vdt_negotiate(features), SPLIT_RING_STATUS_UP);
 	cr_assert(vdt.t.active);
 }
 
@@ -371,7 +346,7 @@ Test(vdev_rng, fills_a_buffer)
 	cr_assert(vdt_poll(vdt_raised, 1, VDT_WAIT_NS), "no interrupt");
 	cr_assert_eq(__atomic_load_n(&vdt.last_vector, __ATOMIC_SEQ_CST), 1,
 		     "not the queue's vector");
-	cr_assert_eq(vdt_status(), VDT_STATUS_UP);
+	cr_assert_eq(vdt_status(), SPLIT_RING_STATUS_UP);
 }
 
 /* A paused VM: nothing served while suspended, all of it after; counted. */
@@ -445,7 +420,8 @@ Test(vdev_rng, serves_buffers_queued_before_driver_ok)
 	vdt_publish(0, 0);
 	/* No kick: Linux adds rng buffers right after DRIVER_OK, but a
 	 * driver may legitimately queue them first. */
-	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)), VDT_STATUS_UP);
+	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)),
+		     SPLIT_RING_STATUS_UP);
 	vdt_wait_used(0, 1);
 	cr_assert_eq(vdt_used_len(0, 0), 48);
 }
@@ -976,7 +952,7 @@ Test(vdev_blk, sector_past_the_end_is_an_io_error)
 	cr_assert_eq(vdt_blk_do(0, 0, UINT64_MAX / 256, 512, true), 1);
 	vdt_blk_file_read((BLK_IMG_SECTORS - 1) * 512ULL, back, 512);
 	cr_assert_eq(back[0], (BLK_IMG_SECTORS - 1) & 0xff);
-	cr_assert_eq(vdt_status(), VDT_STATUS_UP);
+	cr_assert_eq(vdt_status(), SPLIT_RING_STATUS_UP);
 }
 
 Test(vdev_blk, zero_length_and_unaligned_data_are_io_errors)
@@ -1195,7 +1171,8 @@ Test(vdev_console, input_with_only_tx_enabled_is_not_an_error)
 {
 	vdt_queues();
 	vdt.t.queues[VDT_CON_RX].enabled = false;
-	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)), VDT_STATUS_UP);
+	cr_assert_eq(vdt_negotiate(VDT_F(VIRTIO_F_VERSION_1)),
+		     SPLIT_RING_STATUS_UP);
 	cr_assert_eq(
 	    virtio_console_receive(&vdt.dev.con, (const uint8_t *)"hi", 2), 0);
 	cr_assert_eq(vdt_status() & VIRTIO_STATUS_NEEDS_RESET, 0,

@@ -133,9 +133,6 @@ Test(net_cli, one_line_errors)
 #define NT_USED(q) (NT_DESC(q) + 0x2000)
 #define NT_BUF 0x80000ULL
 #define NT_F(bit) (1ull << (bit))
-#define NT_UP                                                                  \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
-	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 #define NT_BASE_F                                                              \
 	(NT_F(VIRTIO_F_VERSION_1) | NT_F(VIRTIO_NET_F_MAC) |                   \
 	 NT_F(VIRTIO_NET_F_STATUS) | NT_F(VIRTIO_NET_F_CTRL_VQ) |              \
@@ -175,34 +172,24 @@ static void nt_desc(unsigned int q, unsigned int i, uint64_t addr, uint32_t len,
 
 static void nt_publish(unsigned int q, uint16_t head)
 {
-	uint16_t idx = nt.avail_idx[q], v = htole16(head);
-	uint16_t *avail_idx = (uint16_t *)nt_host(NT_AVAIL(q) + 2, 2);
-
-	memcpy(nt_host(NT_AVAIL(q) + 4 + 2 * (idx % NT_QSIZE), 2), &v, 2);
-	nt.avail_idx[q] = idx + 1;
-	__atomic_store_n(avail_idx, htole16(nt.avail_idx[q]), __ATOMIC_RELEASE);
+	split_ring_publish(nt_host(NT_AVAIL(q), 4 + 2 * NT_QSIZE), NT_QSIZE,
+			   &nt.avail_idx[q], head);
 }
 
 static void nt_kick(unsigned int q)
 {
-	uint64_t one = 1;
-
-	cr_assert_eq(write(nt.t.queues[q].kick_fd, &one, 8), 8);
+	cr_assert(split_ring_kick(nt.t.queues[q].kick_fd));
 }
 
 static uint16_t nt_used_idx(unsigned int q)
 {
-	uint16_t *p = (uint16_t *)nt_host(NT_USED(q) + 2, 2);
-
-	return le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return split_ring_used_idx(nt_host(NT_USED(q), 4 + 8 * NT_QSIZE));
 }
 
 static uint32_t nt_used(unsigned int q, unsigned int slot, unsigned int off)
 {
-	uint32_t v;
-
-	memcpy(&v, nt_host(NT_USED(q) + 4 + 8 * (slot % NT_QSIZE) + off, 4), 4);
-	return le32toh(v);
+	return split_ring_used_elem(nt_host(NT_USED(q), 4 + 8 * NT_QSIZE),
+				    NT_QSIZE, slot, off);
 }
 
 static bool nt_wait_used(unsigned int q, uint16_t idx, int ms)
@@ -276,8 +263,9 @@ static void nt_up(uint64_t features)
 	nt.t.driver_features = features;
 	nt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 		      VIRTIO_STATUS_FEATURES_OK);
-	nt_set_status(NT_UP);
-	cr_assert_eq(nt.t.status, NT_UP, "status %#x", nt.t.status);
+	nt_set_status(SPLIT_RING_STATUS_UP);
+	cr_assert_eq(nt.t.status, SPLIT_RING_STATUS_UP, "status %#x",
+		     nt.t.status);
 }
 
 static void nt_teardown(void)

@@ -31,9 +31,6 @@
 #define VT_EVBUF 0xC0000ULL
 #define VT_RXLEN 4096
 #define VT_CID 3
-#define VT_UP                                                                  \
-	(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |                    \
-	 VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK)
 
 static struct {
 	struct guest_mem mem;
@@ -54,35 +51,25 @@ static uint8_t *vt_host(uint64_t gpa, uint64_t len)
 
 static void vt_publish(unsigned int q, uint16_t head)
 {
-	uint16_t idx = vt.avail_idx[q], v = htole16(head);
-	uint16_t *avail_idx = (uint16_t *)vt_host(VT_AVAIL(q) + 2, 2);
-
-	memcpy(vt_host(VT_AVAIL(q) + 4 + 2 * (idx % VT_QSIZE), 2), &v, 2);
-	vt.avail_idx[q] = idx + 1;
-	__atomic_store_n(avail_idx, htole16(vt.avail_idx[q]), __ATOMIC_RELEASE);
+	split_ring_publish(vt_host(VT_AVAIL(q), 4 + 2 * VT_QSIZE), VT_QSIZE,
+			   &vt.avail_idx[q], head);
 }
 
 static void vt_kick(unsigned int q)
 {
-	uint64_t one = 1;
-
-	cr_assert_eq(write(vt.t.queues[q].kick_fd, &one, 8), 8);
+	cr_assert(split_ring_kick(vt.t.queues[q].kick_fd));
 }
 
 static uint16_t vt_used_idx(unsigned int q)
 {
-	uint16_t *p = (uint16_t *)vt_host(VT_USED(q) + 2, 2);
-
-	return le16toh(__atomic_load_n(p, __ATOMIC_ACQUIRE));
+	return split_ring_used_idx(vt_host(VT_USED(q), 4 + 8 * VT_QSIZE));
 }
 
 static uint32_t vt_used_field(unsigned int q, unsigned int slot,
 			      unsigned int off)
 {
-	uint32_t v;
-
-	memcpy(&v, vt_host(VT_USED(q) + 4 + 8 * (slot % VT_QSIZE) + off, 4), 4);
-	return le32toh(v);
+	return split_ring_used_elem(vt_host(VT_USED(q), 4 + 8 * VT_QSIZE),
+				    VT_QSIZE, slot, off);
 }
 
 static void vt_set_status(uint8_t s)
@@ -135,8 +122,9 @@ static void vt_setup(void)
 	vt.t.driver_features = 1ull << VIRTIO_F_VERSION_1;
 	vt_set_status(VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
 		      VIRTIO_STATUS_FEATURES_OK);
-	vt_set_status(VT_UP);
-	cr_assert_eq(vt.t.status, VT_UP, "status %#x", vt.t.status);
+	vt_set_status(SPLIT_RING_STATUS_UP);
+	cr_assert_eq(vt.t.status, SPLIT_RING_STATUS_UP, "status %#x",
+		     vt.t.status);
 }
 
 static void vt_teardown(void)
