@@ -65,6 +65,22 @@ struct vm_vsock_config {
 	char uds[VM_VSOCK_UDS_MAX + 1];
 };
 
+/* --uid/--gid, --jail, --rlimit (docs/security.md) */
+enum vm_rlimit {
+	VM_RLIMIT_NOFILE,
+	VM_RLIMIT_FSIZE,
+	VM_RLIMIT_MEMLOCK,
+	VM_NR_RLIMITS
+};
+struct vm_sandbox_config {
+	bool drop; /* --uid and --gid given */
+	uint32_t uid, gid;
+	bool has_uid, has_gid;
+	const char *jail_dir; /* --jail DIR, else NULL */
+	bool rlimit_set[VM_NR_RLIMITS]; /* else the default */
+	uint64_t rlimit[VM_NR_RLIMITS];
+};
+
 struct vm_config {
 	const char *kvm_path;
 	const char *kernel_path;
@@ -101,6 +117,7 @@ struct vm_config {
 	bool verbose;
 	const char *trace_path; /* --trace: JSON Lines of every virtio event */
 	struct fault_set faults; /* --fault, --fault-seed */
+	struct vm_sandbox_config sandbox;
 };
 
 /* The transport for device type dev: its override, else the global one. */
