@@ -4,11 +4,12 @@
  * of the micro guest with every device type (virtio-console as hvc0, rng,
  * blk, net on a tap in a namespace of the test's own, vsock) and the API
  * socket, run as --uid 65534 --gid 65534 --jail DIR. Once the guest has
- * received the host's vsock data (every driver bound, every device thread
- * started, the API thread serving) the test reads every task of the jailed
- * vireo (PID 1 of its namespace: the child of the vireo it started) and of
- * that parent; the guest then sends data back through DIR's PATH_6000 and
- * powers off, which must end vireo with status 0.
+ * pinged through the tap and waits for the host's vsock connection (every
+ * driver bound, every device thread started, the API thread serving) the
+ * test reads every task of the jailed vireo (PID 1 of its namespace: the
+ * child of the vireo it started) and of that parent; then vsock data goes
+ * both ways, the guest's through DIR's PATH_6000, and the guest powers
+ * off, which must end vireo with status 0.
  *
  * The image is root's, mode 0600: only a vireo that opened it before the
  * drop can write it. `Seccomp: 2` holds once the seccomp filters are in;
@@ -117,6 +118,11 @@ static void *sb_agent(void *arg)
 	int fd;
 
 	(void)arg;
+	/* The guest waits in vsock-nc -l until this connects: the probe
+	 * sees a guest that is still running. */
+	while (!__atomic_load_n(&sb.probed, __ATOMIC_ACQUIRE) &&
+	       sb_now() < deadline)
+		usleep(100000);
 	while (!sb.h2g_ok && sb_now() < deadline) {
 		fd = sb_unix(sb.vsock, false);
 		if (fd >= 0 && write(fd, "CONNECT 5000\n", 13) == 13 &&
@@ -269,9 +275,10 @@ static void sb_probe(void)
 	FILE *f;
 	int child = 0;
 
-	sb.probed = true;
-	if (!parent)
+	if (!parent) {
+		__atomic_store_n(&sb.probed, true, __ATOMIC_RELEASE);
 		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/status", parent);
 	sb_status(path, sb.parent, sizeof(sb.parent));
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", parent,
@@ -281,8 +288,10 @@ static void sb_probe(void)
 		child = atoi(children);
 	if (f)
 		fclose(f);
-	if (!child)
+	if (!child) {
+		__atomic_store_n(&sb.probed, true, __ATOMIC_RELEASE);
 		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/task", child);
 	d = opendir(path);
 	while (d && (de = readdir(d)) && sb.nr_tasks < SB_MAX_TASKS) {
@@ -303,6 +312,7 @@ static void sb_probe(void)
 	snprintf(path, sizeof(path), "/proc/%d/root/etc", child);
 	sb.host_root_hidden = access(path, F_OK) < 0 && errno == ENOENT;
 	sb_api_get();
+	__atomic_store_n(&sb.probed, true, __ATOMIC_RELEASE);
 }
 
 /* "Key:\tvalue|" in a status line, the value compared whole. */
@@ -318,7 +328,7 @@ Test(sandbox, uid_gid_jail_every_device_every_thread,
      .timeout = SB_TIMEOUT + 60)
 {
 	static const struct vm_action probe = {
-		.when = "VIREO-CHECK vsock h2g_bytes", .call = sb_probe
+		.when = "VIREO-CHECK net ping sent=", .call = sb_probe
 	};
 	char disk[160], vsock[160], cmdline[512], v[128], sha[65];
 	const char *argv[40];
