@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -502,4 +503,63 @@ Test(sandbox, jail_without_root_exits_2_with_one_line, .timeout = 60)
 		  "status %#x: %s", status, out);
 	cr_assert_not_null(strstr(out, "CAP_SYS_ADMIN"), "%s", out);
 	cr_assert_eq(strchr(out, '\n'), out + len - 1, "not one line: %s", out);
+}
+
+#define HOSTILE_ELF "build/hostile.elf"
+
+static void sb_api_stop(void)
+{
+	static const char req[] = "PUT /actions HTTP/1.1\r\nHost: x\r\n"
+				  "Content-Length: 17\r\n\r\n"
+				  "{\"action\":\"stop\"}";
+	int fd = sb_unix(sb.api, false);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	if (write(fd, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1 &&
+	    (n = read(fd, sb.api_reply, sizeof(sb.api_reply) - 1)) > 0)
+		sb.api_reply[n] = 0;
+	close(fd);
+}
+
+/*
+ * The jailed vireo is PID 1 of its namespace, which drops signals it has
+ * no handler for: SIGTERM to the vireo the user started and an API stop
+ * must still end it, with the child's status. The idle hostile guest
+ * needs no boot time.
+ */
+Test(sandbox, jailed_vireo_stops_on_sigterm_and_api, .timeout = 180)
+{
+	static const struct vm_action stop = { .when = "HOSTILE-START",
+					       .call = sb_api_stop };
+	const char *argv[] = { "run",
+			       "--kernel",
+			       HOSTILE_ELF,
+			       "--api-socket",
+			       sb.api,
+			       "--uid",
+			       SB_ID,
+			       "--gid",
+			       SB_ID,
+			       "--jail",
+			       sb.dir,
+			       "--cmdline",
+			       "console=ttyS0 hostile=none hostile.idle=600000",
+			       NULL };
+	struct vm_result r;
+
+	cr_assert_eq(access(HOSTILE_ELF, R_OK), 0,
+		     "%s missing: make build/hostile.elf", HOSTILE_ELF);
+	vm_run_signal_after(argv, "HOSTILE-START", SIGTERM, 120, &r);
+	cr_assert_eq(r.status, 128 + SIGTERM, "status %d:\n%s", r.status,
+		     output_tail(&r));
+	cr_assert_not_null(strstr(r.output, "stopped by signal"), "%s",
+			   output_tail(&r));
+	vm_result_free(&r);
+	vm_run_actions(argv, &stop, 1, 120, &r);
+	cr_assert_eq(r.status, 0, "status %d:\n%s", r.status, output_tail(&r));
+	cr_assert_not_null(strstr(sb.api_reply, "HTTP/1.1 2"), "API: '%s'",
+			   sb.api_reply);
+	vm_result_free(&r);
 }
