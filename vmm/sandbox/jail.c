@@ -100,6 +100,9 @@ int jail_fork(int *status, struct err *e)
 	sigorset(&old, &old, &fwd);
 	sigdelset(&old, SIGCHLD);
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	/* Nothing inherited from the invoker beyond stdio gets into the
+	 * jail: vireo itself has opened nothing yet. */
+	close_range(3, ~0U, 0);
 	/* A parent killed outright must not leave the VM running unseen. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) < 0)
