@@ -661,7 +661,6 @@ static const struct cli_option run_options[] = {
 	  opt_fault },
 	{ "--fault-seed", "N", "seed for --fault decisions (default 0)",
 	  opt_fault_seed },
-	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
 	{ "--uid", "N",
 	  "once everything is open, run as user N (with --gid; no "
 	  "supplementary groups or capabilities; docs/security.md)",
@@ -677,6 +676,7 @@ static const struct cli_option run_options[] = {
 	  "largest disk, at least 16G), memlock=SIZE (default 8M) or "
 	  "unlimited; defaults apply with --jail; repeatable",
 	  opt_rlimit },
+	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
 };
 
 #define NR_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))

@@ -272,35 +272,6 @@ static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 	return 0;
 }
 
-static int load_memory(struct where *w, struct vm_config *cfg, json_t *v,
-		       struct err *e)
-{
-	char buf[32];
-
-	if (json_is_integer(v)) {
-		/* A bare number is MiB, as on the command line. */
-		snprintf(buf, sizeof(buf), "%lld",
-			 (long long)json_integer_value(v));
-		return apply(w, cfg, "--memory", buf, e);
-	}
-	if (!json_is_string(v))
-		return bad(w, e,
-			   "must be a size string (\"512M\") or an "
-			   "integer (MiB)");
-	return apply(w, cfg, "--memory", json_string_value(v), e);
-}
-
-static int load_cpus(struct where *w, struct vm_config *cfg, json_t *v,
-		     struct err *e)
-{
-	char buf[32];
-
-	if (!json_is_integer(v))
-		return bad(w, e, "must be an integer");
-	snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-	return apply(w, cfg, "--cpus", buf, e);
-}
-
 /* A number or a string ("4096", "16G", "unlimited"), as --rlimit reads. */
 static int load_rlimits(struct where *w, struct vm_config *cfg, json_t *r,
 			struct err *e)
@@ -371,6 +342,35 @@ static int load_sandbox(struct where *w, struct vm_config *cfg, json_t *s,
 	return v ? load_rlimits(w, cfg, v, e) : 0;
 }
 
+static int load_memory(struct where *w, struct vm_config *cfg, json_t *v,
+		       struct err *e)
+{
+	char buf[32];
+
+	if (json_is_integer(v)) {
+		/* A bare number is MiB, as on the command line. */
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)json_integer_value(v));
+		return apply(w, cfg, "--memory", buf, e);
+	}
+	if (!json_is_string(v))
+		return bad(w, e,
+			   "must be a size string (\"512M\") or an "
+			   "integer (MiB)");
+	return apply(w, cfg, "--memory", json_string_value(v), e);
+}
+
+static int load_cpus(struct where *w, struct vm_config *cfg, json_t *v,
+		     struct err *e)
+{
+	char buf[32];
+
+	if (!json_is_integer(v))
+		return bad(w, e, "must be an integer");
+	snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+	return apply(w, cfg, "--cpus", buf, e);
+}
+
 static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 		    struct err *e)
 {
@@ -416,10 +416,10 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 			ret = load_overrides(w, cfg, v, e);
 		else if (!strcmp(k, "features"))
 			ret = load_features(w, cfg, v, e);
-		else if (!strcmp(k, "api_socket"))
-			ret = apply_string(w, cfg, v, "--api-socket", true, e);
 		else if (!strcmp(k, "sandbox"))
 			ret = load_sandbox(w, cfg, v, e);
+		else if (!strcmp(k, "api_socket"))
+			ret = apply_string(w, cfg, v, "--api-socket", true, e);
 		if (ret < 0)
 			return -1;
 	}

@@ -57,14 +57,6 @@ struct vm_net_config {
 	bool mac_set; /* else derived from the tap name */
 };
 
-/* --vsock cid=N,uds=PATH */
-#define VM_VSOCK_UDS_MAX 96 /* sun_path less room for "_<port>" */
-struct vm_vsock_config {
-	bool enabled;
-	uint64_t cid;
-	char uds[VM_VSOCK_UDS_MAX + 1];
-};
-
 /* --uid/--gid, --jail, --rlimit (docs/security.md) */
 enum vm_rlimit {
 	VM_RLIMIT_NOFILE,
@@ -79,6 +71,14 @@ struct vm_sandbox_config {
 	const char *jail_dir; /* --jail DIR, else NULL */
 	bool rlimit_set[VM_NR_RLIMITS]; /* else the default */
 	uint64_t rlimit[VM_NR_RLIMITS];
+};
+
+/* --vsock cid=N,uds=PATH */
+#define VM_VSOCK_UDS_MAX 96 /* sun_path less room for "_<port>" */
+struct vm_vsock_config {
+	bool enabled;
+	uint64_t cid;
+	char uds[VM_VSOCK_UDS_MAX + 1];
 };
 
 struct vm_config {
@@ -107,6 +107,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct vm_vsock_config vsock;
 	const char *api_socket; /* --api-socket: the control API */
+	struct vm_sandbox_config sandbox;
 	/* --config's parsed document (json_t): the strings above point into
 	 * it; released by config_file_free(). */
 	void *config_doc;
@@ -117,7 +118,6 @@ struct vm_config {
 	bool verbose;
 	const char *trace_path; /* --trace: JSON Lines of every virtio event */
 	struct fault_set faults; /* --fault, --fault-seed */
-	struct vm_sandbox_config sandbox;
 };
 
 /* The transport for device type dev: its override, else the global one. */
