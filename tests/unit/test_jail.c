@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,4 +206,66 @@ Test(jail, config_file_sandbox_errors_name_the_key)
 		cr_assert(strstr(e.msg, docs[i][1]), "'%s' not in '%s'",
 			  docs[i][1], e.msg);
 	}
+}
+
+/*
+ * The jailed side: PID 1 of a new namespace whose forwarded signals wait,
+ * blocked, for whoever reads them (vireo's signalfd; sigtimedwait here).
+ */
+static int jailed(void)
+{
+	struct timespec ts = { .tv_sec = 20 };
+	sigset_t set;
+
+	if (getpid() != 1)
+		return 101;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	return sigtimedwait(&set, NULL, &ts) == SIGTERM ? 42 : 102;
+}
+
+/* In a child of the test: jail_fork, then either side's result. */
+static pid_t start_jail(void)
+{
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct err e;
+		int status, r = jail_fork(&status, &e);
+
+		_exit(r < 0 ? 100 : r == 0 ? jailed() : status);
+	}
+	return pid;
+}
+
+Test(jail, fork_forwards_signals_and_passes_the_status, .timeout = 30)
+{
+	char path[64];
+	int st, child;
+	pid_t pid;
+	FILE *f;
+
+	cr_assert_eq(geteuid(), 0, "PID namespaces need root, as --jail does");
+	pid = start_jail();
+	usleep(300000); /* the parent waits in sigwaitinfo by now */
+	cr_assert_eq(kill(pid, SIGTERM), 0);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st), "the jail's parent died of signal %d",
+		  WTERMSIG(st));
+	cr_assert_eq(WEXITSTATUS(st), 42,
+		     "SIGTERM did not reach PID 1 (status %d)",
+		     WEXITSTATUS(st));
+	/* Killed from outside its namespace (from inside, PID 1 would not
+	 * die even of SIGKILL): the parent reports 128 + 9. */
+	pid = start_jail();
+	usleep(300000);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	f = fopen(path, "r");
+	cr_assert(f && fscanf(f, "%d", &child) == 1, "no jailed child");
+	fclose(f);
+	cr_assert_eq(kill(child, SIGKILL), 0);
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGKILL,
+		  "status %#x", st);
 }
