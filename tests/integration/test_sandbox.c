@@ -59,14 +59,6 @@ static struct {
 	char api_reply[256];
 } sb;
 
-static double sb_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int sb_unix(const char *path, bool listening)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -91,7 +83,7 @@ static int sb_unix(const char *path, bool listening)
  */
 static void *sb_agent(void *arg)
 {
-	double deadline = sb_now() + SB_TIMEOUT;
+	time_t deadline = time(NULL) + SB_TIMEOUT;
 	char line[64];
 	ssize_t n;
 	int fd;
@@ -100,9 +92,9 @@ static void *sb_agent(void *arg)
 	/* The guest waits in vsock-nc -l until this connects: the probe
 	 * sees a guest that is still running. */
 	while (!__atomic_load_n(&sb.probed, __ATOMIC_ACQUIRE) &&
-	       sb_now() < deadline)
+	       time(NULL) < deadline)
 		usleep(100000);
-	while (!sb.h2g_ok && sb_now() < deadline) {
+	while (!sb.h2g_ok && time(NULL) < deadline) {
 		fd = sb_unix(sb.vsock, false);
 		if (fd >= 0 && write(fd, "CONNECT 5000\n", 13) == 13 &&
 		    (n = read(fd, line, sizeof(line) - 1)) > 0 &&
