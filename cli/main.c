@@ -54,12 +54,9 @@ static int run(int argc, char **argv, struct vm_config *cfg)
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;
 	}
-	/* With --jail this forks: the parent ends here with the child's
+	/* With --jail this forks; the parent exits there with the child's
 	 * status. */
-	switch (sandbox_begin(cfg, &status, &e)) {
-	case 1:
-		return status;
-	case -1:
+	if (sandbox_begin(cfg, &e) < 0) {
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;
 	}

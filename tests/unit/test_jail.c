@@ -232,9 +232,9 @@ static pid_t start_jail(void)
 	cr_assert_geq(pid, 0);
 	if (pid == 0) {
 		struct err e;
-		int status, r = jail_fork(&status, &e);
 
-		_exit(r < 0 ? 100 : r == 0 ? jailed() : status);
+		/* The jail's parent exits with the child's status itself. */
+		_exit(jail_fork(&e) < 0 ? 100 : jailed());
 	}
 	return pid;
 }

@@ -20,13 +20,13 @@ int jail_check(const char *dir, struct err *e);
 
 /*
  * Forks into the new namespaces. Returns 0 in the child (go on building
- * the machine), or, in the parent once the child is gone, 1 with *status
- * the child's exit status (128 + N if signal N killed it); -1 with e set
- * when nothing was forked. The parent forwards SIGINT, SIGTERM, SIGHUP,
- * SIGUSR2 and SIGRTMIN+1, which the child keeps blocked until its
- * signalfd reads them: PID 1 drops signals it has no handler for.
+ * the machine), -1 with e set when nothing was forked; the parent never
+ * returns: it exits with the child's status (128 + N if signal N killed
+ * it). It forwards SIGINT, SIGTERM, SIGHUP, SIGUSR2 and SIGRTMIN+1, which
+ * the child keeps blocked until its signalfd reads them: PID 1 drops
+ * signals it has no handler for.
  */
-int jail_fork(int *status, struct err *e);
+int jail_fork(struct err *e);
 
 /*
  * Makes dir the root (nosuid, nodev, noexec) and the host's root

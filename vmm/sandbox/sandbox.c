@@ -46,7 +46,7 @@ int sandbox_check(const struct vm_config *cfg, struct err *e)
 	return 0;
 }
 
-int sandbox_begin(const struct vm_config *cfg, int *status, struct err *e)
+int sandbox_begin(const struct vm_config *cfg, struct err *e)
 {
 	const struct vm_sandbox_config *sb = &cfg->sandbox;
 
@@ -54,7 +54,7 @@ int sandbox_begin(const struct vm_config *cfg, int *status, struct err *e)
 		return -1;
 	if (!sb->jail_dir)
 		return 0;
-	return jail_fork(status, e);
+	return jail_fork(e);
 }
 
 /* Writable disks bound the file-size limit from below. */

@@ -22,11 +22,10 @@ int sandbox_check(const struct vm_config *cfg, struct err *e);
 
 /*
  * no_new_privs (always), the capability sets that are per thread, and with
- * --jail the fork: returns 0 to go on building the machine, 1 in the
- * jail's parent once the child has exited (*status is its status), -1 with
- * e set.
+ * --jail the fork (the jail's parent exits with the child's status, see
+ * jail_fork): 0 to go on building the machine, -1 with e set.
  */
-int sandbox_begin(const struct vm_config *cfg, int *status, struct err *e);
+int sandbox_begin(const struct vm_config *cfg, struct err *e);
 
 int sandbox_lockdown(struct machine *m, struct err *e);
 
