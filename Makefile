@@ -13,7 +13,7 @@ LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
-	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c vmm/fdt/*.c vmm/api/*.c)) \
+	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c vmm/fdt/*.c vmm/api/*.c vmm/sandbox/*.c)) \
 	cli/args.c cli/trace_summary.c cli/config_file.c cli/ctl.c
 MAIN_SRCS := cli/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))

@@ -16,6 +16,8 @@
 #include "cli/config_file.h"
 #include "vmm/fdt/dtb_boot.h"
 #include "vmm/virtio_features.h"
+#include "vmm/sandbox/privdrop.h"
+#include "vmm/sandbox/rlimits.h"
 
 struct cli_option {
 	const char *name;
@@ -509,6 +511,53 @@ static int opt_api_socket(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+/* Numeric ids only: a name would need NSS, which may not match the
+ * host's view once jailed; 0 would keep root. */
+static int opt_id(const char *opt, const char *arg, uint32_t *id, bool *has,
+		  struct err *e)
+{
+	if (privdrop_parse_id(arg, id) < 0 || *id == 0)
+		return err_set(e,
+			       "%s '%s': expected a numeric id from 1 to "
+			       "4294967294",
+			       opt, arg);
+	*has = true;
+	return 0;
+}
+
+static int opt_uid(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_sandbox_config *sb = &cfg->sandbox;
+
+	if (opt_id("--uid", arg, &sb->uid, &sb->has_uid, e) < 0)
+		return -1;
+	sb->drop = sb->has_gid;
+	return 0;
+}
+
+static int opt_gid(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	struct vm_sandbox_config *sb = &cfg->sandbox;
+
+	if (opt_id("--gid", arg, &sb->gid, &sb->has_gid, e) < 0)
+		return -1;
+	sb->drop = sb->has_uid;
+	return 0;
+}
+
+static int opt_jail(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (!*arg)
+		return err_set(e, "--jail: expected a directory");
+	cfg->sandbox.jail_dir = arg;
+	return 0;
+}
+
+static int opt_rlimit(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	return rlimits_parse(arg, &cfg->sandbox, e);
+}
+
 /* Loaded by cli_parse() before any other option: flags override it. */
 static int opt_config(struct vm_config *cfg, const char *arg, struct err *e)
 {
@@ -612,6 +661,21 @@ static const struct cli_option run_options[] = {
 	  opt_fault },
 	{ "--fault-seed", "N", "seed for --fault decisions (default 0)",
 	  opt_fault_seed },
+	{ "--uid", "N",
+	  "once everything is open, run as user N (with --gid; no "
+	  "supplementary groups or capabilities; docs/security.md)",
+	  opt_uid },
+	{ "--gid", "N", "once everything is open, run as group N (with --uid)",
+	  opt_gid },
+	{ "--jail", "DIR",
+	  "run in new mount, PID, IPC and UTS namespaces with DIR as root "
+	  "(entered once everything is open; root only)",
+	  opt_jail },
+	{ "--rlimit", "NAME=VALUE",
+	  "resource limit: nofile=N (default 4096), fsize=SIZE (default the "
+	  "largest disk, at least 16G), memlock=SIZE (default 8M) or "
+	  "unlimited; defaults apply with --jail; repeatable",
+	  opt_rlimit },
 	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
 };
 

@@ -272,6 +272,76 @@ static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 	return 0;
 }
 
+/* A number or a string ("4096", "16G", "unlimited"), as --rlimit reads. */
+static int load_rlimits(struct where *w, struct vm_config *cfg, json_t *r,
+			struct err *e)
+{
+	static const char *const keys[] = { "nofile", "fsize", "memlock",
+					    NULL };
+	char base[sizeof(w->key)], arg[96];
+	const char *k;
+	json_t *v;
+
+	if (check_keys(w, r, keys, e) < 0)
+		return -1;
+	strcpy(base, w->key);
+	json_object_foreach(r, k, v)
+	{
+		at(w, "%s.%s", base, k);
+		if (json_is_integer(v) && json_integer_value(v) >= 0)
+			snprintf(arg, sizeof(arg), "%s=%lld", k,
+				 (long long)json_integer_value(v));
+		else if (json_is_string(v))
+			snprintf(arg, sizeof(arg), "%s=%.40s", k,
+				 json_string_value(v));
+		else
+			return bad(w, e,
+				   "must be a non-negative integer or a "
+				   "string");
+		if (apply(w, cfg, "--rlimit", arg, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* {"uid": N, "gid": N, "jail": DIR, "rlimits": {...}} */
+static int load_sandbox(struct where *w, struct vm_config *cfg, json_t *s,
+			struct err *e)
+{
+	static const char *const keys[] = { "uid", "gid", "jail", "rlimits",
+					    NULL };
+	static const char *const ids[] = { "uid", "gid" };
+	char base[sizeof(w->key)], buf[32];
+	json_t *v;
+	size_t i;
+
+	if (check_keys(w, s, keys, e) < 0)
+		return -1;
+	strcpy(base, w->key);
+	for (i = 0; i < 2; i++) {
+		char opt[8];
+
+		v = json_object_get(s, ids[i]);
+		if (!v || json_is_null(v))
+			continue;
+		at(w, "%s.%s", base, ids[i]);
+		if (!json_is_integer(v))
+			return bad(w, e, "must be an integer");
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)json_integer_value(v));
+		snprintf(opt, sizeof(opt), "--%s", ids[i]);
+		if (apply(w, cfg, opt, buf, e) < 0)
+			return -1;
+	}
+	v = json_object_get(s, "jail");
+	at(w, "%s.jail", base);
+	if (v && apply_string(w, cfg, v, "--jail", true, e) < 0)
+		return -1;
+	v = json_object_get(s, "rlimits");
+	at(w, "%s.rlimits", base);
+	return v ? load_rlimits(w, cfg, v, e) : 0;
+}
+
 static int load_memory(struct where *w, struct vm_config *cfg, json_t *v,
 		       struct err *e)
 {
@@ -308,7 +378,7 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 		"kernel",   "initrd",	  "cmdline",   "cpus",
 		"memory",   "console",	  "rng",       "disks",
 		"nets",	    "vsock",	  "transport", "virtio_transport",
-		"features", "api_socket", NULL
+		"features", "api_socket", "sandbox",   NULL
 	};
 	const char *k;
 	json_t *v;
@@ -346,6 +416,8 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 			ret = load_overrides(w, cfg, v, e);
 		else if (!strcmp(k, "features"))
 			ret = load_features(w, cfg, v, e);
+		else if (!strcmp(k, "sandbox"))
+			ret = load_sandbox(w, cfg, v, e);
 		else if (!strcmp(k, "api_socket"))
 			ret = apply_string(w, cfg, v, "--api-socket", true, e);
 		if (ret < 0)

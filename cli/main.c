@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "vmm/config_json.h"
 #include "vmm/machine.h"
+#include "vmm/sandbox/sandbox.h"
 
 #ifndef VIREO_VERSION
 #define VIREO_VERSION "0.1.0"
@@ -53,7 +54,13 @@ static int run(int argc, char **argv, struct vm_config *cfg)
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;
 	}
-	if (machine_create(&m, cfg, &e) < 0) {
+	/* With --jail this forks; the parent exits there with the child's
+	 * status. */
+	if (sandbox_begin(cfg, &e) < 0) {
+		fprintf(stderr, "vireo: %s\n", e.msg);
+		return VIREO_EXIT_USAGE;
+	}
+	if (machine_create(&m, cfg, &e) < 0 || sandbox_lockdown(&m, &e) < 0) {
 		machine_destroy(&m);
 		fprintf(stderr, "vireo: %s\n", e.msg);
 		return VIREO_EXIT_USAGE;

@@ -57,6 +57,22 @@ struct vm_net_config {
 	bool mac_set; /* else derived from the tap name */
 };
 
+/* --uid/--gid, --jail, --rlimit (docs/security.md) */
+enum vm_rlimit {
+	VM_RLIMIT_NOFILE,
+	VM_RLIMIT_FSIZE,
+	VM_RLIMIT_MEMLOCK,
+	VM_NR_RLIMITS
+};
+struct vm_sandbox_config {
+	bool drop; /* --uid and --gid given */
+	uint32_t uid, gid;
+	bool has_uid, has_gid;
+	const char *jail_dir; /* --jail DIR, else NULL */
+	bool rlimit_set[VM_NR_RLIMITS]; /* else the default */
+	uint64_t rlimit[VM_NR_RLIMITS];
+};
+
 /* --vsock cid=N,uds=PATH */
 #define VM_VSOCK_UDS_MAX 96 /* sun_path less room for "_<port>" */
 struct vm_vsock_config {
@@ -91,6 +107,7 @@ struct vm_config {
 	unsigned int nr_nets;
 	struct vm_vsock_config vsock;
 	const char *api_socket; /* --api-socket: the control API */
+	struct vm_sandbox_config sandbox;
 	/* --config's parsed document (json_t): the strings above point into
 	 * it; released by config_file_free(). */
 	void *config_doc;

@@ -89,6 +89,34 @@ static json_t *overrides_json(const struct vm_config *cfg)
 	return o;
 }
 
+/* Only what was given: a default depends on the host (disk sizes). */
+static json_t *sandbox_json(const struct vm_config *cfg)
+{
+	static const char *const names[VM_NR_RLIMITS] = {
+		[VM_RLIMIT_NOFILE] = "nofile",
+		[VM_RLIMIT_FSIZE] = "fsize",
+		[VM_RLIMIT_MEMLOCK] = "memlock",
+	};
+	const struct vm_sandbox_config *sb = &cfg->sandbox;
+	json_t *o = json_object(), *r = json_object();
+	int i;
+
+	if (sb->has_uid)
+		json_object_set_new(o, "uid", json_integer(sb->uid));
+	if (sb->has_gid)
+		json_object_set_new(o, "gid", json_integer(sb->gid));
+	json_object_set_new(o, "jail", string_or_null(sb->jail_dir));
+	for (i = 0; i < VM_NR_RLIMITS; i++)
+		if (sb->rlimit_set[i])
+			json_object_set_new(
+			    r, names[i],
+			    sb->rlimit[i] == UINT64_MAX
+				? json_string("unlimited")
+				: json_integer((json_int_t)sb->rlimit[i]));
+	json_object_set_new(o, "rlimits", r);
+	return o;
+}
+
 json_t *vm_config_to_json(const struct vm_config *cfg)
 {
 	json_t *vsock =
@@ -99,7 +127,7 @@ json_t *vm_config_to_json(const struct vm_config *cfg)
 
 	return json_pack(
 	    "{s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, "
-	    "s:{s:b, s:b, s:b, s:b, s:b}, s:o}",
+	    "s:{s:b, s:b, s:b, s:b, s:b}, s:o, s:o}",
 	    "kernel", string_or_null(cfg->kernel_path), "initrd",
 	    string_or_null(cfg->initrd_path), "cmdline",
 	    string_or_null(cfg->cmdline), "cpus", (json_int_t)cfg->nr_cpus,
@@ -110,5 +138,6 @@ json_t *vm_config_to_json(const struct vm_config *cfg)
 	    "virtio_transport", overrides_json(cfg), "features", "acpi",
 	    cfg->acpi, "dtb", cfg->dtb, "host_quirks", cfg->host_quirks, "pvh",
 	    cfg->pvh_entry, "guest_decompress", cfg->guest_decompress,
-	    "api_socket", string_or_null(cfg->api_socket));
+	    "api_socket", string_or_null(cfg->api_socket), "sandbox",
+	    sandbox_json(cfg));
 }

@@ -356,3 +356,45 @@ const char *output_tail(const struct vm_result *r)
 	return len > 3000 ? r->output + len - 3000
 			  : (r->output ? r->output : "");
 }
+
+void sha256_hex(const void *buf, size_t len, char out[65])
+{
+	char path[] = "/tmp/vireo-sha-XXXXXX", cmd[64];
+	int fd = mkstemp(path);
+	bool ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+	FILE *f;
+
+	out[0] = 0;
+	if (fd >= 0)
+		close(fd);
+	snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
+	f = ok ? popen(cmd, "r") : NULL;
+	if (f && fscanf(f, "%64s", out) != 1)
+		out[0] = 0;
+	if (f)
+		pclose(f);
+	unlink(path);
+}
+
+void vm_expect_error_without_cap(const char *cap, const char *args,
+				 const char *want)
+{
+	const char *vireo = getenv("VIREO") ? getenv("VIREO") : "build/vireo";
+	char cmd[1024], out[512] = "";
+	size_t len;
+	FILE *f;
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --bounding-set=-%s %s run --kernel %s %s 2>&1", cap,
+		 vireo, GUEST_OUT "/micro/vmlinux", args);
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	len = fread(out, 1, sizeof(out) - 1, f);
+	out[len] = 0;
+	status = pclose(f);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+		  "status %#x: %s", status, out);
+	cr_assert_not_null(strstr(out, want), "%s", out);
+	cr_assert_eq(strchr(out, '\n'), out + len - 1, "not one line: %s", out);
+}

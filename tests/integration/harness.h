@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #define GUEST_OUT "guest-images/out"
 
@@ -83,6 +84,17 @@ const char *check_value(const struct vm_result *r, const char *name,
  * Aborts the test with the output tail when /dev/kvm or the guest is missing.
  */
 void require_guest(void);
+
+/* sha256 of buf as sha256sum prints it ("" if that failed). */
+void sha256_hex(const void *buf, size_t len, char out[65]);
+
+/*
+ * Runs vireo run --kernel <micro vmlinux> ARGS as root without capability
+ * cap in its bounding set (setpriv name: "net_admin"): exit status 2 and
+ * one line containing want.
+ */
+void vm_expect_error_without_cap(const char *cap, const char *args,
+				 const char *want);
 
 /* The last part of the output, for assertion messages. */
 const char *output_tail(const struct vm_result *r);

@@ -156,24 +156,7 @@ Test(virtio_net, unusable_taps_exit_2_with_one_line)
 
 Test(virtio_net, no_cap_net_admin_exits_2_with_one_line)
 {
-	const char *vireo = getenv("VIREO") ? getenv("VIREO") : "build/vireo";
-	char cmd[512], out[512] = "";
-	size_t len;
-	FILE *f;
-	int status;
-
 	/* Root without CAP_NET_ADMIN cannot create a tap. */
-	snprintf(cmd, sizeof(cmd),
-		 "setpriv --bounding-set=-net_admin %s run --kernel %s --net "
-		 "tap=vt-noperm 2>&1",
-		 vireo, GUEST_OUT "/micro/vmlinux");
-	f = popen(cmd, "r");
-	cr_assert_not_null(f);
-	len = fread(out, 1, sizeof(out) - 1, f);
-	out[len] = 0;
-	status = pclose(f);
-	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2,
-		  "status %#x: %s", status, out);
-	cr_assert_not_null(strstr(out, "CAP_NET_ADMIN"), "%s", out);
-	cr_assert_eq(strchr(out, '\n'), out + len - 1, "not one line: %s", out);
+	vm_expect_error_without_cap("net_admin", "--net tap=vt-noperm",
+				    "CAP_NET_ADMIN");
 }

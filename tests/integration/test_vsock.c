@@ -59,29 +59,6 @@ static double vs_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void vs_sha(const uint8_t *buf, size_t len, char out[65])
-{
-	char path[160], cmd[256];
-	FILE *f;
-
-	out[0] = 0;
-	snprintf(path, sizeof(path), "%s/sha.tmp", vs.dir);
-	f = fopen(path, "w");
-	if (!f)
-		return;
-	if (len)
-		fwrite(buf, 1, len, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd), "sha256sum %s", path);
-	f = popen(cmd, "r");
-	if (!f)
-		return;
-	if (fscanf(f, "%64s", out) != 1)
-		out[0] = 0;
-	pclose(f);
-	unlink(path);
-}
-
 static int vs_listen(uint32_t port)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -231,7 +208,7 @@ static void *vs_agent(void *arg)
 	if (n < 0)
 		VS_FAIL("guest->host stream did not end");
 	vs.g2h_len = (size_t)n;
-	vs_sha(buf, (size_t)n, vs.g2h_sha);
+	sha256_hex(buf, (size_t)n, vs.g2h_sha);
 	free(buf);
 	/* 4. 16 at once: all accepted before any is read. */
 	{
@@ -248,7 +225,7 @@ static void *vs_agent(void *arg)
 			close(fds[i]);
 			if (n < 0)
 				VS_FAIL("connection %d did not end", i);
-			vs_sha(buf, (size_t)n, vs.multi_sha[i]);
+			sha256_hex(buf, (size_t)n, vs.multi_sha[i]);
 			free(buf);
 		}
 	}
@@ -285,7 +262,7 @@ static void vs_setup(void)
 	cr_assert_not_null(vs.h2g);
 	for (size_t i = 0; i < vs.kib << 10; i++)
 		vs.h2g[i] = (uint8_t)(i * 7 + (i >> 12));
-	vs_sha(vs.h2g, vs.kib << 10, vs.h2g_sha);
+	sha256_hex(vs.h2g, vs.kib << 10, vs.h2g_sha);
 	vs.lfd[0] = vs_listen(6000);
 	vs.lfd[1] = vs_listen(6001);
 	vs.lfd[2] = vs_listen(6002);
