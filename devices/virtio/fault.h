@@ -22,7 +22,6 @@
 #include "bus/virtio_transport.h"
 #include "devices/virtio/fault_spec.h"
 
-#define FAULT_MAX_SPECS 16
 #define FAULT_MAX_HELD 64
 
 struct fault_set {

@@ -39,6 +39,7 @@ enum fault_op {
 #define FAULT_RATE_ONE 1000000u /* rate=1: rate_ppm is parts per million */
 #define FAULT_TARGET_MAX 16
 #define FAULT_TEXT_MAX 128
+#define FAULT_MAX_SPECS 16 /* rules at a time (--fault, the API) */
 
 struct fault_spec {
 	char type[FAULT_TARGET_MAX]; /* "blk", "net", "console", "rng" */
