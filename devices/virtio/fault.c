@@ -26,12 +26,22 @@ static void take_rules(struct fault_dev *fd, const struct fault_spec *specs,
 {
 	unsigned int i;
 
+	bool flaps = false;
+
 	fd->nr_specs = 0;
 	memset(fd->matched, 0, sizeof(fd->matched));
 	memset(fd->fired, 0, sizeof(fd->fired));
 	for (i = 0; i < n && fd->nr_specs < FAULT_MAX_SPECS; i++)
-		if (fault_spec_matches(&specs[i], fd->type, fd->instance))
+		if (fault_spec_matches(&specs[i], fd->type, fd->instance)) {
 			fd->specs[fd->nr_specs++] = specs[i];
+			flaps |=
+			    specs[i].kind == FAULT_CONFIG_CHANGE && specs[i].hz;
+		}
+	/* A link the flaps left down comes back up with them gone. */
+	if (!flaps && fd->link_down) {
+		__atomic_store_n(&fd->link_down, false, __ATOMIC_RELAXED);
+		fd->link_restored = true;
+	}
 }
 
 struct fault_dev *fault_dev_create(const struct fault_set *set,
@@ -434,6 +444,8 @@ void fault_tick(struct fault_dev *fd, uint64_t now_ms, struct fault_tick *out)
 		return;
 	pthread_mutex_lock(&fd->lock);
 	since = now_ms - fd->start_ms;
+	out->config_changed = fd->link_restored;
+	fd->link_restored = false;
 	for (i = 0; i < fd->nr_specs; i++) {
 		const struct fault_spec *s = &fd->specs[i];
 		struct trace_rec r;

@@ -67,6 +67,7 @@ struct fault_dev {
 	uint64_t requests; /* every queue: for needs-reset after=N */
 	uint64_t start_ms, last_spurious_ms, last_flap_ms;
 	bool capacity_set, link_down;
+	bool link_restored; /* the tick tells the driver */
 	uint64_t capacity;
 };
 

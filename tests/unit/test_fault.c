@@ -317,3 +317,23 @@ Test(fault, set_rules_replaces_the_devices_rules)
 	cr_assert_eq(fault_blk(fd, 0, 0, FAULT_OP_READ, 0, 512), 0);
 	fault_dev_destroy(fd);
 }
+
+/* Flaps replaced at run time: a link they left down comes back, told. */
+Test(fault, removing_link_flaps_brings_the_link_back_up)
+{
+	struct fault_set s = set_of("net:config-change,hz=100", 0);
+	struct virtio_hooks h = { 0 };
+	struct fault_dev *fd = fault_dev_create(&s, &h, "net", 0);
+	struct fault_tick out;
+
+	fault_tick(fd, fault_now_ms() + 10, &out);
+	cr_assert(out.config_changed);
+	cr_assert(fd->link_down);
+	fault_dev_set_rules(fd, NULL, 0);
+	cr_assert_not(fd->link_down);
+	fault_tick(fd, fault_now_ms() + 20, &out);
+	cr_assert(out.config_changed, "the driver hears of it");
+	fault_tick(fd, fault_now_ms() + 30, &out);
+	cr_assert_not(out.config_changed, "once");
+	fault_dev_destroy(fd);
+}
