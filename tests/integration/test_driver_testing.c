@@ -384,7 +384,7 @@ static const char net_part2[] =
     "grep eth0 /proc/net/dev | tr -s ' ' | sed 's/^/DT-NETDEV: /'\n"
     "stty raw -echo; echo DT-RAW-$((1+1)); dd bs=64 count=1 2>/dev/null > "
     "/tmp/raw; stty sane; echo; echo DT-RAWGOT=$(tr -c 'A-Za-z0-9' '.' < "
-    "/tmp/raw); echo DT-RAWHEX=$(od -An -tx1 /tmp/raw | tail -2); echo "
+    "/tmp/raw); echo \"DT-RAWHEX=$(od -An -v -tx1 /tmp/raw | tail -2)\"; echo "
     "DT-RAWEND-$((2+1))\n";
 
 static const char raw_chunk[] =
