@@ -264,7 +264,10 @@ static void *net_rx_bounce(struct virtio_net *n, struct iovec *bounce)
 
 	if (!h || !h->fault || !fault_dev_has(h->fault, FAULT_SHORT_READ))
 		return NULL;
-	bounce->iov_len = n->rx_held_cap;
+	/* No frame is larger, whatever the guest posted. */
+	bounce->iov_len = n->rx_held_cap < VNET_HDR_LEN + VNET_MAX_GSO_FRAME
+			      ? n->rx_held_cap
+			      : VNET_HDR_LEN + VNET_MAX_GSO_FRAME;
 	bounce->iov_base = malloc(bounce->iov_len);
 	return bounce->iov_base;
 }
