@@ -142,6 +142,8 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
 		virtio_device_popped(d, CONSOLE_RX_QUEUE, chain);
 		size_t n = console_rx_fill(c, chain, buf + done, len - done);
 
+		virtio_trace_used(d->t->hooks, CONSOLE_RX_QUEUE, chain->head,
+				  (uint32_t)n);
 		virtq_push_used(vq, chain->head, (uint32_t)n);
 		done += n;
 	}

@@ -173,6 +173,8 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
 
 	/* The first buffer must hold the whole header. */
 	while (n->rx_held && n->rx_cap[n->rx_first] < VNET_HDR_LEN) {
+		virtio_trace_used(n->vdev.t->hooks, VNET_RX_QUEUE,
+				  n->rx_used[n->rx_first].head, 0);
 		virtq_push_used(vq, n->rx_used[n->rx_first].head, 0);
 		n->stats.rx_bad_buffers++;
 		net_rx_release(n, 1);
@@ -200,6 +202,8 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
 				break;
 			}
 			virtio_device_popped(&n->vdev, VNET_RX_QUEUE, c);
+			virtio_trace_used(n->vdev.t->hooks, VNET_RX_QUEUE,
+					  c->head, 0);
 			virtq_push_used(vq, c->head, 0);
 			n->stats.rx_bad_buffers++;
 			continue;

@@ -481,6 +481,9 @@ Test(fault_gate, console_rx_short_read_claims_more_than_written)
 	cr_assert(strstr(tr, "\"kind\":\"short-read\",\"q\":0,\"seq\":1,"
 			     "\"head\":0,\"len\":8,\"written\":4"),
 		  "%s", tr);
+	cr_assert(strstr(tr, "\"dev\":\"console0\",\"ev\":\"used\",\"q\":0,"
+			     "\"head\":0,\"len\":8"),
+		  "%s", tr);
 	cr_assert(strstr(tr, "\"ev\":\"console_rx\",\"q\":0,\"head\":0,"
 			     "\"port\":0,\"bytes\":8"),
 		  "%s", tr);
