@@ -187,6 +187,8 @@ TSAN_UNIT_SRCS := $(addprefix tests/unit/,test_virtio_devices.c test_virtio_net.
 	test_vsock.c test_api_server.c)
 TSAN_SHIM_SRCS := tests/tsan/criterion_shim.c
 TSAN_UNIT_SRCS += tests/unit/test_virtq_device.c
+# The fault gate runs live device threads too (test_trace.c: its trace reader).
+TSAN_UNIT_SRCS += tests/unit/test_fault_gate.c tests/unit/test_trace.c
 
 $(TSAN)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

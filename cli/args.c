@@ -134,6 +134,7 @@ static int opt_fault_seed(struct vm_config *cfg, const char *arg, struct err *e)
 
 	errno = 0;
 	cfg->faults.seed = strtoull(arg, &end, 0);
+	cfg->faults.armed = true; /* rules may come through the API */
 	if (errno || end == arg || *end || *arg == '-')
 		return err_set(e, "--fault-seed '%s': expected a number", arg);
 	return 0;

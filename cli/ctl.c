@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,25 +21,40 @@
 struct ctl_command {
 	const char *name;
 	const char *method, *path, *body;
+	/* fault add|set: the body is {"<list_key>": [the arguments]} */
+	const char *list_key;
 };
 
 static const struct ctl_command commands[] = {
-	{ "info", "GET", "/vm", NULL },
-	{ "pause", "PUT", "/vm/state", "{\"state\":\"Paused\"}" },
-	{ "resume", "PUT", "/vm/state", "{\"state\":\"Running\"}" },
-	{ "shutdown", "PUT", "/actions", "{\"action\":\"shutdown\"}" },
-	{ "reboot", "PUT", "/actions", "{\"action\":\"reboot\"}" },
-	{ "stop", "PUT", "/actions", "{\"action\":\"stop\"}" },
-	{ "metrics", "GET", "/metrics", NULL },
+	{ "info", "GET", "/vm", NULL, NULL },
+	{ "pause", "PUT", "/vm/state", "{\"state\":\"Paused\"}", NULL },
+	{ "resume", "PUT", "/vm/state", "{\"state\":\"Running\"}", NULL },
+	{ "shutdown", "PUT", "/actions", "{\"action\":\"shutdown\"}", NULL },
+	{ "reboot", "PUT", "/actions", "{\"action\":\"reboot\"}", NULL },
+	{ "stop", "PUT", "/actions", "{\"action\":\"stop\"}", NULL },
+	{ "metrics", "GET", "/metrics", NULL, NULL },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* vireo ctl fault SUBCOMMAND [SPEC...] (docs/driver-testing.md). */
+static const struct ctl_command fault_commands[] = {
+	{ "list", "GET", "/faults", NULL, NULL },
+	{ "add", "PATCH", "/faults", NULL, "add" },
+	{ "set", "PUT", "/faults", NULL, "rules" },
+	{ "clear", "PUT", "/faults", "{\"rules\":[]}", NULL },
+	{ "off", "PATCH", "/faults", "{\"enabled\":false}", NULL },
+	{ "on", "PATCH", "/faults", "{\"enabled\":true}", NULL },
+};
+
+#define NR_FAULT_COMMANDS (sizeof(fault_commands) / sizeof(fault_commands[0]))
 
 static int usage(FILE *err, const char *msg)
 {
 	fprintf(err,
 		"vireo: ctl: %s (usage: vireo ctl --api PATH "
-		"info|pause|resume|shutdown|reboot|stop|metrics)\n",
+		"info|pause|resume|shutdown|reboot|stop|metrics, or "
+		"fault list|add SPEC...|set SPEC...|clear|off|on)\n",
 		msg);
 	return VIREO_EXIT_USAGE;
 }
@@ -136,7 +153,7 @@ static int ctl_report(const char *resp, const struct ctl_command *c, FILE *out,
 		json_decref(j);
 		return VIREO_EXIT_ERROR;
 	}
-	if (j && c->method[0] == 'G') {
+	if (j && (c->method[0] == 'G' || !strcmp(c->path, "/faults"))) {
 		json_dumpf(j, out, JSON_INDENT(2));
 		fputc('\n', out);
 	} else if (j) {
@@ -146,23 +163,59 @@ static int ctl_report(const char *resp, const struct ctl_command *c, FILE *out,
 	return 0;
 }
 
+/* The command named by name in table[0..n), or NULL. */
+static const struct ctl_command *find(const struct ctl_command *table, size_t n,
+				      const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (!strcmp(name, table[k].name))
+			return &table[k];
+	return NULL;
+}
+
+/* {"<key>": [args...]}: fault add/set, the rules checked by the VMM. */
+static char *list_body(const char *key, char **args, size_t n)
+{
+	json_t *a = json_array(), *o;
+	char *body;
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(args[i]));
+	o = json_pack("{s:o}", key, a);
+	body = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return body;
+}
+
 int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 {
 	const struct ctl_command *c = NULL;
 	const char *api = NULL;
-	char req[256], *resp;
-	size_t i, len;
-	int fd, ret;
+	char *req, *resp, *body = NULL, *args[32];
+	size_t i, len, nargs = 0;
+	bool fault = false;
+	int fd, ret, n;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (!strcmp(argv[i], "--api") && i + 1 < (size_t)argc) {
 			api = argv[++i];
 		} else if (!strncmp(argv[i], "--api=", 6)) {
 			api = argv[i] + 6;
+		} else if (!c && !fault && !strcmp(argv[i], "fault")) {
+			fault = true;
+		} else if (!c && fault) {
+			c = find(fault_commands, NR_FAULT_COMMANDS, argv[i]);
+			if (!c)
+				return usage(err, "unknown fault command");
+		} else if (c && c->list_key && argv[i][0] != '-') {
+			if (nargs == sizeof(args) / sizeof(args[0]))
+				return usage(err, "too many fault rules");
+			args[nargs++] = argv[i];
 		} else if (!c && argv[i][0] != '-') {
-			for (size_t k = 0; k < NR_COMMANDS; k++)
-				if (!strcmp(argv[i], commands[k].name))
-					c = &commands[k];
+			c = find(commands, NR_COMMANDS, argv[i]);
 			if (!c)
 				return usage(err, "unknown command");
 		} else {
@@ -173,23 +226,36 @@ int ctl_main(int argc, char **argv, FILE *out, FILE *err)
 		return usage(err, "missing --api PATH");
 	if (!c)
 		return usage(err, "missing command");
-	snprintf(req, sizeof(req),
-		 "%s %s HTTP/1.1\r\nHost: localhost\r\n"
-		 "Content-Type: application/json\r\n"
-		 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		 c->method, c->path, c->body ? strlen(c->body) : 0,
-		 c->body ? c->body : "");
+	if (c->list_key && !nargs)
+		return usage(err, "fault add/set: which rules? (SPEC...)");
+	if (c->list_key && !(body = list_body(c->list_key, args, nargs)))
+		return usage(err, "out of memory");
+	if (!body && c->body)
+		body = strdup(c->body);
+	n = asprintf(&req,
+		     "%s %s HTTP/1.1\r\nHost: localhost\r\n"
+		     "Content-Type: application/json\r\n"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		     c->method, c->path, body ? strlen(body) : 0,
+		     body ? body : "");
+	free(body);
+	if (n < 0)
+		return usage(err, "out of memory");
 	fd = ctl_connect(api, err);
-	if (fd < 0)
+	if (fd < 0) {
+		free(req);
 		return VIREO_EXIT_ERROR;
+	}
 	if (send_all(fd, req, strlen(req)) < 0 ||
 	    !(resp = recv_all(fd, &len))) {
 		fprintf(err, "vireo: ctl: %s: no response from '%s'\n", c->name,
 			api);
 		close(fd);
+		free(req);
 		return VIREO_EXIT_ERROR;
 	}
 	close(fd);
+	free(req);
 	ret = ctl_report(resp, c, out, err);
 	free(resp);
 	return ret;

@@ -238,7 +238,6 @@ static uint64_t blk_hooks(struct virtio_blk *b, struct virtio_hooks *h,
 {
 	struct blk_request *p = &r->p;
 	struct trace_rec rec;
-	bool short_read = false;
 	uint64_t claim = 0;
 	uint8_t st;
 
@@ -252,13 +251,15 @@ static uint64_t blk_hooks(struct virtio_blk *b, struct virtio_hooks *h,
 	if (!h->fault || p->op == BLK_OP_NONE)
 		return 0;
 	st = fault_blk(h->fault, q, r->head, blk_fault_op(p->op), p->sector,
-		       p->len, &short_read);
+		       p->len);
 	if (st) {
 		p->op = BLK_OP_NONE;
 		r->result = st;
-	} else if (short_read) {
+	} else if (p->op == BLK_OP_READ) {
 		claim = p->len;
-		if (!blk_request_shorten(p))
+		if (!blk_request_shorten(p,
+					 fault_short_len(h->fault, q, r->head,
+							 p->len, BLK_SECTOR)))
 			claim = 0;
 	}
 	return claim;

@@ -169,12 +169,12 @@ void blk_request_trace(struct trace_rec *rec, const struct blk_request *r)
 		trace_rec_u64(rec, "refused", r->status);
 }
 
-bool blk_request_shorten(struct blk_request *r)
+bool blk_request_shorten(struct blk_request *r, uint64_t want)
 {
-	uint64_t want = r->len / 2 / BLK_SECTOR * BLK_SECTOR, total = 0;
+	uint64_t total = 0;
 	unsigned int i;
 
-	if (r->op != BLK_OP_READ || want == 0)
+	if (r->op != BLK_OP_READ || want == 0 || want >= r->len)
 		return false;
 	for (i = 0; i < r->niov && total < want; i++) {
 		if (total + r->iov[i].iov_len > want)

@@ -69,8 +69,8 @@ bool blk_request_parse(const struct virtq_chain *c,
 /* A parsed request's fields for --trace: type, sector, bytes, ioprio. */
 void blk_request_trace(struct trace_rec *rec, const struct blk_request *r);
 
-/* Shortens a READ to half its length (short-read faults); false if too small.
- */
-bool blk_request_shorten(struct blk_request *r);
+/* Cuts a READ to its first want bytes (short-read faults); false if not
+ * shorter. */
+bool blk_request_shorten(struct blk_request *r, uint64_t want);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "devices/virtio/fault.h"
+
 #define CONSOLE_QUEUE_SIZE 256
 #define CONSOLE_RX_QUEUE 0
 #define CONSOLE_TX_QUEUE 1
@@ -89,6 +91,35 @@ static void console_queue_kick(struct virtio_device *d, unsigned int q)
 		virtio_device_drain(d, q, console_tx);
 }
 
+/*
+ * Input into one RX chain; returns the bytes consumed, which is what the
+ * used entry reports. A short-read fault writes only part of them: the
+ * rest of the guest's buffer stays as it was and that input is lost.
+ */
+static size_t console_rx_fill(struct virtio_console *c,
+			      const struct virtq_chain *chain,
+			      const uint8_t *buf, size_t len)
+{
+	struct virtio_hooks *h = c->vdev.t->hooks;
+	size_t n = chain->in_len < len ? (size_t)chain->in_len : len;
+	struct trace_rec rec;
+
+	if (h && h->fault)
+		virtq_chain_write(chain, 0, buf,
+				  fault_short_len(h->fault, CONSOLE_RX_QUEUE,
+						  chain->head, n, 1));
+	else
+		n = virtq_chain_write(chain, 0, buf, n);
+	if (virtio_trace_begin(h, &rec, "console_rx")) {
+		trace_rec_u64(&rec, "q", CONSOLE_RX_QUEUE);
+		trace_rec_u64(&rec, "head", chain->head);
+		trace_rec_u64(&rec, "port", 0);
+		trace_rec_u64(&rec, "bytes", n);
+		trace_rec_end(&rec);
+	}
+	return n;
+}
+
 size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
 			      size_t len)
 {
@@ -108,8 +139,11 @@ size_t virtio_console_receive(struct virtio_console *c, const uint8_t *buf,
 		r = virtq_pop_chain(vq, chain);
 		if (r != VIRTQ_POP_OK)
 			break;
-		size_t n = virtq_chain_write(chain, 0, buf + done, len - done);
+		virtio_device_popped(d, CONSOLE_RX_QUEUE, chain);
+		size_t n = console_rx_fill(c, chain, buf + done, len - done);
 
+		virtio_trace_used(d->t->hooks, CONSOLE_RX_QUEUE, chain->head,
+				  (uint32_t)n);
 		virtq_push_used(vq, chain->head, (uint32_t)n);
 		done += n;
 	}

@@ -4,6 +4,7 @@
 #include <linux/virtio_blk.h>
 #include <linux/virtio_net.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,45 +20,97 @@ uint64_t fault_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Lock held. */
+static void take_rules(struct fault_dev *fd, const struct fault_spec *specs,
+		       unsigned int n)
+{
+	unsigned int i;
+
+	bool flaps = false;
+
+	fd->nr_specs = 0;
+	memset(fd->matched, 0, sizeof(fd->matched));
+	memset(fd->fired, 0, sizeof(fd->fired));
+	for (i = 0; i < n && fd->nr_specs < FAULT_MAX_SPECS; i++)
+		if (fault_spec_matches(&specs[i], fd->type, fd->instance)) {
+			fd->specs[fd->nr_specs++] = specs[i];
+			flaps |=
+			    specs[i].kind == FAULT_CONFIG_CHANGE && specs[i].hz;
+		}
+	/* A link the flaps left down comes back up with them gone. */
+	if (!flaps && fd->link_down) {
+		__atomic_store_n(&fd->link_down, false, __ATOMIC_RELAXED);
+		fd->link_restored = true;
+	}
+}
+
 struct fault_dev *fault_dev_create(const struct fault_set *set,
 				   struct virtio_hooks *h, const char *type,
 				   unsigned int instance)
 {
 	struct fault_dev *fd;
-	unsigned int i;
 
-	if (!set || !set->nr_specs)
+	if (!set || (!set->nr_specs && !set->armed))
 		return NULL;
 	fd = calloc(1, sizeof(*fd));
 	if (!fd)
 		return NULL;
+	pthread_mutex_init(&fd->lock, NULL);
 	fd->set = set;
 	fd->h = h;
+	snprintf(fd->type, sizeof(fd->type), "%s", type);
+	fd->instance = instance;
 	fd->is_blk = !strcmp(type, "blk");
 	fd->is_net = !strcmp(type, "net");
 	fd->start_ms = fault_now_ms();
-	for (i = 0; i < set->nr_specs; i++) {
-		const struct fault_spec *s = &set->specs[i];
-
-		if (!fault_spec_matches(s, type, instance))
-			continue;
-		fd->specs[fd->nr_specs++] = s;
-		if (s->kind == FAULT_DELAY || s->kind == FAULT_REORDER ||
-		    s->kind == FAULT_SPURIOUS_IRQ ||
-		    (s->kind == FAULT_CONFIG_CHANGE &&
-		     (s->has_sectors || s->hz)))
-			fd->timed = true;
-	}
-	if (!fd->nr_specs) {
-		free(fd);
-		return NULL;
-	}
+	take_rules(fd, set->specs, set->nr_specs);
 	return fd;
 }
 
 void fault_dev_destroy(struct fault_dev *fd)
 {
+	if (!fd)
+		return;
+	pthread_mutex_destroy(&fd->lock);
 	free(fd);
+}
+
+void fault_dev_set_rules(struct fault_dev *fd, const struct fault_spec *specs,
+			 unsigned int n)
+{
+	pthread_mutex_lock(&fd->lock);
+	take_rules(fd, specs, n);
+	/* after_ms= of a new rule counts from now. */
+	fd->start_ms = fault_now_ms();
+	pthread_mutex_unlock(&fd->lock);
+}
+
+unsigned int fault_dev_rules(struct fault_dev *fd, struct fault_rule_stat *out,
+			     unsigned int max)
+{
+	unsigned int i, n;
+
+	pthread_mutex_lock(&fd->lock);
+	n = fd->nr_specs;
+	for (i = 0; i < n && i < max; i++) {
+		memcpy(out[i].text, fd->specs[i].text, sizeof(out[i].text));
+		out[i].matched = fd->matched[i];
+		out[i].fired = fd->fired[i];
+	}
+	pthread_mutex_unlock(&fd->lock);
+	return n;
+}
+
+bool fault_dev_has(struct fault_dev *fd, enum fault_kind k)
+{
+	unsigned int i;
+	bool has = false;
+
+	pthread_mutex_lock(&fd->lock);
+	for (i = 0; i < fd->nr_specs && !has; i++)
+		has = fd->specs[i].kind == k;
+	pthread_mutex_unlock(&fd->lock);
+	return has;
 }
 
 static bool enabled(const struct fault_dev *fd)
@@ -83,7 +136,7 @@ static uint64_t mix(uint64_t x)
 static bool decide(struct fault_dev *fd, unsigned int i, unsigned int q,
 		   uint64_t seq)
 {
-	const struct fault_spec *s = fd->specs[i];
+	const struct fault_spec *s = &fd->specs[i];
 	uint64_t r;
 
 	if (!enabled(fd))
@@ -130,20 +183,24 @@ static void fault_trace(struct fault_dev *fd, enum fault_kind k, int q,
 bool fault_request(struct fault_dev *fd, unsigned int q, uint16_t head)
 {
 	unsigned int i;
+	bool reset = false;
 
 	if (q >= VIRTIO_MAX_QUEUES)
 		return false;
+	pthread_mutex_lock(&fd->lock);
 	fd->queues[q].requests++;
 	fd->requests++;
 	fd->queues[q].inflight[head / 64] |= 1ull << (head % 64);
 	for (i = 0; i < fd->nr_specs; i++) {
-		if (fd->specs[i]->kind != FAULT_NEEDS_RESET ||
+		if (fd->specs[i].kind != FAULT_NEEDS_RESET ||
 		    !decide(fd, i, q, fd->queues[q].requests))
 			continue;
 		fault_trace(fd, FAULT_NEEDS_RESET, (int)q, head);
-		return true;
+		reset = true;
+		break;
 	}
-	return false;
+	pthread_mutex_unlock(&fd->lock);
+	return reset;
 }
 
 static bool op_matches(enum fault_op want, enum fault_op op)
@@ -152,25 +209,17 @@ static bool op_matches(enum fault_op want, enum fault_op op)
 }
 
 uint8_t fault_blk(struct fault_dev *fd, unsigned int q, uint16_t head,
-		  enum fault_op op, uint64_t sector, uint64_t bytes,
-		  bool *short_read)
+		  enum fault_op op, uint64_t sector, uint64_t bytes)
 {
 	uint64_t last = sector + (bytes ? (bytes - 1) / 512 : 0);
 	unsigned int i;
+	uint8_t st = 0;
 
-	*short_read = false;
-	for (i = 0; i < fd->nr_specs; i++) {
-		const struct fault_spec *s = fd->specs[i];
+	pthread_mutex_lock(&fd->lock);
+	for (i = 0; i < fd->nr_specs && !st; i++) {
+		const struct fault_spec *s = &fd->specs[i];
 		struct trace_rec r;
 
-		if (s->kind == FAULT_SHORT_READ) {
-			if (op == FAULT_OP_READ && bytes > 512 &&
-			    decide(fd, i, q, fd->queues[q].requests)) {
-				*short_read = true;
-				fault_trace(fd, s->kind, (int)q, head);
-			}
-			continue;
-		}
 		if (s->kind != FAULT_IOERR && s->kind != FAULT_UNSUPP)
 			continue;
 		if (!op_matches(s->op, op))
@@ -188,23 +237,38 @@ uint8_t fault_blk(struct fault_dev *fd, unsigned int q, uint16_t head,
 			trace_rec_u64(&r, "bytes", bytes);
 			trace_rec_end(&r);
 		}
-		return s->kind == FAULT_IOERR ? VIRTIO_BLK_S_IOERR
-					      : VIRTIO_BLK_S_UNSUPP;
+		st = s->kind == FAULT_IOERR ? VIRTIO_BLK_S_IOERR
+					    : VIRTIO_BLK_S_UNSUPP;
 	}
-	return 0;
+	pthread_mutex_unlock(&fd->lock);
+	return st;
 }
 
-bool fault_short_read(struct fault_dev *fd, unsigned int q, uint16_t head)
+uint64_t fault_short_len(struct fault_dev *fd, unsigned int q, uint16_t head,
+			 uint64_t len, uint64_t align)
 {
+	uint64_t want = align ? len / 2 / align * align : len / 2;
 	unsigned int i;
 
-	for (i = 0; i < fd->nr_specs; i++)
-		if (fd->specs[i]->kind == FAULT_SHORT_READ &&
-		    decide(fd, i, q, fd->queues[q].requests)) {
-			fault_trace(fd, FAULT_SHORT_READ, (int)q, head);
-			return true;
+	if (q >= VIRTIO_MAX_QUEUES || want == 0)
+		return len;
+	pthread_mutex_lock(&fd->lock);
+	for (i = 0; i < fd->nr_specs; i++) {
+		struct trace_rec r;
+
+		if (fd->specs[i].kind != FAULT_SHORT_READ ||
+		    !decide(fd, i, q, fd->queues[q].requests))
+			continue;
+		if (fault_trace_begin(fd, &r, FAULT_SHORT_READ, (int)q, head)) {
+			trace_rec_u64(&r, "len", len);
+			trace_rec_u64(&r, "written", want);
+			trace_rec_end(&r);
 		}
-	return false;
+		len = want;
+		break;
+	}
+	pthread_mutex_unlock(&fd->lock);
+	return len;
 }
 
 /*
@@ -235,7 +299,7 @@ static void rewrite(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 	unsigned int i;
 
 	for (i = 0; i < fd->nr_specs; i++) {
-		const struct fault_spec *s = fd->specs[i];
+		const struct fault_spec *s = &fd->specs[i];
 		struct trace_rec r;
 		uint16_t other;
 
@@ -270,7 +334,7 @@ static bool hold_back(struct fault_dev *fd, unsigned int q, uint16_t head,
 	unsigned int i;
 
 	for (i = 0; i < fd->nr_specs; i++) {
-		const struct fault_spec *s = fd->specs[i];
+		const struct fault_spec *s = &fd->specs[i];
 		struct trace_rec r;
 		bool reorder = s->kind == FAULT_REORDER;
 
@@ -304,16 +368,20 @@ bool fault_complete(struct fault_dev *fd, unsigned int q, uint16_t qsize,
 {
 	struct fault_queue *fq = &fd->queues[q];
 	unsigned int i;
+	bool push = false;
 
+	pthread_mutex_lock(&fd->lock);
 	fq->inflight[*head / 64] &= ~(1ull << (*head % 64));
 	rewrite(fd, q, qsize, head, len);
-	if (hold_back(fd, q, *head, *len))
-		return false;
-	/* A full reorder window: the held ones follow this one, at once. */
-	for (i = 0; i < fq->nr_held; i++)
-		if (fq->held[i].reorder)
-			fq->held[i].due_ms = 0;
-	return true;
+	if (!hold_back(fd, q, *head, *len)) {
+		/* A full reorder window: the held ones follow this one. */
+		for (i = 0; i < fq->nr_held; i++)
+			if (fq->held[i].reorder)
+				fq->held[i].due_ms = 0;
+		push = true;
+	}
+	pthread_mutex_unlock(&fd->lock);
+	return push;
 }
 
 bool fault_release(struct fault_dev *fd, unsigned int q, uint64_t now_ms,
@@ -321,7 +389,9 @@ bool fault_release(struct fault_dev *fd, unsigned int q, uint64_t now_ms,
 {
 	struct fault_queue *fq = &fd->queues[q];
 	unsigned int i;
+	bool got = false;
 
+	pthread_mutex_lock(&fd->lock);
 	/* Newest first: the order the guest gets them is the point. */
 	for (i = fq->nr_held; i-- > 0;) {
 		if (!force && fq->held[i].due_ms > now_ms)
@@ -330,43 +400,54 @@ bool fault_release(struct fault_dev *fd, unsigned int q, uint64_t now_ms,
 		*len = fq->held[i].len;
 		fq->nr_reorder -= fq->held[i].reorder;
 		fq->held[i] = fq->held[--fq->nr_held];
-		return true;
+		got = true;
+		break;
 	}
-	return false;
+	pthread_mutex_unlock(&fd->lock);
+	return got;
 }
 
 void fault_queue_forget(struct fault_dev *fd, unsigned int q)
 {
 	struct fault_queue *fq = &fd->queues[q];
 
+	pthread_mutex_lock(&fd->lock);
 	fq->nr_held = 0;
 	fq->nr_reorder = 0;
 	memset(fq->inflight, 0, sizeof(fq->inflight));
+	pthread_mutex_unlock(&fd->lock);
 }
 
 bool fault_drop_irq(struct fault_dev *fd, unsigned int q)
 {
 	unsigned int i;
+	bool drop = false;
 
-	for (i = 0; i < fd->nr_specs; i++)
-		if (fd->specs[i]->kind == FAULT_DROP_IRQ &&
+	pthread_mutex_lock(&fd->lock);
+	for (i = 0; i < fd->nr_specs && !drop; i++)
+		if (fd->specs[i].kind == FAULT_DROP_IRQ &&
 		    decide(fd, i, q, fd->queues[q].requests)) {
 			fault_trace(fd, FAULT_DROP_IRQ, (int)q, -1);
-			return true;
+			drop = true;
 		}
-	return false;
+	pthread_mutex_unlock(&fd->lock);
+	return drop;
 }
 
 void fault_tick(struct fault_dev *fd, uint64_t now_ms, struct fault_tick *out)
 {
-	uint64_t since = now_ms - fd->start_ms;
+	uint64_t since;
 	unsigned int i;
 
 	*out = (struct fault_tick){ 0 };
 	if (!enabled(fd))
 		return;
+	pthread_mutex_lock(&fd->lock);
+	since = now_ms - fd->start_ms;
+	out->config_changed = fd->link_restored;
+	fd->link_restored = false;
 	for (i = 0; i < fd->nr_specs; i++) {
-		const struct fault_spec *s = fd->specs[i];
+		const struct fault_spec *s = &fd->specs[i];
 		struct trace_rec r;
 
 		if (s->kind == FAULT_SPURIOUS_IRQ &&
@@ -406,6 +487,7 @@ void fault_tick(struct fault_dev *fd, uint64_t now_ms, struct fault_tick *out)
 			out->config_changed = true;
 		}
 	}
+	pthread_mutex_unlock(&fd->lock);
 }
 
 /* Generation bumps apply to whatever the driver reads. */
@@ -415,7 +497,7 @@ static void maybe_bump_generation(struct fault_dev *fd,
 	unsigned int i;
 
 	for (i = 0; i < fd->nr_specs; i++) {
-		const struct fault_spec *s = fd->specs[i];
+		const struct fault_spec *s = &fd->specs[i];
 
 		if (s->kind != FAULT_CONFIG_CHANGE || s->has_sectors || s->hz)
 			continue;
@@ -447,6 +529,7 @@ void fault_config_read(struct virtio_hooks *h, struct virtio_transport *t,
 
 	if (!fd)
 		return;
+	pthread_mutex_lock(&fd->lock);
 	if (fd->is_blk &&
 	    __atomic_load_n(&fd->capacity_set, __ATOMIC_ACQUIRE)) {
 		uint64_t cap = __atomic_load_n(&fd->capacity, __ATOMIC_RELAXED);
@@ -466,4 +549,5 @@ void fault_config_read(struct virtio_hooks *h, struct virtio_transport *t,
 		*p = (uint8_t)(cur[0] & ~VIRTIO_NET_S_LINK_UP);
 	}
 	maybe_bump_generation(fd, t);
+	pthread_mutex_unlock(&fd->lock);
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,8 +266,6 @@ static bool kind_fits_type(enum fault_kind k, const char *type)
 		return !strcmp(type, "blk");
 	case FAULT_CONFIG_CHANGE:
 		return !strcmp(type, "blk") || !strcmp(type, "net");
-	case FAULT_SHORT_READ:
-		return !strcmp(type, "blk") || !strcmp(type, "rng");
 	default:
 		return true;
 	}
@@ -330,6 +329,8 @@ int fault_spec_parse(const char *s, struct fault_spec *out, struct err *e)
 				       s, val, keys[k].name);
 		p = *end ? end + 1 : NULL;
 	}
+	/* Listed back as given (GET /faults); a longer one is cut. */
+	snprintf(out->text, sizeof(out->text), "%s", s);
 	if (out->kind == FAULT_DELAY && !out->ms)
 		return err_set(e, "--fault '%s': delay needs ms=N", s);
 	if (out->kind == FAULT_REORDER && !out->window)

@@ -38,6 +38,8 @@ enum fault_op {
 
 #define FAULT_RATE_ONE 1000000u /* rate=1: rate_ppm is parts per million */
 #define FAULT_TARGET_MAX 16
+#define FAULT_TEXT_MAX 128
+#define FAULT_MAX_SPECS 16 /* rules at a time (--fault, the API) */
 
 struct fault_spec {
 	char type[FAULT_TARGET_MAX]; /* "blk", "net", "console", "rng" */
@@ -52,6 +54,7 @@ struct fault_spec {
 	uint32_t ms, window, hz, extra;
 	uint64_t sectors, after_ms;
 	bool has_sectors;
+	char text[FAULT_TEXT_MAX]; /* the spec as written */
 };
 
 /* 0 with *out filled, -1 with e set (one line naming the bad part). */

@@ -24,11 +24,13 @@
 #include <linux/virtio_net.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "devices/virtio/fault.h"
 #include "devices/virtio/net_parse.h"
 #include "util/log.h"
 
@@ -171,6 +173,8 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
 
 	/* The first buffer must hold the whole header. */
 	while (n->rx_held && n->rx_cap[n->rx_first] < VNET_HDR_LEN) {
+		virtio_trace_used(n->vdev.t->hooks, VNET_RX_QUEUE,
+				  n->rx_used[n->rx_first].head, 0);
 		virtq_push_used(vq, n->rx_used[n->rx_first].head, 0);
 		n->stats.rx_bad_buffers++;
 		net_rx_release(n, 1);
@@ -197,11 +201,15 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
 				virtq_unpop(vq, 1);
 				break;
 			}
+			virtio_device_popped(&n->vdev, VNET_RX_QUEUE, c);
+			virtio_trace_used(n->vdev.t->hooks, VNET_RX_QUEUE,
+					  c->head, 0);
 			virtq_push_used(vq, c->head, 0);
 			n->stats.rx_bad_buffers++;
 			continue;
 		}
 		n->stats.rx_popped++;
+		virtio_device_popped(&n->vdev, VNET_RX_QUEUE, c);
 		for (k = 0; k < c->nr_in; k++)
 			n->rx_iov[n->rx_iov_first + n->rx_iov_held++] =
 			    c->iov[c->nr_out + k];
@@ -220,10 +228,10 @@ static int net_rx_gather(struct virtio_net *n, struct virtq *vq)
  * it even when it had to cut the frame; a socket says MSG_TRUNC), 0 for
  * end of file, -errno.
  */
-static ssize_t net_rx_read(struct virtio_net *n, bool *trunc)
+static ssize_t net_rx_read(struct virtio_net *n, struct iovec *iov,
+			   unsigned int nr, bool *trunc)
 {
-	struct iovec *iov = n->rx_iov + n->rx_iov_first;
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n->rx_iov_held };
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = nr };
 	ssize_t got;
 
 	*trunc = false;
@@ -237,7 +245,7 @@ static ssize_t net_rx_read(struct virtio_net *n, bool *trunc)
 			}
 			*trunc = got >= 0 && (msg.msg_flags & MSG_TRUNC);
 		} else {
-			got = readv(n->be.fd, iov, (int)n->rx_iov_held);
+			got = readv(n->be.fd, iov, (int)nr);
 		}
 		if (got >= 0)
 			return got;
@@ -247,6 +255,40 @@ static ssize_t net_rx_read(struct virtio_net *n, bool *trunc)
 }
 
 enum net_rx_result { NET_RX_MORE, NET_RX_IDLE, NET_RX_NO_BUFFERS };
+
+/*
+ * short-read armed: the frame lands in a bounce buffer as big as the held
+ * chains, so only the part the fault lets through reaches guest memory
+ * and the rest of the buffers keeps what the guest had there. NULL (read
+ * straight into the chains) otherwise, or when out of memory.
+ */
+static void *net_rx_bounce(struct virtio_net *n, struct iovec *bounce)
+{
+	struct virtio_hooks *h = n->vdev.t->hooks;
+
+	if (!h || !h->fault || !fault_dev_has(h->fault, FAULT_SHORT_READ))
+		return NULL;
+	/* No frame is larger, whatever the guest posted. */
+	bounce->iov_len = n->rx_held_cap < VNET_HDR_LEN + VNET_MAX_GSO_FRAME
+			      ? n->rx_held_cap
+			      : VNET_HDR_LEN + VNET_MAX_GSO_FRAME;
+	bounce->iov_base = malloc(bounce->iov_len);
+	return bounce->iov_base;
+}
+
+/* The bounced frame of got bytes into the held chains, maybe short. */
+static void net_rx_unbounce(struct virtio_net *n, const void *frame,
+			    uint64_t got)
+{
+	struct fault_dev *fd = n->vdev.t->hooks->fault;
+	uint64_t put =
+	    VNET_HDR_LEN + fault_short_len(fd, VNET_RX_QUEUE,
+					   n->rx_used[n->rx_first].head,
+					   got - VNET_HDR_LEN, 1);
+
+	virtq_iov_write(n->rx_iov + n->rx_iov_first, n->rx_iov_held, 0, frame,
+			put);
+}
 
 /* RX bypasses the drain loop (merged buffers): its trace is here. */
 static void net_rx_trace(struct virtio_net *n, const struct iovec *iov,
@@ -271,8 +313,9 @@ static void net_rx_trace(struct virtio_net *n, const struct iovec *iov,
 static enum net_rx_result net_rx_one(struct virtio_net *n)
 {
 	struct virtq *vq = &n->vdev.queues[VNET_RX_QUEUE].vq;
-	struct iovec *iov;
+	struct iovec *iov, bounce;
 	unsigned int used;
+	void *frame;
 	ssize_t got;
 	bool trunc;
 	int nr;
@@ -285,7 +328,16 @@ static enum net_rx_result net_rx_one(struct virtio_net *n)
 	}
 	if (nr == 0)
 		return NET_RX_NO_BUFFERS;
-	got = net_rx_read(n, &trunc);
+	frame = net_rx_bounce(n, &bounce);
+	if (frame)
+		got = net_rx_read(n, &bounce, 1, &trunc);
+	else
+		got = net_rx_read(n, n->rx_iov + n->rx_iov_first,
+				  n->rx_iov_held, &trunc);
+	if (frame && got > 0 && !trunc && (size_t)got >= VNET_HDR_LEN &&
+	    (uint64_t)got <= n->rx_held_cap)
+		net_rx_unbounce(n, frame, (uint64_t)got);
+	free(frame);
 	if (got <= 0) {
 		/* The held chains wait for the next frame. */
 		if (got == -EAGAIN || got == -EWOULDBLOCK)

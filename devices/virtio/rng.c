@@ -41,20 +41,16 @@ static enum virtio_serve rng_serve(struct virtio_device *d, unsigned int q,
 {
 	struct virtio_rng *rng = d->priv;
 	struct virtio_hooks *h = d->t->hooks;
-	size_t max = RNG_MAX_REQUEST, n;
+	size_t want = c->in_len < RNG_MAX_REQUEST ? c->in_len : RNG_MAX_REQUEST;
+	size_t max = want, n;
 	struct trace_rec rec;
 
-	/* short-read: fill half of what the used entry will claim. */
-	if (h && h->fault && c->in_len > 1 &&
-	    fault_short_read(h->fault, q, c->head))
-		max = (c->in_len < RNG_MAX_REQUEST ? c->in_len
-						   : RNG_MAX_REQUEST) /
-		      2;
+	/* short-read: the used entry claims what was not written. */
+	if (h && h->fault)
+		max = fault_short_len(h->fault, q, c->head, want, 1);
 	n = rng_fill(c, max);
 	rng->bytes_served += n;
-	*len = (uint32_t)n;
-	if (max != RNG_MAX_REQUEST)
-		*len = (uint32_t)(n * 2);
+	*len = (uint32_t)(n + (want - max));
 	if (virtio_trace_begin(h, &rec, "rng")) {
 		trace_rec_u64(&rec, "q", q);
 		trace_rec_u64(&rec, "head", c->head);

@@ -296,8 +296,8 @@ int virtio_device_start(struct virtio_device *d, struct virtio_transport *t)
 	for (q = 0; q < d->nr_queues; q++)
 		if (virtio_device_queue_setup(d, q) < 0)
 			goto fail;
-	if (faults_of(d) && faults_of(d)->timed &&
-	    virtio_device_start_tick(d) < 0)
+	/* Any rule may be timed, the API's too: the tick runs with faults. */
+	if (faults_of(d) && virtio_device_start_tick(d) < 0)
 		goto fail;
 	if (virtio_device_resume(d) < 0)
 		goto fail;
@@ -376,11 +376,13 @@ bool virtio_device_queue_ready(struct virtio_device *d, unsigned int q)
 	       virtio_transport_dma_allowed(d->t);
 }
 
-static void popped(struct virtio_device *d, unsigned int q,
-		   const struct virtq_chain *c)
+void virtio_device_popped(struct virtio_device *d, unsigned int q,
+			  const struct virtq_chain *c)
 {
-	struct virtio_hooks *h = d->t->hooks;
+	struct virtio_hooks *h = hooks_of(d);
 
+	if (!h)
+		return;
 	virtio_trace_chain(h, q, c->head, c->iov, c->nr_out, c->nr_in,
 			   c->out_len, c->in_len);
 	if (h->fault && fault_request(h->fault, q, c->head))
@@ -422,8 +424,7 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 		while ((r = virtq_pop_chain(vq, chain)) == VIRTQ_POP_OK) {
 			uint32_t len = 0;
 
-			if (hooks_of(d))
-				popped(d, q, chain);
+			virtio_device_popped(d, q, chain);
 			atomic_fetch_add_explicit(&d->stats.requests, 1,
 						  memory_order_relaxed);
 			atomic_fetch_add_explicit(&d->stats.bytes,

@@ -141,6 +141,13 @@ typedef enum virtio_serve (*virtio_serve_fn)(struct virtio_device *d,
 bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 			 virtio_serve_fn serve);
 
+/*
+ * A chain popped outside the drain loop (net RX, console input): the same
+ * trace and fault bookkeeping as the loop's. Any thread that owns q.
+ */
+void virtio_device_popped(struct virtio_device *d, unsigned int q,
+			  const struct virtq_chain *c);
+
 /* A chain served LATER is done: len bytes written into it. */
 void virtio_device_complete(struct virtio_device *d, unsigned int q,
 			    uint16_t head, uint32_t len);

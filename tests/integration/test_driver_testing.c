@@ -11,8 +11,14 @@
  *        under direct writes
  *   vdd: drop-irq once, amid a loop of single reads
  *   vde: short-read on every read of an image filled with 'Z'
+ *   vdf: unsupp on a read range, on flushes and on discards; config
+ *        generation bumps on half the driver's config reads
  *   rng: spurious-irq at 50 Hz, needs-reset after 5 requests
- * The trace is kept in build/ for a look (and the report's excerpt).
+ * and a second boot with virtio-net and the guest's console on
+ * virtio-console (hvc0), whose faults change at run time through the
+ * control API (vireo ctl fault ...): link flaps, then net RX short-read,
+ * console input short-read, console output delay, faults off.
+ * The traces are kept in build/ for a look (and the report's excerpt).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -53,6 +59,26 @@ static char *slurp(const char *path)
 	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
 	fclose(f);
 	return buf;
+}
+
+/* How many times needle occurs in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	while ((hay = strstr(hay, needle))) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/* The number after key in the output, -1 if absent. */
+static long number_after(const char *out, const char *key)
+{
+	const char *p = strstr(out, key);
+
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
 /* The first MiB of an image filled with byte c. */
@@ -113,6 +139,14 @@ static const char guest_script[] =
     "sleep 5; read n < /tmp/dq; echo DT-DROPIRQ-AFTER=$n\n"
     "read n < /tmp/e; echo DT-SHORT-STALE=$n; read n < /tmp/r; echo "
     "DT-RNG-BYTES=$n\n"
+    "dd if=/dev/vdf of=/dev/null bs=4096 skip=256 count=1 iflag=direct "
+    "2>/tmp/u; echo DT-UNSUPP-READ-RC=$?; head -1 /tmp/u\n"
+    "dd if=/dev/zero of=/dev/vdf bs=4096 seek=1024 count=1 conv=fsync "
+    "2>/tmp/u; echo DT-UNSUPP-FLUSH-RC=$?; head -1 /tmp/u\n"
+    "blkdiscard -o 0 -l 1048576 /dev/vdf 2>/tmp/u; echo "
+    "DT-UNSUPP-DISCARD-RC=$?; head -1 /tmp/u\n"
+    "echo DT-GEN-SIZE=$(cat /sys/block/vdf/size)\n"
+    "dmesg | grep -e vdf -e virtio6 | tail -6\n"
     "grep -e virtio /proc/interrupts | tr -s ' ' | head -12\n"
     "dmesg | grep -i -e virtio -e vd -e 'I/O error' -e hwrng | tail -20\n"
     "echo DT-END; reboot -f\n";
@@ -156,7 +190,8 @@ static void dt_boot(const char **argv, int n, const char *script,
 Test(driver_testing, blk_faults_guest_reactions_and_trace,
      .timeout = DT_TIMEOUT + 30)
 {
-	char dir[] = "/tmp/vireo-dt-XXXXXX", a[64], b[64], c[64], d[64], z[64];
+	char dir[] = "/tmp/vireo-dt-XXXXXX", a[64], b[64], c[64], d[64], z[64],
+	     f[64];
 	const char *trace_path = "build/driver_testing.trace.jsonl";
 	char buf[32];
 	const char *argv[64];
@@ -172,6 +207,7 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	make_disk(dir, "d.img", d, sizeof(d));
 	make_disk(dir, "z.img", z, sizeof(z));
 	fill_disk(z, 'Z', 1 << 20);
+	make_disk(dir, "f.img", f, sizeof(f));
 	n = dt_argv_base(argv, trace_path);
 	argv[n++] = "--disk";
 	argv[n++] = a;
@@ -183,6 +219,8 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = d;
 	argv[n++] = "--disk";
 	argv[n++] = z;
+	argv[n++] = "--disk";
+	argv[n++] = f;
 	argv[n++] = "--rng";
 	argv[n++] = "--fault-seed";
 	argv[n++] = "7";
@@ -203,6 +241,14 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	argv[n++] = "blk3:drop-irq,after=12,count=1";
 	argv[n++] = "--fault";
 	argv[n++] = "blk4:short-read";
+	argv[n++] = "--fault";
+	argv[n++] = "blk5:unsupp,op=read,sector=2048-2055";
+	argv[n++] = "--fault";
+	argv[n++] = "blk5:unsupp,op=flush";
+	argv[n++] = "--fault";
+	argv[n++] = "blk5:unsupp,op=discard";
+	argv[n++] = "--fault";
+	argv[n++] = "blk5:config-change,rate=0.5";
 	argv[n++] = "--fault";
 	argv[n++] = "rng:spurious-irq,hz=50";
 	argv[n++] = "--fault";
@@ -229,6 +275,26 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 		      !strstr(r.output, "DT-SHORT-STALE=0\r"),
 		  "short read not visible:\n%s", output_tail(&r));
 	cr_assert(strstr(r.output, "DT-RNG-BYTES=256"), "hwrng:\n%s",
+		  output_tail(&r));
+	/*
+	 * unsupp: a read fails with EOPNOTSUPP; a flush and a discard fail
+	 * too (the kernel logs each) but fsync and BLKDISCARD return 0.
+	 */
+	cr_assert(strstr(r.output, "DT-UNSUPP-READ-RC=1") &&
+		      strstr(r.output, "dd: /dev/vdf: Operation not supported"),
+		  "%s", output_tail(&r));
+	cr_assert(strstr(r.output, "operation not supported error, dev vdf, "
+				   "sector 2048 op 0x0:(READ)"),
+		  "%s", output_tail(&r));
+	cr_assert(strstr(r.output, "DT-UNSUPP-FLUSH-RC=0") &&
+		      strstr(r.output, "operation not supported error, dev "
+				       "vdf, sector 0 op 0x1:(WRITE)"),
+		  "%s", output_tail(&r));
+	cr_assert(strstr(r.output, "DT-UNSUPP-DISCARD-RC=0") &&
+		      strstr(r.output, "op 0x3:(DISCARD)"),
+		  "%s", output_tail(&r));
+	/* Generation bumps: the capacity read right all the same. */
+	cr_assert(strstr(r.output, "DT-GEN-SIZE=131072"), "%s",
 		  output_tail(&r));
 	/* used-id: Linux 6.1 marks the virtqueue broken, and says so. */
 	cr_assert(!strstr(r.output, "DT-USEDID-KLOG=0") &&
@@ -263,16 +329,38 @@ Test(driver_testing, blk_faults_guest_reactions_and_trace,
 	cr_assert(strstr(trace, "\"dev\":\"rng0\",\"ev\":\"needs_reset\""));
 	snprintf(buf, sizeof(buf), "\"sector\":2048");
 	cr_assert(strstr(trace, buf), "sector as a JSON number");
+	cr_assert(strstr(trace, "\"dev\":\"blk5\",\"ev\":\"fault\",\"kind\":"
+				"\"unsupp\",\"q\":0,\"seq\":"));
+	cr_assert(strstr(trace, "\"op\":\"flush\""), "no flush refused");
+	cr_assert(strstr(trace, "\"op\":\"discard\""), "no discard refused");
+	n = count_of(trace, "\"dev\":\"blk5\",\"ev\":\"generation\"");
+	cr_log_info("blk5: %d generation bumps over %d config reads, %d of "
+		    "the capacity's low half",
+		    n,
+		    count_of(trace, "\"dev\":\"blk5\",\"ev\":\"config_read\""),
+		    count_of(trace, "\"dev\":\"blk5\",\"ev\":\"config_read\","
+				    "\"off\":0,"));
+	cr_assert_gt(n, 0);
 	free(trace);
 	vm_result_free(&r);
 }
 
 /*
- * virtio-net link flaps (config-change hz=2): the guest's carrier follows
- * the link bit. A tap in a namespace of the test's own, as in
- * test_virtio_net.c; needs root.
+ * The second boot: virtio-net on a tap in a namespace of the test's own
+ * (as in test_virtio_net.c; needs root) and the guest's console on
+ * virtio-console (hvc0). Its faults change at run time through the
+ * control API, each change made by the host when the guest says it is
+ * ready (a marker the shell computes, so the echo of the typed line does
+ * not match it), then the next part is typed:
+ *   1. net0:config-change,hz=2 (command line): the carrier follows.
+ *   2. fault set net0:short-read,rate=0.5: flaps gone, half the frames
+ *      the guest receives have a stale second half: ping, ICMP counters.
+ *   3. fault add console0:short-read,count=1, with the tty raw: what a
+ *      64-byte input chunk reads as.
+ *   4. fault set console0:delay,ms=100: 10 lines of output timed; then
+ *      fault off and the same 10 lines again.
  */
-static const char net_script[] =
+static const char net_part1[] =
     "echo DT-BEGIN\n"
     "ip link set eth0 up; ip addr add 10.0.2.15/24 dev eth0\n"
     "c=; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do read x < "
@@ -280,14 +368,80 @@ static const char net_script[] =
     "echo DT-CARRIER=$c\n"
     "ping -c 3 -W 1 10.0.2.1 > /dev/null; echo DT-PING-RC=$?\n"
     "echo DT-CARRIER-CHANGES=$(cat /sys/class/net/eth0/carrier_changes)\n"
-    "echo DT-END; reboot -f\n";
+    "echo DT-ARM-$((1+1))\n";
 
-static char dt_ns[64];
+/* The raw read must be the last line typed: the tty holds no other. */
+static const char net_part2[] =
+    "sleep 1; echo DT-CARRIER-AFTER=$(cat /sys/class/net/eth0/carrier)\n"
+    "grep Icmp: /proc/net/snmp | tr -s ' ' | cut -d' ' -f1-5\n"
+    "ping -c 20 -i 0.2 -W 1 10.0.2.1 | grep -e transmitted -e 'bytes from' "
+    "| sed 's/^/DT-PING: /' | tail -3\n"
+    "grep Icmp: /proc/net/snmp | tr -s ' ' | cut -d' ' -f1-5\n"
+    "ping -c 10 -i 0.2 -W 1 -s 1200 10.0.2.1 | grep -e transmitted | sed "
+    "'s/^/DT-PING1200: /'\n"
+    "grep Icmp: /proc/net/snmp | tr -s ' ' | cut -d' ' -f1-5 | sed "
+    "'s/^/DT-SNMP: /'\n"
+    "grep eth0 /proc/net/dev | tr -s ' ' | sed 's/^/DT-NETDEV: /'\n"
+    "stty raw -echo; echo DT-RAW-$((1+1)); dd bs=64 count=1 2>/dev/null > "
+    "/tmp/raw; stty sane; echo; echo DT-RAWGOT=$(tr -c 'A-Za-z0-9' '.' < "
+    "/tmp/raw); echo \"DT-RAWHEX=$(od -An -v -tx1 /tmp/raw | tail -2)\"; echo "
+    "DT-RAWEND-$((2+1))\n";
+
+static const char raw_chunk[] =
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01";
+
+#define DT_TIME_LINES(tag)                                                     \
+	"read u x < /proc/uptime; a=${u%.*}${u#*.}; for i in 1 2 3 4 5 6 7 "   \
+	"8 9 10; do echo line-$i; done; read u x < /proc/uptime; "             \
+	"b=${u%.*}${u#*.}; echo " tag "=$((b-a))\n"
+
+static const char net_part3[] =
+    DT_TIME_LINES("DT-CONSOLE-DELAY-CS") "echo DT-OFF-$((3+1))\n";
+
+static const char net_part4[] =
+    DT_TIME_LINES("DT-CONSOLE-NODELAY-CS") "echo DT-END; reboot -f\n";
+
+static char dt_ns[64], dt_sock[108], dt_list[64];
+
+/* vireo ctl --api dt_sock ARGS, its output appended to dt_list. */
+static void dt_ctl(const char *args)
+{
+	const char *vireo = getenv("VIREO") ? getenv("VIREO") : "build/vireo";
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "%s ctl --api %s %s >> %s 2>&1", vireo,
+		 dt_sock, args, dt_list);
+	if (system(cmd) != 0)
+		cr_log_error("failed: %s", cmd);
+}
+
+static void dt_arm_net_short_read(void)
+{
+	dt_ctl("fault set net0:short-read,rate=0.5");
+}
+
+static void dt_arm_console_short_read(void)
+{
+	dt_ctl("fault add console0:short-read,count=1");
+}
+
+static void dt_arm_console_delay(void)
+{
+	dt_ctl("fault set console0:delay,ms=100");
+	dt_ctl("fault list");
+}
+
+static void dt_faults_off(void)
+{
+	dt_ctl("fault off");
+}
 
 static void dt_net_teardown(void)
 {
 	char cmd[128];
 
+	if (dt_list[0])
+		unlink(dt_list);
 	if (!dt_ns[0])
 		return;
 	snprintf(cmd, sizeof(cmd), "ip netns del %s", dt_ns);
@@ -295,19 +449,40 @@ static void dt_net_teardown(void)
 		cr_log_info("could not remove namespace %s", dt_ns);
 }
 
-Test(driver_testing, net_link_flaps_carrier_follows, .fini = dt_net_teardown,
-     .timeout = DT_TIMEOUT + 30)
+Test(driver_testing, net_and_console_faults_changed_at_run_time,
+     .fini = dt_net_teardown, .timeout = DT_TIMEOUT + 30)
 {
 	const char *trace_path = "build/driver_testing.net.trace.jsonl";
-	const char *argv[24];
+	const struct vm_action actions[] = {
+		{ .when = "VIREO-USERSPACE" },
+		{ .when = "interactive shell", .input = net_part1 },
+		{ .when = "DT-ARM-2",
+		  .call = dt_arm_net_short_read,
+		  .input = net_part2 },
+		{ .when = "DT-RAW-2",
+		  .call = dt_arm_console_short_read,
+		  .input = raw_chunk },
+		{ .when = "DT-RAWEND-3",
+		  .call = dt_arm_console_delay,
+		  .input = net_part3 },
+		{ .when = "DT-OFF-4",
+		  .call = dt_faults_off,
+		  .input = net_part4 },
+	};
+	const char *argv[32];
 	struct vm_result r;
 	char cmd[512], path[96];
-	char *trace;
+	char *trace, *list;
 	int n, fd;
 
 	cr_assert_eq(geteuid(), 0, "the net fault test needs root (tap)");
 	require_guest();
 	snprintf(dt_ns, sizeof(dt_ns), "vireo-dt-%d", (int)getpid());
+	snprintf(dt_sock, sizeof(dt_sock), "/tmp/vireo-dt-%d.sock",
+		 (int)getpid());
+	snprintf(dt_list, sizeof(dt_list), "/tmp/vireo-dt-%d.ctl",
+		 (int)getpid());
+	unlink(dt_list);
 	snprintf(cmd, sizeof(cmd),
 		 "ip netns add %s && ip -n %s tuntap add dev vt0 mode tap && "
 		 "ip -n %s addr add 10.0.2.1/24 dev vt0 && "
@@ -322,10 +497,24 @@ Test(driver_testing, net_link_flaps_carrier_follows, .fini = dt_net_teardown,
 	n = dt_argv_base(argv, trace_path);
 	argv[n++] = "--net";
 	argv[n++] = "tap=vt0";
+	argv[n++] = "--console";
+	argv[n++] = "virtio";
+	argv[n++] = "--api-socket";
+	argv[n++] = dt_sock;
 	argv[n++] = "--fault";
 	argv[n++] = "net0:config-change,hz=2";
-	dt_boot(argv, n, net_script, &r);
-	/* Both states seen while sampling every 200 ms of 1 Hz flaps. */
+	argv[n++] = "--cmdline";
+	argv[n++] = guest_cmdline("console=hvc0");
+	argv[n] = NULL;
+	vm_run_actions(argv, actions, sizeof(actions) / sizeof(actions[0]),
+		       DT_TIMEOUT, &r);
+	cr_assert(!r.timed_out, "timed out:\n%s", output_tail(&r));
+	log_guest_report(&r);
+	list = slurp(dt_list);
+	cr_log_info("vireo ctl said:\n%s", list);
+	cr_assert(strstr(r.output, "DT-END"), "script did not finish:\n%s",
+		  output_tail(&r));
+	/* 1. Both states seen while sampling every 200 ms of 1 Hz flaps. */
 	cr_assert(strstr(r.output, "DT-CARRIER=") &&
 		      strstr(strstr(r.output, "DT-CARRIER="), "0") &&
 		      strstr(strstr(r.output, "DT-CARRIER="), "1"),
@@ -336,6 +525,37 @@ Test(driver_testing, net_link_flaps_carrier_follows, .fini = dt_net_teardown,
 	cr_assert(strstr(trace, "\"kind\":\"config-change\",\"link_up\":true"));
 	cr_assert(strstr(trace, "\"ev\":\"config_irq\""));
 	cr_assert(strstr(trace, "\"ev\":\"net_tx\""), "no decoded TX frame");
+	/* 2. The flaps replaced at run time: the link is back up. */
+	cr_assert(strstr(r.output, "DT-CARRIER-AFTER=1"), "%s",
+		  output_tail(&r));
+	cr_assert(strstr(trace, "\"dev\":\"net0\",\"ev\":\"pop\",\"q\":0,"),
+		  "RX chains not traced as pops");
+	cr_assert(strstr(trace, "\"dev\":\"net0\",\"ev\":\"fault\",\"kind\":"
+				"\"short-read\""),
+		  "the API's net rule never fired");
+	/* 3. The tty got the first half of the chunk, then stale bytes. */
+	cr_assert(
+	    strstr(r.output, "DT-RAWGOT=0123456789abcdefghijklmnopqrstuv"),
+	    "%s", output_tail(&r));
+	cr_assert_not(strstr(r.output, raw_chunk + 32), "%s", output_tail(&r));
+	cr_assert(strstr(trace,
+			 "\"dev\":\"console0\",\"ev\":\"fault\",\"kind\":"
+			 "\"short-read\""));
+	cr_assert(strstr(trace, "\"dev\":\"console0\",\"ev\":\"console_rx\""));
+	/* 4. Output held 100 ms a buffer, then not at all. */
+	cr_assert_geq(number_after(r.output, "DT-CONSOLE-DELAY-CS="), 100, "%s",
+		      output_tail(&r));
+	cr_assert_lt(number_after(r.output, "DT-CONSOLE-NODELAY-CS="),
+		     number_after(r.output, "DT-CONSOLE-DELAY-CS=") / 2, "%s",
+		     output_tail(&r));
+	cr_assert(strstr(trace,
+			 "\"dev\":\"console0\",\"ev\":\"fault\",\"kind\":"
+			 "\"delay\""));
+	cr_assert(strstr(list, "\"rule\": \"console0:delay,ms=100\""), "%s",
+		  list);
+	cr_assert(strstr(r.output, "fault injection off (API)"), "%s",
+		  output_tail(&r));
+	free(list);
 	free(trace);
 	vm_result_free(&r);
 }

@@ -14,6 +14,11 @@
 struct fake_vm {
 	int paused_calls, resumed_calls, actions[3];
 	bool refuse;
+	/* /faults: what the last set_faults/enable_faults call got */
+	struct fault_spec specs[FAULT_MAX_SPECS];
+	unsigned int nr_specs, set_calls;
+	bool added, enabled;
+	int enable_calls;
 };
 
 static json_t *fake_describe(void *opaque)
@@ -51,9 +56,47 @@ static int fake_action(void *opaque, enum api_action a, struct err *e)
 	return 0;
 }
 
+static json_t *fake_faults(void *opaque)
+{
+	struct fake_vm *vm = opaque;
+
+	return json_pack("{s:I}", "rules", (json_int_t)vm->nr_specs);
+}
+
+static int fake_set_faults(void *opaque, const struct fault_spec *specs,
+			   unsigned int n, bool add, struct err *e)
+{
+	struct fake_vm *vm = opaque;
+
+	if (vm->refuse)
+		return err_set(e, "refused");
+	memcpy(vm->specs, specs, n * sizeof(*specs));
+	vm->nr_specs = n;
+	vm->added = add;
+	vm->set_calls++;
+	return 0;
+}
+
+static int fake_enable_faults(void *opaque, bool on, struct err *e)
+{
+	struct fake_vm *vm = opaque;
+
+	(void)e;
+	vm->enabled = on;
+	vm->enable_calls++;
+	return 0;
+}
+
 static struct fake_vm vm;
 static struct api_vm_ops ops = {
-	fake_describe, fake_metrics, fake_set_paused, fake_action, &vm,
+	.describe = fake_describe,
+	.metrics = fake_metrics,
+	.set_paused = fake_set_paused,
+	.action = fake_action,
+	.faults = fake_faults,
+	.set_faults = fake_set_faults,
+	.enable_faults = fake_enable_faults,
+	.opaque = &vm,
 };
 
 /* Status of method path body; the error message (if any) in msg. */
@@ -175,4 +218,72 @@ Test(api_routes, unknown_path_and_wrong_method)
 		     405);
 	cr_assert_eq(call("PUT", "/metrics", NULL, NULL, 0), 405);
 	cr_assert_eq(vm.actions[API_ACTION_STOP], 0);
+}
+
+Test(api_routes, faults_get_put_patch)
+{
+	char msg[256];
+
+	cr_assert_eq(call("GET", "/faults", NULL, NULL, 0), 200);
+	cr_assert_eq(call("PUT", "/faults",
+			  "{\"rules\":[\"blk0:ioerr,sector=8-15\","
+			  "\"net:short-read,rate=0.5\"]}",
+			  msg, sizeof(msg)),
+		     200, "%s", msg);
+	cr_assert_eq(vm.set_calls, 1);
+	cr_assert_not(vm.added);
+	cr_assert_eq(vm.nr_specs, 2);
+	cr_assert_eq(vm.specs[0].kind, FAULT_IOERR);
+	cr_assert_eq(vm.specs[0].sector_lo, 8);
+	cr_assert_str_eq(vm.specs[1].text, "net:short-read,rate=0.5");
+	cr_assert_eq(call("PUT", "/faults", "{\"rules\":[]}", NULL, 0), 200);
+	cr_assert_eq(vm.nr_specs, 0, "an empty list clears them");
+	cr_assert_eq(call("PATCH", "/faults",
+			  "{\"add\":[\"console0:delay,ms=5\"],"
+			  "\"enabled\":false}",
+			  msg, sizeof(msg)),
+		     200, "%s", msg);
+	cr_assert(vm.added);
+	cr_assert_eq(vm.specs[0].kind, FAULT_DELAY);
+	cr_assert_eq(vm.enable_calls, 1);
+	cr_assert_not(vm.enabled);
+	cr_assert_eq(call("PATCH", "/faults", "{\"enabled\":true}", NULL, 0),
+		     200);
+	cr_assert(vm.enabled);
+	cr_assert_eq(vm.set_calls, 3, "enabled alone sets no rules");
+}
+
+/* A bad rule anywhere in the body: 400 naming it, nothing changed. */
+Test(api_routes, faults_bad_bodies_change_nothing)
+{
+	static const char *const bad[][2] = {
+		{ "PUT", "{\"rules\":[\"blk0:ioerr\",\"blk0:explode\"]}" },
+		{ "PUT", "{\"rules\":\"blk0:ioerr\"}" },
+		{ "PUT", "{\"rules\":[1]}" },
+		{ "PUT", "{\"rules\":[],\"x\":1}" },
+		{ "PUT", "[\"blk0:ioerr\"]" },
+		{ "PATCH", "{}" },
+		{ "PATCH", "{\"enabled\":\"no\"}" },
+		{ "PATCH", "{\"add\":[\"net:ioerr\"],\"enabled\":false}" },
+	};
+	char msg[256];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(
+		    call(bad[i][0], "/faults", bad[i][1], msg, sizeof(msg)),
+		    400, "%s %s", bad[i][0], bad[i][1]);
+		cr_assert_neq(msg[0], 0);
+	}
+	cr_assert_eq(vm.set_calls, 0);
+	cr_assert_eq(vm.enable_calls, 0);
+	cr_assert_eq(call("PUT", "/faults", "{\"rules\":[\"blk0:explode\"]}",
+			  msg, sizeof(msg)),
+		     400);
+	cr_assert(strstr(msg, "unknown fault kind 'explode'"), "%s", msg);
+	vm.refuse = true;
+	cr_assert_eq(call("PUT", "/faults", "{\"rules\":[]}", msg, sizeof(msg)),
+		     409);
+	cr_assert_str_eq(msg, "refused");
+	cr_assert_eq(call("DELETE", "/faults", NULL, NULL, 0), 405);
 }

@@ -134,6 +134,139 @@ out:
 	json_decref(root);
 }
 
+/* The body as a JSON object whose keys are all in keys[], or NULL. */
+static json_t *body_object(const struct http_request *req,
+			   const char *const *keys, const char *expect,
+			   struct api_response *resp)
+{
+	json_error_t jerr;
+	json_t *root, *val;
+	const char *k;
+	unsigned int i;
+
+	if (req->body_len == 0) {
+		reply_error(resp, 400, "a JSON body %s is required", expect);
+		return NULL;
+	}
+	root =
+	    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root || !json_is_object(root)) {
+		reply_error(resp, 400, "the body must be a JSON object %s",
+			    expect);
+		json_decref(root);
+		return NULL;
+	}
+	json_object_foreach(root, k, val)
+	{
+		for (i = 0; keys[i] && strcmp(k, keys[i]); i++)
+			;
+		if (!keys[i]) {
+			reply_error(resp, 400,
+				    "unknown key \"%s\" (expected %s)", k,
+				    expect);
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return root;
+}
+
+/* A JSON array of --fault strings into specs; its length, or -1 (400). */
+static int parse_rules(const json_t *a, const char *key,
+		       struct fault_spec *specs, struct api_response *resp)
+{
+	size_t i;
+	json_t *v;
+	struct err e;
+
+	if (!json_is_array(a)) {
+		reply_error(resp, 400, "\"%s\" must be an array of strings",
+			    key);
+		return -1;
+	}
+	if (json_array_size(a) > FAULT_MAX_SPECS) {
+		reply_error(resp, 400, "at most %d fault rules",
+			    FAULT_MAX_SPECS);
+		return -1;
+	}
+	json_array_foreach(a, i, v)
+	{
+		if (!json_is_string(v)) {
+			reply_error(resp, 400,
+				    "\"%s\" must be an array of strings", key);
+			return -1;
+		}
+		if (fault_spec_parse(json_string_value(v), &specs[i], &e) < 0) {
+			reply_error(resp, 400, "%s", e.msg);
+			return -1;
+		}
+	}
+	return (int)json_array_size(a);
+}
+
+static void put_faults(const struct api_vm_ops *ops,
+		       const struct http_request *req,
+		       struct api_response *resp)
+{
+	static const char *const keys[] = { "rules", NULL };
+	struct fault_spec specs[FAULT_MAX_SPECS];
+	json_t *root = body_object(req, keys, "{\"rules\": [...]}", resp);
+	struct err e;
+	int n;
+
+	if (!root)
+		return;
+	n = parse_rules(json_object_get(root, "rules"), "rules", specs, resp);
+	if (n >= 0) {
+		if (ops->set_faults(ops->opaque, specs, (unsigned int)n, false,
+				    &e) < 0)
+			reply_error(resp, 409, "%s", e.msg);
+		else
+			reply_json(resp, 200, ops->faults(ops->opaque));
+	}
+	json_decref(root);
+}
+
+static void patch_faults(const struct api_vm_ops *ops,
+			 const struct http_request *req,
+			 struct api_response *resp)
+{
+	static const char *const keys[] = { "add", "enabled", NULL };
+	const char *expect = "{\"add\": [...], \"enabled\": true|false}";
+	struct fault_spec specs[FAULT_MAX_SPECS];
+	json_t *root = body_object(req, keys, expect, resp), *add, *en;
+	struct err e;
+	int n = 0;
+
+	if (!root)
+		return;
+	add = json_object_get(root, "add");
+	en = json_object_get(root, "enabled");
+	if (!add && !en) {
+		reply_error(resp, 400, "expected %s", expect);
+		goto out;
+	}
+	if (en && !json_is_boolean(en)) {
+		reply_error(resp, 400, "\"enabled\" must be true or false");
+		goto out;
+	}
+	if (add && (n = parse_rules(add, "add", specs, resp)) < 0)
+		goto out;
+	/* Checked whole first: a bad request changes nothing. */
+	if (add && ops->set_faults(ops->opaque, specs, (unsigned int)n, true,
+				   &e) < 0) {
+		reply_error(resp, 409, "%s", e.msg);
+		goto out;
+	}
+	if (en && ops->enable_faults(ops->opaque, json_is_true(en), &e) < 0) {
+		reply_error(resp, 409, "%s", e.msg);
+		goto out;
+	}
+	reply_json(resp, 200, ops->faults(ops->opaque));
+out:
+	json_decref(root);
+}
+
 void api_routes_handle(void *opaque, const struct http_request *req,
 		       struct api_response *resp)
 {
@@ -161,10 +294,19 @@ void api_routes_handle(void *opaque, const struct http_request *req,
 			reply_json(resp, 200, ops->metrics(ops->opaque));
 		else
 			reply_error(resp, 405, "GET /metrics only");
+	} else if (!strcmp(req->path, "/faults")) {
+		if (get)
+			reply_json(resp, 200, ops->faults(ops->opaque));
+		else if (put)
+			put_faults(ops, req, resp);
+		else if (!strcmp(req->method, "PATCH"))
+			patch_faults(ops, req, resp);
+		else
+			reply_error(resp, 405, "GET, PUT or PATCH /faults");
 	} else {
 		reply_error(resp, 404,
 			    "no such resource: %s (try /vm, "
-			    "/vm/state, /actions, /metrics)",
+			    "/vm/state, /actions, /metrics, /faults)",
 			    req->path);
 	}
 }

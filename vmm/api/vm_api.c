@@ -6,7 +6,9 @@
  */
 #include <time.h>
 
+#include "devices/virtio/fault.h"
 #include "devices/virtio/virtio_device.h"
+#include "util/log.h"
 #include "vmm/config_json.h"
 #include "vmm/device_types.h"
 #include "vmm/machine.h"
@@ -39,15 +41,22 @@ static struct virtio_transport *slot_transport(struct virtio_slot *s)
 	return s->mmio ? &s->mmio->t : NULL;
 }
 
-/* "blk0", "blk1", ...: the nth device of its type, in creation order. */
-static void slot_id(struct machine *m, unsigned int i, char *buf, size_t size)
+/* The nth device of its type, in creation order. */
+static unsigned int slot_instance(const struct machine *m, unsigned int i)
 {
 	unsigned int n = 0, j;
 
 	for (j = 0; j < i; j++)
 		if (m->vdevs[j].type == m->vdevs[i].type)
 			n++;
-	snprintf(buf, size, "%s%u", m->vdevs[i].type->name, n);
+	return n;
+}
+
+/* "blk0", "blk1", ... */
+static void slot_id(struct machine *m, unsigned int i, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%u", m->vdevs[i].type->name,
+		 slot_instance(m, i));
 }
 
 static json_t *devices_json(struct machine *m)
@@ -129,6 +138,105 @@ static json_t *vm_metrics(void *opaque)
 			 "devices", devs, "vcpus", cpus);
 }
 
+static struct fault_dev *slot_faults(const struct virtio_slot *s)
+{
+	return s->hooks ? s->hooks->fault : NULL;
+}
+
+/*
+ * GET /faults. The rule list is the API thread's alone after start; each
+ * device's copy and counters are read under its own lock.
+ */
+static json_t *vm_faults(void *opaque)
+{
+	struct machine *m = opaque;
+	json_t *rules = json_array(), *devs = json_array();
+	struct fault_rule_stat st[FAULT_MAX_SPECS];
+	bool armed = false;
+	unsigned int i, k, n;
+
+	for (i = 0; rules && i < m->faults.nr_specs; i++)
+		json_array_append_new(rules,
+				      json_string(m->faults.specs[i].text));
+	for (i = 0; devs && i < m->nr_vdevs; i++) {
+		struct fault_dev *fd = slot_faults(&m->vdevs[i]);
+		json_t *r = json_array();
+		char id[32];
+
+		if (!fd || !r) {
+			json_decref(r);
+			continue;
+		}
+		armed = true;
+		n = fault_dev_rules(fd, st, FAULT_MAX_SPECS);
+		for (k = 0; k < n && k < FAULT_MAX_SPECS; k++)
+			json_array_append_new(
+			    r, json_pack("{s:s, s:I, s:I}", "rule", st[k].text,
+					 "matched", (json_int_t)st[k].matched,
+					 "fired", (json_int_t)st[k].fired));
+		slot_id(m, i, id, sizeof(id));
+		json_array_append_new(
+		    devs, json_pack("{s:s, s:o}", "id", id, "rules", r));
+	}
+	return json_pack("{s:b, s:b, s:I, s:o, s:o}", "armed", armed, "enabled",
+			 __atomic_load_n(&m->faults.enabled, __ATOMIC_RELAXED),
+			 "seed", (json_int_t)m->faults.seed, "rules", rules,
+			 "devices", devs);
+}
+
+/* Whether spec names one of the machine's devices. */
+static bool names_a_device(struct machine *m, const struct fault_spec *spec)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vdevs; i++)
+		if (slot_faults(&m->vdevs[i]) &&
+		    fault_spec_matches(spec, m->vdevs[i].type->name,
+				       slot_instance(m, i)))
+			return true;
+	return false;
+}
+
+static int vm_set_faults(void *opaque, const struct fault_spec *specs,
+			 unsigned int n, bool add, struct err *e)
+{
+	struct machine *m = opaque;
+	struct fault_set *f = &m->faults;
+	unsigned int i, base = add ? f->nr_specs : 0;
+	bool armed = false;
+
+	for (i = 0; i < m->nr_vdevs; i++)
+		armed |= slot_faults(&m->vdevs[i]) != NULL;
+	if (!armed)
+		return err_set(e, "fault injection is not armed: start vireo "
+				  "with --fault or --fault-seed N");
+	if (base + n > FAULT_MAX_SPECS)
+		return err_set(e, "at most %d fault rules (%u now)",
+			       FAULT_MAX_SPECS, f->nr_specs);
+	for (i = 0; i < n; i++)
+		if (!names_a_device(m, &specs[i]))
+			return err_set(e, "%s: no such device", specs[i].text);
+	memcpy(&f->specs[base], specs, n * sizeof(*specs));
+	f->nr_specs = base + n;
+	for (i = 0; i < m->nr_vdevs; i++)
+		if (slot_faults(&m->vdevs[i]))
+			fault_dev_set_rules(slot_faults(&m->vdevs[i]), f->specs,
+					    f->nr_specs);
+	log_info("fault rules %s through the API (%u now)",
+		 add ? "added" : "replaced", f->nr_specs);
+	return 0;
+}
+
+static int vm_enable_faults(void *opaque, bool on, struct err *e)
+{
+	struct machine *m = opaque;
+
+	(void)e;
+	__atomic_store_n(&m->faults.enabled, on, __ATOMIC_RELAXED);
+	log_info("fault injection %s (API)", on ? "on" : "off");
+	return 0;
+}
+
 /* Device I/O threads, after the vCPUs (pause) or before them (resume). */
 static void devices_suspend(struct machine *m, bool suspend)
 {
@@ -206,6 +314,9 @@ int vm_api_open(struct machine *m, struct err *e)
 		.metrics = vm_metrics,
 		.set_paused = vm_set_paused,
 		.action = vm_action,
+		.faults = vm_faults,
+		.set_faults = vm_set_faults,
+		.enable_faults = vm_enable_faults,
 		.opaque = m,
 	};
 	if (!m->cfg->api_socket)

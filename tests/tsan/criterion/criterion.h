@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct criterion_shim_opts {
@@ -114,5 +115,7 @@ criterion_shim_skip(const char *fmt, ...);
 			     "memcmp(" #a ", " #b ", " #size ") != 0",         \
 			     __VA_ARGS__)
 #define cr_skip_test(...) criterion_shim_skip(": " __VA_ARGS__)
+/* Criterion's info log: a line on stderr. */
+#define cr_log_info(...) (fprintf(stderr, __VA_ARGS__), fputc('\n', stderr))
 
 #endif
