@@ -817,67 +817,57 @@ static int plt_file_agrees(struct boot_file_ram *r, const struct plt_ctx *c,
 				PLT_TEXT_PADDR, PLT_WINDOW, what);
 }
 
-static void plt_big_agrees(struct plt_ctx *c, const char *fmt)
+static void plt_big_agrees(bool xz)
 {
-	struct boot_file_ram r;
 	static const size_t edges[] = { PLT_CHUNK - 1, PLT_CHUNK, PLT_CHUNK + 1,
 					2 * PLT_CHUNK, 3 * PLT_CHUNK + 7 };
+	const char *fmt = xz ? "xz" : "gzip";
+	struct boot_file_ram r;
+	struct plt_ctx c;
+	uint8_t *big, *packed;
+	size_t len, stream;
 	uint32_t full;
 	char what[64];
 	size_t i;
 
+	plt_init(&c);
 	boot_file_ram_init(&r, PLT_RAM_SIZE);
-	memcpy(&full, c->img + PLT_OFF(payload_length), sizeof(full));
+	big = plt_big_elf(&c);
+	len = xz ? plt_xz(big, PLT_ELF_SIZE + PLT_BIG, &packed, &stream)
+		 : plt_gzip(big, PLT_ELF_SIZE + PLT_BIG, &packed);
+	plt_build(&c, packed, len);
+	memcpy(&full, c.img + PLT_OFF(payload_length), sizeof(full));
 	cr_assert_gt(full, 3 * PLT_CHUNK + 8, "%s: %u bytes", fmt, full);
-	cr_assert_eq(plt_file_agrees(&r, c, false, fmt), 0);
+	cr_assert_eq(plt_file_agrees(&r, &c, false, fmt), 0);
 	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
-		uint8_t *p = plt_payload(c) + edges[i];
+		uint8_t *p = plt_payload(&c) + edges[i];
 
-		PLT_SET(c->img, payload_length, edges[i]);
+		PLT_SET(c.img, payload_length, edges[i]);
 		snprintf(what, sizeof(what), "%s cut at %zu", fmt, edges[i]);
-		cr_assert_eq(plt_file_agrees(&r, c, false, what), -1, "%s",
+		cr_assert_eq(plt_file_agrees(&r, &c, false, what), -1, "%s",
 			     what);
-		PLT_SET(c->img, payload_length, full);
+		PLT_SET(c.img, payload_length, full);
 		*p ^= 0x5a;
 		snprintf(what, sizeof(what), "%s byte %zu flipped", fmt,
 			 edges[i]);
-		cr_assert_eq(plt_file_agrees(&r, c, false, what), -1, "%s",
+		cr_assert_eq(plt_file_agrees(&r, &c, false, what), -1, "%s",
 			     what);
 		*p ^= 0x5a;
 	}
+	free(packed);
+	free(big);
 	boot_file_ram_fini(&r);
+	plt_fini(&c);
 }
 
 Test(boot_payload, file_load_agrees_with_buffer_across_gzip_chunks)
 {
-	struct plt_ctx c;
-	uint8_t *big, *gz;
-	size_t len;
-
-	plt_init(&c);
-	big = plt_big_elf(&c);
-	len = plt_gzip(big, PLT_ELF_SIZE + PLT_BIG, &gz);
-	plt_build(&c, gz, len);
-	plt_big_agrees(&c, "gzip");
-	free(gz);
-	free(big);
-	plt_fini(&c);
+	plt_big_agrees(false);
 }
 
 Test(boot_payload, file_load_agrees_with_buffer_across_xz_chunks)
 {
-	struct plt_ctx c;
-	uint8_t *big, *xz;
-	size_t len, stream;
-
-	plt_init(&c);
-	big = plt_big_elf(&c);
-	len = plt_xz(big, PLT_ELF_SIZE + PLT_BIG, &xz, &stream);
-	plt_build(&c, xz, len);
-	plt_big_agrees(&c, "xz");
-	free(xz);
-	free(big);
-	plt_fini(&c);
+	plt_big_agrees(true);
 }
 
 Test(boot_payload, file_load_agrees_with_buffer_on_every_gzip_truncation)
