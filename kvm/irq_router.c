@@ -52,12 +52,16 @@ int irq_router_alloc_msi(struct irq_router *r, uint32_t *gsi, struct err *e)
 	if (r->nr == IRQ_ROUTER_MAX_ROUTES) {
 		ret = err_set(e, "out of interrupt routes");
 	} else {
+		/*
+		 * Not committed yet: each KVM_SET_GSI_ROUTING waits for an SRCU
+		 * grace period, and an MSI route means nothing until the guest
+		 * programs it (irq_router_set_msi() commits the whole table).
+		 */
 		*gsi = r->next_gsi++;
 		r->entries[r->nr++] = (struct kvm_irq_routing_entry){
 			.gsi = *gsi,
 			.type = KVM_IRQ_ROUTING_MSI,
 		};
-		ret = kvm_vm_set_gsi_routing(r->vm, r->entries, r->nr, e);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return ret;

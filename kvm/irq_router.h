@@ -5,7 +5,8 @@
 /*
  * KVM_SET_GSI_ROUTING replaces the whole table, so one owner keeps it: the
  * default IOAPIC/PIC routes for GSIs 0-23 plus one MSI route per allocated
- * GSI. Changing an MSI route re-commits the table.
+ * GSI. Setting an MSI route (re-)commits the table, allocating one does not,
+ * so the start path issues a single KVM_SET_GSI_ROUTING.
  */
 
 #include <pthread.h>
@@ -26,7 +27,10 @@ struct irq_router {
 
 int irq_router_init(struct irq_router *r, struct kvm_vm *vm, struct err *e);
 void irq_router_destroy(struct irq_router *r);
-/* A fresh GSI for an MSI route (initially address 0, data 0). */
+/*
+ * A fresh GSI for an MSI route, known to KVM only once irq_router_set_msi()
+ * gives it an address (until then an irqfd on it injects nothing).
+ */
 int irq_router_alloc_msi(struct irq_router *r, uint32_t *gsi, struct err *e);
 int irq_router_set_msi(struct irq_router *r, uint32_t gsi, uint64_t addr,
 		       uint32_t data, struct err *e);

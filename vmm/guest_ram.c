@@ -28,10 +28,17 @@ int guest_ram_create(struct machine *m, struct err *e)
 	    (r->high && guest_mem_add_region(&m->mem, 4 * GIB, r->high,
 					     host + r->low) < 0))
 		return err_set(e, "guest memory layout");
-	if (kvm_vm_add_memory(&m->vm, 0, r->low, host, e) < 0)
+	return 0;
+}
+
+int guest_ram_register(struct machine *m, struct err *e)
+{
+	struct guest_ram *r = &m->ram;
+
+	if (kvm_vm_add_memory(&m->vm, 0, r->low, r->host, e) < 0)
 		return -1;
-	if (r->high &&
-	    kvm_vm_add_memory(&m->vm, 4 * GIB, r->high, host + r->low, e) < 0)
+	if (r->high && kvm_vm_add_memory(&m->vm, 4 * GIB, r->high,
+					 (uint8_t *)r->host + r->low, e) < 0)
 		return -1;
 	return 0;
 }

@@ -151,7 +151,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
 	    kvm_vm_create_pit(&m->vm, e) < 0 ||
 	    irq_router_init(&m->router, &m->vm, e) < 0 ||
-	    guest_ram_create(m, e) < 0 || vcpus_create(m, e) < 0)
+	    guest_ram_create(m, e) < 0 || kernel_boot_load(m, e) < 0 ||
+	    guest_ram_register(m, e) < 0 || vcpus_create(m, e) < 0)
 		return -1;
 	/*
 	 * Devices before the boot tables: ACPI and the command line list them.

@@ -28,6 +28,7 @@
 #include "devices/legacy/uart_8250.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm.h"
+#include "vmm/boot/boot.h"
 #include "vmm/stats.h"
 #include "vmm/config.h"
 #include "vmm/console_route.h"
@@ -67,6 +68,8 @@ struct machine {
 	struct kvm_vm vm;
 	struct guest_ram ram;
 	struct guest_mem mem;
+	struct kernel_info kernel; /* loaded before the boot tables */
+	uint64_t initrd_gpa, initrd_size;
 	struct bus pio, mmio;
 
 	struct irq_router router;
@@ -125,10 +128,14 @@ void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Internal pieces, one file each. */
+/* Maps guest RAM; guest_ram_register() then hands it to KVM. */
 int guest_ram_create(struct machine *m, struct err *e);
+int guest_ram_register(struct machine *m, struct err *e);
 void guest_ram_destroy(struct machine *m);
 int legacy_devices_create(struct machine *m, struct err *e);
 void legacy_devices_destroy(struct machine *m);
+/* Kernel and initrd into mapped guest RAM; then the boot tables. */
+int kernel_boot_load(struct machine *m, struct err *e);
 int kernel_boot_setup(struct machine *m, struct err *e);
 int virtio_devices_create(struct machine *m, struct err *e);
 /* Takes ownership of dev (type->destroy on failure too) and plugs it in. */

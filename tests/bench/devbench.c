@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * Device benchmark without a guest: a fake driver on this thread fills
- * real split rings in real guest RAM and vireo's own device thread serves
- * them and does the real I/O (io_uring on an image file; a tap in a
- * network namespace).
+ * real split or packed rings in real guest RAM and vireo's own device
+ * thread serves them and does the real I/O (io_uring on an image file; a
+ * tap in a network namespace).
  *
- *   devbench blk IMAGE randread|randwrite|read|write BS QD SECONDS
- *   devbench net tx|rx|tx-raw|rx-raw FRAME_BYTES SECONDS
+ *   devbench [--ring=split|packed] blk IMAGE randread|randwrite|read|write
+ *            BS QD SECONDS
+ *   devbench [--ring=split|packed] net tx|rx|tx-raw|rx-raw FRAME_BYTES
+ *            SECONDS
  *
  * Each prints one "devbench|..." line (see devbench_blk.c, devbench_net.c).
- * Only split rings: the packed ring (another branch) would add a second
- * ring format here (put/publish/harvest below are the only ring code).
+ * db_add() and db_harvest() below are the only ring code; the packed one
+ * is the unit tests' fake driver (tests/unit/packed_ring.h).
  */
 #include "tests/bench/devbench.h"
 
@@ -24,9 +26,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "tests/unit/packed_ring.h"
 #include "tests/unit/split_ring.h"
 
-/* Queue q's rings: descriptors, then avail, then used, 4 KiB each. */
+/*
+ * Queue q's rings: descriptors, then avail, then used, 4 KiB each; packed:
+ * descriptors, then the driver and the device event structures.
+ */
 #define DB_DESC(q) (0x10000ULL + 0x3000ULL * (q))
 #define DB_AVAIL(q) (DB_DESC(q) + 0x1000)
 #define DB_USED(q) (DB_DESC(q) + 0x2000)
@@ -114,6 +120,20 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 		qc->device_gpa = DB_USED(q);
 		qc->vector = (uint16_t)(q + 1);
 		qc->enabled = true;
+		if (!d->packed)
+			continue;
+		d->ring[q].packed = malloc(sizeof(*d->ring[q].packed));
+		if (!d->ring[q].packed)
+			db_die("out of memory");
+		packed_ring_init(d->ring[q].packed,
+				 db_host(d, DB_DESC(q), 16 * DB_QSIZE),
+				 db_host(d, DB_AVAIL(q), 4),
+				 db_host(d, DB_USED(q), 4), DB_QSIZE);
+	}
+	if (d->packed) {
+		/* What --virtio-features=ring_packed offers in vireo. */
+		d->t.device_features |= 1ULL << VIRTIO_F_RING_PACKED;
+		features |= 1ULL << VIRTIO_F_RING_PACKED;
 	}
 	db_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
 	db_status(d, s);
@@ -132,30 +152,75 @@ void db_reset(struct db *d)
 
 void db_free(struct db *d)
 {
-	for (unsigned int q = 0; q < d->nr_queues; q++)
+	for (unsigned int q = 0; q < d->nr_queues; q++) {
 		close(d->t.queues[q].kick_fd);
+		free(d->ring[q].packed);
+	}
 	virtio_transport_destroy(&d->t);
 	close(d->irq_fd);
 	munmap(d->ram, d->ram_size);
 }
 
-void db_put_desc(struct db *d, unsigned int q, uint16_t i, uint64_t addr,
-		 uint32_t len, uint16_t flags, uint16_t next)
+bool db_parse_ring(int *argc, char ***argv)
 {
-	split_ring_put_desc(db_host(d, DB_DESC(q) + 16 * i, 16), addr, len,
-			    flags, next);
+	const char *a = *argc >= 2 ? (*argv)[1] : "";
+	bool packed = strcmp(a + 7, "packed") == 0;
+
+	if (strncmp(a, "--ring=", 7) != 0)
+		return false;
+	if (!packed && strcmp(a + 7, "split") != 0)
+		db_die("--ring= takes split or packed");
+	(*argv)[1] = (*argv)[0];
+	(*argv)++;
+	(*argc)--;
+	return packed;
 }
 
-void db_publish(struct db *d, unsigned int q, uint16_t head)
+const char *db_ring_name(const struct db *d)
+{
+	return d->packed ? "packed" : "split";
+}
+
+static void db_add_split(struct db *d, unsigned int q, const struct db_buf *b,
+			 unsigned int n, uint16_t id)
 {
 	struct db_ring *r = &d->ring[q];
-	uint16_t slot = htole16(head), *avail;
+	uint16_t head = (uint16_t)(id * n), slot = htole16(head), *avail;
 
+	for (unsigned int i = 0; i < n; i++)
+		split_ring_put_desc(
+		    db_host(d, DB_DESC(q) + 16 * (head + i), 16), b[i].addr,
+		    b[i].len,
+		    (uint16_t)((b[i].write ? VRING_DESC_F_WRITE : 0) |
+			       (i + 1 < n ? VRING_DESC_F_NEXT : 0)),
+		    (uint16_t)(head + i + 1));
 	memcpy(db_host(d, DB_AVAIL(q) + 4 + 2 * (r->avail_idx % DB_QSIZE), 2),
 	       &slot, 2);
 	r->avail_idx++;
 	avail = (uint16_t *)db_host(d, DB_AVAIL(q) + 2, 2);
 	__atomic_store_n(avail, htole16(r->avail_idx), __ATOMIC_RELEASE);
+}
+
+void db_add(struct db *d, unsigned int q, const struct db_buf *b,
+	    unsigned int n, uint16_t id)
+{
+	struct db_ring *r = &d->ring[q];
+
+	if (n == 0 || n > 4 || (r->chain && r->chain != n) ||
+	    (unsigned int)id * n >= DB_QSIZE)
+		db_die("bad buffer for the ring");
+	r->chain = n;
+	r->in_flight++;
+	if (!r->packed) {
+		db_add_split(d, q, b, n, id);
+		return;
+	}
+	struct packed_ring_buf pb[4];
+
+	for (unsigned int i = 0; i < n; i++)
+		pb[i] =
+		    (struct packed_ring_buf){ b[i].addr, b[i].len, b[i].write };
+	packed_ring_add(r->packed, pb, n, id);
 }
 
 void db_kick(struct db *d, unsigned int q)
@@ -179,9 +244,16 @@ unsigned int db_harvest(struct db *d, unsigned int q, uint32_t *id,
 {
 	struct db_ring *r = &d->ring[q];
 	uint16_t *used = (uint16_t *)db_host(d, DB_USED(q) + 2, 2);
-	uint16_t idx = le16toh(__atomic_load_n(used, __ATOMIC_ACQUIRE));
 	unsigned int n = 0;
+	uint16_t idx, pid;
 
+	if (r->packed) {
+		while (packed_ring_get_used(r->packed, &pid, &len[n]))
+			id[n++] = pid;
+		r->in_flight -= n;
+		return n;
+	}
+	idx = le16toh(__atomic_load_n(used, __ATOMIC_ACQUIRE));
 	while (r->used_seen != idx) {
 		struct vring_used_elem e;
 
@@ -190,22 +262,25 @@ unsigned int db_harvest(struct db *d, unsigned int q, uint32_t *id,
 			       DB_USED(q) + 4 + 8 * (r->used_seen % DB_QSIZE),
 			       sizeof(e)),
 		       sizeof(e));
-		id[n] = le32toh(e.id);
+		id[n] = le32toh(e.id) / r->chain;
 		len[n++] = le32toh(e.len);
 		r->used_seen++;
 	}
+	r->in_flight -= n;
 	return n;
 }
 
 int main(int argc, char **argv)
 {
+	bool packed = db_parse_ring(&argc, &argv);
+
 	if (argc >= 2 && strcmp(argv[1], "blk") == 0)
-		return db_blk_main(argc, argv);
+		return db_blk_main(packed, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "net") == 0)
-		return db_net_main(argc, argv);
-	fprintf(stderr, "usage: devbench blk IMAGE "
+		return db_net_main(packed, argc, argv);
+	fprintf(stderr, "usage: devbench [--ring=split|packed] blk IMAGE "
 			"randread|randwrite|read|write BS QD SECONDS\n"
-			"       devbench net tx|rx|tx-raw|rx-raw FRAME_BYTES "
-			"SECONDS\n");
+			"       devbench [--ring=split|packed] net "
+			"tx|rx|tx-raw|rx-raw FRAME_BYTES SECONDS\n");
 	return 2;
 }

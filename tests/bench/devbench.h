@@ -3,13 +3,15 @@
 #define VIREO_TESTS_BENCH_DEVBENCH_H
 
 /*
- * The fake driver both halves of devbench share: real split rings in a
- * memfd guest RAM behind the guest_mem gate (as vireo's), kicks through
+ * The fake driver both halves of devbench share: real split or packed
+ * rings in a memfd guest RAM behind the guest_mem gate (as vireo's), kicks
+ * through
  * the queues' eventfds as a KVM ioeventfd would, and one interrupt eventfd
  * the transport's raise writes, as an irqfd would. Each half brings its
  * own device and request layout; only this file knows the ring format.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -21,8 +23,20 @@
 /* Rings below this, each half's buffers from here up. */
 #define DB_DATA 0x100000ULL
 
+struct packed_ring;
+
 struct db_ring {
-	uint16_t avail_idx, used_seen;
+	uint16_t avail_idx, used_seen; /* split */
+	unsigned int chain; /* split: descriptors per buffer, fixed per queue */
+	struct packed_ring *packed; /* packed: tests/unit/packed_ring.h */
+	unsigned int in_flight;
+};
+
+/* One descriptor of a buffer, as the driver describes it. */
+struct db_buf {
+	uint64_t addr;
+	uint32_t len;
+	bool write;
 };
 
 struct db {
@@ -30,6 +44,7 @@ struct db {
 	uint8_t *ram;
 	uint64_t ram_size;
 	struct virtio_transport t;
+	bool packed; /* VIRTIO_F_RING_PACKED: set before db_start() */
 	unsigned int nr_queues;
 	struct db_ring ring[DB_MAX_QUEUES];
 	int irq_fd;
@@ -48,23 +63,32 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 void db_reset(struct db *d);
 void db_free(struct db *d);
 
-void db_put_desc(struct db *d, unsigned int q, uint16_t i, uint64_t addr,
-		 uint32_t len, uint16_t flags, uint16_t next);
-/* Make the chain at head available (not yet kicked). */
-void db_publish(struct db *d, unsigned int q, uint16_t head);
+/*
+ * "--ring=split|packed" as argv[1] picks the ring format (default split,
+ * true: packed); consumed, so each half parses the rest as before.
+ */
+bool db_parse_ring(int *argc, char ***argv);
+const char *db_ring_name(const struct db *d);
+
+/*
+ * Makes buffer id, a chain of n descriptors, available on q (not yet
+ * kicked). Every buffer on a queue has the same n, and id < DB_QSIZE / n.
+ */
+void db_add(struct db *d, unsigned int q, const struct db_buf *b,
+	    unsigned int n, uint16_t id);
 void db_kick(struct db *d, unsigned int q);
 /* Blocks until the device raises an interrupt. */
 void db_wait_irq(struct db *d);
-/* Chains used since the last call: heads into id[], lengths into len[]. */
+/* Buffers used since the last call: ids into id[], lengths into len[]. */
 unsigned int db_harvest(struct db *d, unsigned int q, uint32_t *id,
 			uint32_t *len);
-/* Requests still with the device on q. */
+/* Buffers still with the device on q. */
 static inline unsigned int db_in_flight(const struct db *d, unsigned int q)
 {
-	return (uint16_t)(d->ring[q].avail_idx - d->ring[q].used_seen);
+	return d->ring[q].in_flight;
 }
 
-int db_blk_main(int argc, char **argv);
-int db_net_main(int argc, char **argv);
+int db_blk_main(bool packed, int argc, char **argv);
+int db_net_main(bool packed, int argc, char **argv);
 
 #endif

@@ -54,22 +54,21 @@ static uint64_t db_next_sector(struct db_blk *b)
 static void db_blk_post(struct db_blk *b, unsigned int s)
 {
 	struct db *d = &b->d;
-	uint16_t head = (uint16_t)(3 * s);
 	uint64_t hdr = DB_HDR + 16 * s, st = DB_STATUS + s;
 	uint64_t data = DB_DATA + b->bs * s;
 	struct virtio_blk_outhdr h = {
 		.type = htole32(b->write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN),
 		.sector = htole64(db_next_sector(b)),
 	};
+	const struct db_buf chain[3] = {
+		{ hdr, sizeof(h), false },
+		{ data, (uint32_t)b->bs, !b->write },
+		{ st, 1, true },
+	};
 
 	memcpy(db_host(d, hdr, sizeof(h)), &h, sizeof(h));
 	*db_host(d, st, 1) = 0xff;
-	db_put_desc(d, 0, head, hdr, sizeof(h), VRING_DESC_F_NEXT, head + 1);
-	db_put_desc(d, 0, head + 1, data, (uint32_t)b->bs,
-		    VRING_DESC_F_NEXT | (b->write ? 0 : VRING_DESC_F_WRITE),
-		    head + 2);
-	db_put_desc(d, 0, head + 2, st, 1, VRING_DESC_F_WRITE, 0);
-	db_publish(d, 0, head);
+	db_add(d, 0, chain, 3, (uint16_t)s);
 }
 
 /* Completed slots since the last call, into done[]; their count. */
@@ -79,7 +78,7 @@ static unsigned int db_blk_harvest(struct db_blk *b, unsigned int *done)
 	unsigned int n = db_harvest(&b->d, 0, id, len);
 
 	for (unsigned int i = 0; i < n; i++) {
-		done[i] = id[i] / 3;
+		done[i] = id[i];
 		if (done[i] >= b->qd ||
 		    *db_host(&b->d, DB_STATUS + done[i], 1) != 0)
 			db_die("request failed (status not OK)");
@@ -103,7 +102,7 @@ static void db_blk_setup(struct db_blk *b, const char *img)
 	db_start(&b->d, &b->blk.ops, &b->blk, 1, 1ULL << VIRTIO_F_VERSION_1);
 }
 
-int db_blk_main(int argc, char **argv)
+int db_blk_main(bool packed, int argc, char **argv)
 {
 	static struct db_blk b = { .rng = 88172645463325252ULL };
 	unsigned int done[DB_QSIZE], i, n;
@@ -126,6 +125,7 @@ int db_blk_main(int argc, char **argv)
 	if (b.bs < DB_SECTOR || b.bs % DB_SECTOR || b.bs > (1u << 20) ||
 	    b.qd < 1 || b.qd > DB_MAX_QD || secs <= 0)
 		db_die("bad BS (512..1M, sectors), QD (1..64) or SECONDS");
+	b.d.packed = packed;
 	db_blk_setup(&b, argv[2]);
 
 	t0 = db_ns(CLOCK_MONOTONIC);
@@ -154,10 +154,10 @@ int db_blk_main(int argc, char **argv)
 	t1 = db_ns(CLOCK_MONOTONIC);
 	cpu1 = db_ns(CLOCK_PROCESS_CPUTIME_ID);
 	drv1 = db_ns(CLOCK_THREAD_CPUTIME_ID);
-	printf("devbench|blk|%s|bs=%llu|qd=%u|reqs=%llu|req_s=%.0f|"
+	printf("devbench|blk|%s|ring=%s|bs=%llu|qd=%u|reqs=%llu|req_s=%.0f|"
 	       "dev_cpu_ns_per_req=%.0f|drv_cpu_ns_per_req=%.0f\n",
-	       mode, (unsigned long long)b.bs, b.qd, (unsigned long long)reqs,
-	       reqs / ((t1 - t0) / 1e9),
+	       mode, db_ring_name(&b.d), (unsigned long long)b.bs, b.qd,
+	       (unsigned long long)reqs, reqs / ((t1 - t0) / 1e9),
 	       ((cpu1 - cpu0) - (drv1 - drv0)) / (double)reqs,
 	       (drv1 - drv0) / (double)reqs);
 	db_reset(&b.d);

@@ -252,15 +252,14 @@ static void db_net_device(struct db_net *nb)
 static void db_net_post(struct db_net *nb, unsigned int q, uint16_t s)
 {
 	uint64_t buf = DB_DATA + (uint64_t)DB_BUF * s;
+	struct db_buf b = { buf, DB_BUF, true };
 
 	if (q == VNET_TX_QUEUE) {
 		memcpy(db_host(&nb->d, buf, VNET_HDR_LEN + nb->bytes),
 		       nb->frame, VNET_HDR_LEN + nb->bytes);
-		db_put_desc(&nb->d, q, s, buf, VNET_HDR_LEN + nb->bytes, 0, 0);
-	} else {
-		db_put_desc(&nb->d, q, s, buf, DB_BUF, VRING_DESC_F_WRITE, 0);
+		b = (struct db_buf){ buf, VNET_HDR_LEN + nb->bytes, false };
 	}
-	db_publish(&nb->d, q, s);
+	db_add(&nb->d, q, &b, 1, s);
 }
 
 /* Waits for the device's interrupt; a device that stops serving is fatal. */
@@ -431,7 +430,7 @@ static uint64_t db_net_run_rx(struct db_net *nb, bool raw, double secs,
 	return frames;
 }
 
-int db_net_main(int argc, char **argv)
+int db_net_main(bool packed, int argc, char **argv)
 {
 	static struct db_net nb;
 	struct db_meter m = { 0 };
@@ -456,6 +455,7 @@ int db_net_main(int argc, char **argv)
 		db_die("bad MODE, FRAME_BYTES (60..1514) or SECONDS");
 	db_net_frame(&nb);
 	db_net_namespace(&nb);
+	nb.d.packed = packed;
 	if (!raw)
 		db_net_device(&nb);
 	frames = tx ? db_net_run_tx(&nb, raw, secs, &m)
@@ -471,12 +471,12 @@ int db_net_main(int argc, char **argv)
 		virtio_net_destroy(&nb.net);
 		db_free(&nb.d);
 	}
-	printf("devbench|net|%s|bytes=%u|frames=%llu|frames_s=%.0f|"
+	printf("devbench|net|%s|ring=%s|bytes=%u|frames=%llu|frames_s=%.0f|"
 	       "dev_cpu_ns_per_frame=%.0f|dev_sys_pct=%.0f|"
 	       "dev_rw_syscalls_per_frame=%.3f|"
 	       "drv_cpu_ns_per_frame=%.0f|csw_per_frame=%.3f|"
 	       "far_frames=%llu|dev_dropped=%llu\n",
-	       mode, nb.bytes, (unsigned long long)frames,
+	       mode, db_ring_name(&nb.d), nb.bytes, (unsigned long long)frames,
 	       frames / (m.wall / 1e9), dev / (double)frames,
 	       dev > 0 ? 100.0 * dev_sys / dev : 0.0, dev_rw / (double)frames,
 	       raw ? 0.0 : m.drv / (double)frames, m.csw / (double)frames,

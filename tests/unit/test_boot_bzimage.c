@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/unit/boot_file.h"
 #include "vmm/boot/boot.h"
 #include "vmm/layout.h"
 
@@ -444,5 +445,73 @@ Test(boot_bzimage, kernel_shorter_than_entry_offset)
 	BZT_SET(c.img, syssize, 0x154 / 16);
 	bzt_expect_fail(&c, "before its 64-bit entry");
 	cr_assert(bzt_untouched(&c, LAYOUT_KERNEL_LOAD, 0x400));
+	bzt_fini(&c);
+}
+
+/* What a relocatable load here may write; a fixed one goes to 1 MiB. */
+static int bzt_file_agrees(struct boot_file_ram *r, const struct bzt_ctx *c,
+			   const char *what)
+{
+	uint64_t gpa = LAYOUT_KERNEL_LOAD;
+
+	if (!c->img[BZT_OFF(relocatable_kernel)])
+		gpa = LAYOUT_HIGH_MEMORY;
+	return boot_file_agrees(r, c->img, c->size, false, gpa, BZT_INIT_SIZE,
+				what);
+}
+
+/* The file path reads the header alone: its cuts must fail the same. */
+Test(boot_bzimage, file_load_agrees_with_buffer_on_every_truncation)
+{
+	struct boot_file_ram r;
+	struct bzt_ctx c;
+	size_t full, sz;
+	char what[32];
+
+	bzt_init(&c, BZT_SETUP_SECTS);
+	boot_file_ram_init(&r, BZT_RAM_SIZE);
+	full = c.size;
+	for (sz = 0; sz <= full; sz++) {
+		/* Past the header, every 31st cut and the edges suffice. */
+		if (sz > 0x400 && sz % 31 &&
+		    (sz + 2 < c.setup_size || sz > c.setup_size + 0x210) &&
+		    sz + 2 < full)
+			continue;
+		c.size = sz;
+		snprintf(what, sizeof(what), "size %zu", sz);
+		cr_assert_eq(bzt_file_agrees(&r, &c, what), sz == full ? 0 : -1,
+			     "%s", what);
+	}
+	boot_file_ram_fini(&r);
+	bzt_fini(&c);
+}
+
+Test(boot_bzimage, file_load_agrees_with_buffer_on_corrupt_headers)
+{
+	struct boot_file_ram r;
+	struct bzt_ctx c;
+
+	bzt_init(&c, BZT_SETUP_SECTS);
+	boot_file_ram_init(&r, BZT_RAM_SIZE);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "valid"), 0);
+	BZT_SET(c.img, syssize, BZT_PAYLOAD);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "syssize past the file"), -1);
+	BZT_SET(c.img, syssize, BZT_PAYLOAD / 16);
+	BZT_SET(c.img, kernel_alignment, 0x300000);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "alignment"), -1);
+	BZT_SET(c.img, kernel_alignment, 0x200000);
+	BZT_SET(c.img, init_size, BZT_RAM_SIZE);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "init_size past RAM"), -1);
+	BZT_SET(c.img, init_size, BZT_INIT_SIZE);
+	BZT_SET(c.img, version, 0x020b);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "old protocol"), -1);
+	BZT_SET(c.img, version, 0x020f);
+	c.img[0x201] = 0x10;
+	cr_assert_eq(bzt_file_agrees(&r, &c, "short header"), -1);
+	c.img[0x201] = 0xff; /* the longest header a jump can declare */
+	cr_assert_eq(bzt_file_agrees(&r, &c, "header up to 0x301"), 0);
+	BZT_SET(c.img, relocatable_kernel, 0);
+	cr_assert_eq(bzt_file_agrees(&r, &c, "non-relocatable, 1 MiB"), 0);
+	boot_file_ram_fini(&r);
 	bzt_fini(&c);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "tests/unit/boot_file.h"
 #include "vmm/boot/boot.h"
 #include "vmm/boot/loader.h"
 #include "vmm/layout.h"
@@ -359,11 +360,13 @@ Test(boot_payload, extract_reports_format_and_size)
 	struct plt_ctx c;
 	struct setup_header hdr;
 	struct bz_payload pl;
+	struct image_src src;
 
 	plt_init_gzip(&c);
 	memcpy(&hdr, c.img + PLT_HDR, sizeof(hdr));
-	cr_assert_eq(bz_payload_extract(c.img, c.size, &hdr, &pl, &c.e),
-		     BZ_PAYLOAD_OK, "%s", c.e.msg);
+	src = image_src_buf(c.img, c.size);
+	cr_assert_eq(bz_payload_extract(&src, &hdr, &pl, &c.e), BZ_PAYLOAD_OK,
+		     "%s", c.e.msg);
 	cr_assert_str_eq(pl.format, "gzip");
 	cr_assert_eq(pl.size, PLT_ELF_SIZE);
 	cr_assert_eq(memcmp(pl.data, c.elf, PLT_ELF_SIZE), 0);
@@ -398,6 +401,7 @@ Test(boot_payload, unsupported_formats_fall_back)
 	uint8_t payload[256];
 	struct setup_header hdr;
 	struct bz_payload pl;
+	struct image_src src;
 	struct plt_ctx c;
 	size_t i;
 
@@ -407,7 +411,8 @@ Test(boot_payload, unsupported_formats_fall_back)
 		memcpy(payload, fmts[i].magic, fmts[i].len);
 		plt_build(&c, payload, sizeof(payload));
 		memcpy(&hdr, c.img + PLT_HDR, sizeof(hdr));
-		cr_assert_eq(bz_payload_extract(c.img, c.size, &hdr, &pl, &c.e),
+		src = image_src_buf(c.img, c.size);
+		cr_assert_eq(bz_payload_extract(&src, &hdr, &pl, &c.e),
 			     BZ_PAYLOAD_UNSUPPORTED, "%s", fmts[i].name);
 		cr_assert_str_eq(pl.format, fmts[i].name);
 		cr_assert_null(pl.data);
@@ -775,5 +780,115 @@ Test(boot_payload, gzip_bomb_stops_at_init_size)
 	free(zeros);
 	plt_expect_fail(&c, "init_size");
 	cr_assert(strstr(c.e.msg, "4194304 bytes"), "'%s'", c.e.msg);
+	plt_fini(&c);
+}
+
+/*
+ * The file path streams the payload to the decoder in 64 KiB chunks: a
+ * payload of several chunks (the ELF, then incompressible bytes the ELF
+ * loader ignores) must decode, fail and report byte offsets exactly as
+ * from a buffer, cut or corrupted on either side of a chunk boundary.
+ */
+#define PLT_BIG (200u << 10)
+#define PLT_CHUNK (64u << 10)
+
+static uint8_t *plt_big_elf(const struct plt_ctx *c)
+{
+	uint8_t *big = malloc(PLT_ELF_SIZE + PLT_BIG);
+	uint32_t x = 12345;
+	size_t i;
+
+	cr_assert(big);
+	memcpy(big, c->elf, PLT_ELF_SIZE);
+	for (i = 0; i < PLT_BIG; i++) {
+		x = x * 1103515245u + 12345u;
+		big[PLT_ELF_SIZE + i] = (uint8_t)(x >> 16);
+	}
+	return big;
+}
+
+/* The ELF's text to the end of its bss: all a load here may write. */
+#define PLT_WINDOW (PLT_DATA_PADDR + PLT_DATA_MEMSZ - PLT_TEXT_PADDR)
+
+static int plt_file_agrees(struct boot_file_ram *r, const struct plt_ctx *c,
+			   bool guest_decompress, const char *what)
+{
+	return boot_file_agrees(r, c->img, c->size, guest_decompress,
+				PLT_TEXT_PADDR, PLT_WINDOW, what);
+}
+
+static void plt_big_agrees(bool xz)
+{
+	static const size_t edges[] = { PLT_CHUNK - 1, PLT_CHUNK, PLT_CHUNK + 1,
+					2 * PLT_CHUNK, 3 * PLT_CHUNK + 7 };
+	const char *fmt = xz ? "xz" : "gzip";
+	struct boot_file_ram r;
+	struct plt_ctx c;
+	uint8_t *big, *packed;
+	size_t len, stream;
+	uint32_t full;
+	char what[64];
+	size_t i;
+
+	plt_init(&c);
+	boot_file_ram_init(&r, PLT_RAM_SIZE);
+	big = plt_big_elf(&c);
+	len = xz ? plt_xz(big, PLT_ELF_SIZE + PLT_BIG, &packed, &stream)
+		 : plt_gzip(big, PLT_ELF_SIZE + PLT_BIG, &packed);
+	plt_build(&c, packed, len);
+	memcpy(&full, c.img + PLT_OFF(payload_length), sizeof(full));
+	cr_assert_gt(full, 3 * PLT_CHUNK + 8, "%s: %u bytes", fmt, full);
+	cr_assert_eq(plt_file_agrees(&r, &c, false, fmt), 0);
+	for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++) {
+		uint8_t *p = plt_payload(&c) + edges[i];
+
+		PLT_SET(c.img, payload_length, edges[i]);
+		snprintf(what, sizeof(what), "%s cut at %zu", fmt, edges[i]);
+		cr_assert_eq(plt_file_agrees(&r, &c, false, what), -1, "%s",
+			     what);
+		PLT_SET(c.img, payload_length, full);
+		*p ^= 0x5a;
+		snprintf(what, sizeof(what), "%s byte %zu flipped", fmt,
+			 edges[i]);
+		cr_assert_eq(plt_file_agrees(&r, &c, false, what), -1, "%s",
+			     what);
+		*p ^= 0x5a;
+	}
+	free(packed);
+	free(big);
+	boot_file_ram_fini(&r);
+	plt_fini(&c);
+}
+
+Test(boot_payload, file_load_agrees_with_buffer_across_gzip_chunks)
+{
+	plt_big_agrees(false);
+}
+
+Test(boot_payload, file_load_agrees_with_buffer_across_xz_chunks)
+{
+	plt_big_agrees(true);
+}
+
+Test(boot_payload, file_load_agrees_with_buffer_on_every_gzip_truncation)
+{
+	struct boot_file_ram r;
+	struct plt_ctx c;
+	uint32_t full, len;
+	char what[32];
+
+	plt_init_gzip(&c);
+	boot_file_ram_init(&r, PLT_RAM_SIZE);
+	memcpy(&full, c.img + PLT_OFF(payload_length), sizeof(full));
+	for (len = 0; len <= full; len++) {
+		PLT_SET(c.img, payload_length, len);
+		snprintf(what, sizeof(what), "length %u", len);
+		plt_file_agrees(&r, &c, false, what);
+	}
+	/* A payload of the ELF itself, and one the guest decompresses. */
+	plt_build(&c, c.elf, PLT_ELF_SIZE);
+	cr_assert_eq(plt_file_agrees(&r, &c, false, "ELF payload"), 0);
+	cr_assert_eq(plt_file_agrees(&r, &c, true, "guest decompress"), 0);
+	boot_file_ram_fini(&r);
 	plt_fini(&c);
 }

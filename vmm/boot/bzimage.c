@@ -28,6 +28,8 @@
 #define BZ_SECTOR 512
 #define BZ_DEFAULT_SETUP_SECTS 4 /* what setup_sects == 0 means */
 #define BZ_ENTRY64_OFFSET 0x200
+/* Past the longest header the jump at 0x200 can declare (0x202 + 0xff). */
+#define BZ_HEAD_MAX 0x302
 /* Non-relocatable kernels are loaded at the traditional 1 MiB. */
 #define BZ_FIXED_LOAD LAYOUT_HIGH_MEMORY
 
@@ -159,13 +161,26 @@ static int bz_load_extracted(const struct guest_mem *m,
 int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 		 bool guest_decompress, struct kernel_info *ki, struct err *e)
 {
-	const uint8_t *p = image;
+	struct image_src src = image_src_buf(image, size);
+
+	return bzimage_load_src(m, &src, guest_decompress, ki, e);
+}
+
+int bzimage_load_src(const struct guest_mem *m, const struct image_src *src,
+		     bool guest_decompress, struct kernel_info *ki,
+		     struct err *e)
+{
+	uint8_t head[BZ_HEAD_MAX];
 	struct kernel_info out = { .format = KERNEL_FORMAT_BZIMAGE };
 	struct setup_header *hdr = &out.hdr;
 	uint64_t setup_size, kernel_size, run, end, load = 0;
+	uint64_t size = src->size;
+	size_t head_len = size < sizeof(head) ? (size_t)size : sizeof(head);
 	unsigned int setup_sects;
 
-	if (bz_read_header(p, size, hdr, e))
+	if (image_src_read(src, 0, head, head_len) < 0)
+		return err_set(e, "cannot read the bzImage setup header");
+	if (bz_read_header(head, head_len, hdr, e))
 		return -1;
 	if (!(hdr->xloadflags & XLF_KERNEL_64))
 		return err_set(e,
@@ -231,7 +246,7 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 
 	if (!guest_decompress) {
 		struct bz_payload pl;
-		int ret = bz_payload_extract(p, size, hdr, &pl, e);
+		int ret = bz_payload_extract(src, hdr, &pl, e);
 
 		if (ret < 0)
 			return -1;
@@ -245,7 +260,7 @@ int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 		}
 	}
 
-	if (guest_mem_write(m, load, p + setup_size, kernel_size))
+	if (image_src_to_guest(m, load, src, setup_size, kernel_size))
 		return err_set(
 		    e, "bzImage kernel could not be written to guest RAM");
 

@@ -26,6 +26,14 @@ bool bzimage_is_image(const void *image, size_t size);
 /* guest_decompress: never extract the payload on the host. */
 int bzimage_load(const struct guest_mem *m, const void *image, size_t size,
 		 bool guest_decompress, struct kernel_info *ki, struct err *e);
+/*
+ * The same from a file: the setup header is read alone, the compressed
+ * payload streamed through the decompressor, and a protected-mode kernel
+ * the guest decompresses goes straight into guest RAM.
+ */
+int bzimage_load_src(const struct guest_mem *m, const struct image_src *src,
+		     bool guest_decompress, struct kernel_info *ki,
+		     struct err *e);
 
 /* Cap on a decompressed bzImage payload. */
 #define BZ_PAYLOAD_MAX (512u << 20)
@@ -51,7 +59,7 @@ struct bz_payload {
  * truncated, decompresses to more than hdr->init_size (or BZ_PAYLOAD_MAX),
  * or (xz) needs more decoder memory than any kernel build uses.
  */
-int bz_payload_extract(const void *image, size_t size,
+int bz_payload_extract(const struct image_src *src,
 		       const struct setup_header *hdr, struct bz_payload *out,
 		       struct err *e);
 

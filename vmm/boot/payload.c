@@ -63,16 +63,64 @@ static const struct pl_magic *pl_detect(const uint8_t *p, size_t len)
 }
 
 /*
+ * The compressed payload reaches the decoder a chunk at a time, so a
+ * bzImage file is never held in memory beside what it decompresses to; a
+ * buffer is handed over whole.
+ */
+#define PL_CHUNK (64u << 10)
+
+struct pl_in {
+	const struct image_src *src;
+	uint64_t off; /* next byte of the image to feed */
+	size_t left; /* payload bytes not yet fed */
+	size_t len; /* the whole payload */
+	uint8_t *chunk; /* file sources only */
+};
+
+/* Next piece of input into *p, *n; -1 (with a message) on a read error. */
+static int pl_in_next(struct pl_in *in, const uint8_t **p, size_t *n,
+		      struct err *e)
+{
+	size_t len = in->left;
+
+	if (in->src->data) {
+		*p = in->src->data + in->off;
+	} else {
+		if (len > PL_CHUNK)
+			len = PL_CHUNK;
+		if (image_src_read(in->src, in->off, in->chunk, len) < 0)
+			return err_set(e,
+				       "cannot read the bzImage payload at "
+				       "offset %" PRIu64,
+				       in->off);
+		*p = in->chunk;
+	}
+	*n = len;
+	in->off += len;
+	in->left -= len;
+	return 0;
+}
+
+/* Bytes the decoder has taken, for error messages. */
+static size_t pl_in_used(const struct pl_in *in, size_t avail)
+{
+	return in->len - in->left - avail;
+}
+
+/*
  * The kernel's build appends the uncompressed size as 32-bit LE to most
  * formats, and gzip ends with it anyway; only trusted as a first guess.
  */
-static size_t pl_first_cap(const uint8_t *in, size_t len, size_t limit)
+static size_t pl_first_cap(const struct pl_in *in, size_t limit)
 {
+	size_t len = in->len;
 	uint32_t tail = 0;
 	size_t cap;
 
-	if (len >= sizeof(tail))
-		memcpy(&tail, in + len - sizeof(tail), sizeof(tail));
+	if (len >= sizeof(tail) &&
+	    image_src_read(in->src, in->off + len - sizeof(tail), &tail,
+			   sizeof(tail)) < 0)
+		tail = 0;
 	if (tail && len <= BZ_PAYLOAD_MAX / PL_HINT_RATIO &&
 	    tail <= len * PL_HINT_RATIO)
 		cap = tail;
@@ -107,11 +155,12 @@ static int pl_grow(uint8_t **buf, size_t *cap, size_t limit, const char *fmt,
 	return 0;
 }
 
-static int pl_gunzip(const uint8_t *in, size_t len, size_t limit,
-		     struct bz_payload *out, struct err *e)
+static int pl_gunzip(struct pl_in *in, size_t limit, struct bz_payload *out,
+		     struct err *e)
 {
 	z_stream zs;
-	size_t cap = pl_first_cap(in, len, limit), used = 0;
+	size_t cap = pl_first_cap(in, limit), used = 0, len = in->len, n;
+	const uint8_t *next;
 	uint8_t *buf;
 	int ret;
 
@@ -127,9 +176,13 @@ static int pl_gunzip(const uint8_t *in, size_t len, size_t limit,
 		free(buf);
 		return err_set(e, "cannot initialise zlib");
 	}
-	zs.next_in = in;
-	zs.avail_in = (uInt)len;
 	for (;;) {
+		if (!zs.avail_in && in->left) {
+			if (pl_in_next(in, &next, &n, e) < 0)
+				goto fail;
+			zs.next_in = next;
+			zs.avail_in = (uInt)n;
+		}
 		if (used == cap && pl_grow(&buf, &cap, limit, "gzip", e))
 			goto fail;
 		zs.next_out = buf + used;
@@ -138,14 +191,15 @@ static int pl_gunzip(const uint8_t *in, size_t len, size_t limit,
 		used = cap - zs.avail_out;
 		if (ret == Z_STREAM_END)
 			break;
-		if (ret == Z_OK || (ret == Z_BUF_ERROR && !zs.avail_out))
+		if (ret == Z_OK ||
+		    (ret == Z_BUF_ERROR && (!zs.avail_out || in->left)))
 			continue;
 		if (ret == Z_BUF_ERROR)
 			err_set(
 			    e,
 			    "bzImage payload (gzip) is truncated: the stream "
 			    "ends after %zu of %zu bytes without its trailer",
-			    len - zs.avail_in, len);
+			    pl_in_used(in, zs.avail_in), len);
 		else if (ret == Z_MEM_ERROR)
 			err_set(
 			    e,
@@ -154,7 +208,7 @@ static int pl_gunzip(const uint8_t *in, size_t len, size_t limit,
 			err_set(
 			    e,
 			    "bzImage payload (gzip) is corrupt at byte %zu: %s",
-			    len - zs.avail_in,
+			    pl_in_used(in, zs.avail_in),
 			    zs.msg ? zs.msg : "invalid data");
 		goto fail;
 	}
@@ -188,11 +242,11 @@ static const char *pl_lzma_strerror(lzma_ret ret)
 	}
 }
 
-static int pl_unxz(const uint8_t *in, size_t len, size_t limit,
-		   struct bz_payload *out, struct err *e)
+static int pl_unxz(struct pl_in *in, size_t limit, struct bz_payload *out,
+		   struct err *e)
 {
 	lzma_stream xs = LZMA_STREAM_INIT;
-	size_t cap = pl_first_cap(in, len, limit), used = 0;
+	size_t cap = pl_first_cap(in, limit), used = 0, len = in->len;
 	uint8_t *buf;
 	lzma_ret ret;
 
@@ -208,18 +262,20 @@ static int pl_unxz(const uint8_t *in, size_t len, size_t limit,
 		free(buf);
 		return err_set(e, "cannot initialise liblzma");
 	}
-	xs.next_in = in;
-	xs.avail_in = len;
 	for (;;) {
+		if (!xs.avail_in && in->left &&
+		    pl_in_next(in, &xs.next_in, &xs.avail_in, e) < 0)
+			goto fail;
 		if (used == cap && pl_grow(&buf, &cap, limit, "xz", e))
 			goto fail;
 		xs.next_out = buf + used;
 		xs.avail_out = cap - used;
-		ret = lzma_code(&xs, LZMA_FINISH);
+		ret = lzma_code(&xs, in->left ? LZMA_RUN : LZMA_FINISH);
 		used = cap - xs.avail_out;
 		if (ret == LZMA_STREAM_END)
 			break;
-		if (ret == LZMA_OK || (ret == LZMA_BUF_ERROR && !xs.avail_out))
+		if (ret == LZMA_OK ||
+		    (ret == LZMA_BUF_ERROR && (!xs.avail_out || in->left)))
 			continue;
 		if (ret == LZMA_MEMLIMIT_ERROR)
 			err_set(e,
@@ -233,12 +289,12 @@ static int pl_unxz(const uint8_t *in, size_t len, size_t limit,
 			    e,
 			    "bzImage payload (xz) is truncated: the stream "
 			    "ends after %zu of %zu bytes without its footer",
-			    len - xs.avail_in, len);
+			    pl_in_used(in, xs.avail_in), len);
 		else
 			err_set(
 			    e,
 			    "bzImage payload (xz) is corrupt at byte %zu: %s",
-			    len - xs.avail_in, pl_lzma_strerror(ret));
+			    pl_in_used(in, xs.avail_in), pl_lzma_strerror(ret));
 		goto fail;
 	}
 	lzma_end(&xs);
@@ -251,13 +307,14 @@ fail:
 	return -1;
 }
 
-int bz_payload_extract(const void *image, size_t size,
+int bz_payload_extract(const struct image_src *src,
 		       const struct setup_header *hdr, struct bz_payload *out,
 		       struct err *e)
 {
-	const uint8_t *p = image, *in;
+	uint8_t head[8];
 	const struct pl_magic *mg;
 	unsigned int setup_sects;
+	struct pl_in in;
 	uint64_t start;
 	size_t limit;
 	int ret;
@@ -271,16 +328,26 @@ int bz_payload_extract(const void *image, size_t size,
 	setup_sects =
 	    hdr->setup_sects ? hdr->setup_sects : BZ_DEFAULT_SETUP_SECTS;
 	start = (uint64_t)(setup_sects + 1) * BZ_SECTOR + hdr->payload_offset;
-	if (start > size || hdr->payload_length > size - start)
-		return err_set(e,
-			       "bzImage payload [0x%" PRIx64 ", 0x%" PRIx64
-			       ") (payload_offset 0x%x, payload_length 0x%x) "
-			       "extends past the end of the %zu-byte file",
-			       start, start + hdr->payload_length,
-			       hdr->payload_offset, hdr->payload_length, size);
-	in = p + start;
+	if (!image_src_has(src, start, hdr->payload_length))
+		return err_set(
+		    e,
+		    "bzImage payload [0x%" PRIx64 ", 0x%" PRIx64
+		    ") (payload_offset 0x%x, payload_length 0x%x) "
+		    "extends past the end of the %" PRIu64 "-byte file",
+		    start, start + hdr->payload_length, hdr->payload_offset,
+		    hdr->payload_length, src->size);
+	in = (struct pl_in){
+		.src = src,
+		.off = start,
+		.left = hdr->payload_length,
+		.len = hdr->payload_length,
+	};
 
-	mg = pl_detect(in, hdr->payload_length);
+	memset(head, 0, sizeof(head));
+	if (image_src_read(src, start, head,
+			   in.len < sizeof(head) ? in.len : sizeof(head)) < 0)
+		return err_set(e, "cannot read the bzImage payload");
+	mg = pl_detect(head, in.len < sizeof(head) ? in.len : sizeof(head));
 	if (!mg) {
 		out->format = "unknown";
 		return BZ_PAYLOAD_UNSUPPORTED;
@@ -289,6 +356,25 @@ int bz_payload_extract(const void *image, size_t size,
 	if (!mg->supported)
 		return BZ_PAYLOAD_UNSUPPORTED;
 
+	if (strcmp(mg->name, "ELF") == 0) {
+		out->data = malloc(in.len);
+		if (!out->data)
+			return err_set(
+			    e, "out of memory copying the bzImage payload");
+		if (image_src_read(src, start, out->data, in.len) < 0) {
+			free(out->data);
+			out->data = NULL;
+			return err_set(e, "cannot read the bzImage payload");
+		}
+		out->size = in.len;
+		return BZ_PAYLOAD_OK;
+	}
+	if (!src->data) {
+		in.chunk = malloc(PL_CHUNK);
+		if (!in.chunk)
+			return err_set(
+			    e, "out of memory reading the bzImage payload");
+	}
 	/*
 	 * header.S makes init_size at least the decompressed size
 	 * (z_output_len) plus the compressed one: a stream that inflates past
@@ -297,18 +383,10 @@ int bz_payload_extract(const void *image, size_t size,
 	 */
 	limit =
 	    hdr->init_size < BZ_PAYLOAD_MAX ? hdr->init_size : BZ_PAYLOAD_MAX;
-	if (!strcmp(mg->name, "gzip"))
-		ret = pl_gunzip(in, hdr->payload_length, limit, out, e);
-	else if (!strcmp(mg->name, "xz"))
-		ret = pl_unxz(in, hdr->payload_length, limit, out, e);
-	else {
-		out->data = malloc(hdr->payload_length);
-		if (!out->data)
-			return err_set(
-			    e, "out of memory copying the bzImage payload");
-		memcpy(out->data, in, hdr->payload_length);
-		out->size = hdr->payload_length;
-		ret = 0;
-	}
+	if (strcmp(mg->name, "gzip") == 0)
+		ret = pl_gunzip(&in, limit, out, e);
+	else
+		ret = pl_unxz(&in, limit, out, e);
+	free(in.chunk);
 	return ret ? -1 : BZ_PAYLOAD_OK;
 }
