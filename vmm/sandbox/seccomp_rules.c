@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The allow-list of each thread class. Found by running every integration
+ * suite with the filters on (and --seccomp=log / strace -f), not guessed;
+ * docs/seccomp.md says why each class needs what it has.
+ */
+#include "vmm/sandbox/seccomp_rules.h"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Syscalls allowed whatever their arguments, one list per need. */
+struct plain_list {
+	const int *nr;
+	size_t n;
+};
+
+#define LIST(...)                                                             \
+	{                                                                     \
+		(const int[]){ __VA_ARGS__ },                                 \
+		    sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)        \
+	}
+
+/*
+ * Every thread: glibc's allocator and stdio (log lines on stderr), futexes
+ * behind its mutexes, thread exit, clocks, and what the SIGSYS handler
+ * itself calls (write, exit_group): a handler that trapped again would
+ * die without its line.
+ */
+static const struct plain_list common = LIST(
+    SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(futex),
+    SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(munmap),
+    SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
+    SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
+    SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(lseek));
+
+/* An event loop over eventfds (kicks, stop requests, completions). */
+static const struct plain_list event_loop =
+    LIST(SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	 SCMP_SYS(read), SCMP_SYS(readv));
+
+/* The main thread: signalfd, stdio console, stop and teardown. */
+static const struct plain_list main_thread =
+    LIST(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto), SCMP_SYS(unlink),
+	 SCMP_SYS(getrusage), SCMP_SYS(mincore), SCMP_SYS(pread64),
+	 SCMP_SYS(io_uring_enter), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
+	 SCMP_SYS(flock), SCMP_SYS(shutdown), SCMP_SYS(rt_sigaction),
+	 SCMP_SYS(sigaltstack), SCMP_SYS(getrandom));
+
+/* vCPUs: device activation and resets run on the vCPU that wrote them. */
+static const struct plain_list vcpu =
+    LIST(SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create),
+	 SCMP_SYS(timerfd_settime), SCMP_SYS(io_uring_enter), SCMP_SYS(poll));
+
+static const struct plain_list api =
+    LIST(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read), SCMP_SYS(recvfrom),
+	 SCMP_SYS(sendto), SCMP_SYS(shutdown), SCMP_SYS(mincore),
+	 SCMP_SYS(getrusage), SCMP_SYS(io_uring_enter));
+
+static const struct plain_list trace = LIST(SCMP_SYS(fsync));
+
+static const struct plain_list dev_common =
+    LIST(SCMP_SYS(timerfd_settime), SCMP_SYS(poll));
+static const struct plain_list dev_console =
+    LIST(SCMP_SYS(sendto), SCMP_SYS(recvfrom));
+static const struct plain_list dev_rng = LIST(SCMP_SYS(getrandom));
+static const struct plain_list dev_blk =
+    LIST(SCMP_SYS(io_uring_enter), SCMP_SYS(preadv), SCMP_SYS(pwritev),
+	 SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
+	 SCMP_SYS(fsync), SCMP_SYS(fallocate));
+static const struct plain_list dev_net =
+    LIST(SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
+	 SCMP_SYS(sendto));
+static const struct plain_list dev_vsock =
+    LIST(SCMP_SYS(connect), SCMP_SYS(accept4), SCMP_SYS(recvmsg),
+	 SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+	 SCMP_SYS(shutdown), SCMP_SYS(getsockopt));
+
+/* ioctl request numbers, per class. */
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN,	    KVM_GET_REGS, KVM_GET_SREGS,   KVM_TRANSLATE,
+	KVM_IRQ_LINE,	    KVM_IRQFD,	  KVM_IOEVENTFD,   KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI,	    TUNSETOFFLOAD, TUNSETVNETHDRSZ,
+};
+static const unsigned long main_ioctls[] = {
+	KVM_IRQ_LINE,  KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI, TCGETS,	  TCSETS,	 TCSETSW,
+	TCSETSF,
+};
+static const unsigned long api_ioctls[] = {
+	KVM_IRQ_LINE, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI,
+};
+static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
+
+static int allow_list(scmp_filter_ctx ctx, const struct plain_list *l)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, l->nr[i], 0);
+	return rc;
+}
+
+static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req,
+			size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      SCMP_A1_64(SCMP_CMP_EQ, req[i]));
+	return rc;
+}
+
+#define ALLOW_IOCTLS(ctx, a) allow_ioctls(ctx, a, sizeof(a) / sizeof(a[0]))
+
+/*
+ * Memory may be mapped and protected, never executable: a thread taken
+ * over by a guest cannot make new code. tgkill only inside this process
+ * (glibc's abort and pthread_kill).
+ */
+static int allow_memory_and_signals(scmp_filter_ctx ctx)
+{
+	int rc;
+
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+		    SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				      SCMP_A0_64(SCMP_CMP_EQ,
+						 (uint64_t)getpid()));
+	return rc;
+}
+
+/* fcntl for flags and duplicates only (no locks, no leases, no owners). */
+static int allow_fcntl(scmp_filter_ctx ctx)
+{
+	static const int cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD,
+				    F_DUPFD_CLOEXEC };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				      SCMP_A1_64(SCMP_CMP_EQ,
+						 (uint64_t)cmds[i]));
+	return rc;
+}
+
+/* New sockets are AF_UNIX only (vsock's host side: Unix sockets). */
+static int allow_unix_socket(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				SCMP_A0_64(SCMP_CMP_EQ, AF_UNIX));
+}
+
+/*
+ * Read-only opens: /proc/self/statm for --stats (main thread) and, in
+ * sanitizer builds, /proc/self/maps for the leak check at exit.
+ */
+static int allow_open_read_only(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(
+	    ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	    SCMP_A2_64(SCMP_CMP_MASKED_EQ,
+		       O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
+		       O_RDONLY));
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * The ASan/UBSan runtime: LeakSanitizer stops the world at exit from the
+ * main thread (a tracer task made with clone, ptrace, /proc/self/task),
+ * and reports read /proc/self/maps. Sanitizer builds only.
+ */
+static const struct plain_list sanitizer_leaks =
+    LIST(SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4),
+	 SCMP_SYS(getdents64), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+	 SCMP_SYS(getppid), SCMP_SYS(pipe2), SCMP_SYS(kill));
+/* Any thread's error report: /proc/self/maps, the binary's path. */
+static const struct plain_list sanitizer_report =
+    LIST(SCMP_SYS(read), SCMP_SYS(readlink), SCMP_SYS(sigaltstack),
+	 SCMP_SYS(rt_sigaction));
+#endif
+
+static int add_class(scmp_filter_ctx ctx, enum sandbox_class cls)
+{
+	int rc = 0;
+
+	switch (cls) {
+	case SANDBOX_MAIN:
+		rc = allow_list(ctx, &event_loop);
+		if (rc == 0)
+			rc = allow_list(ctx, &main_thread);
+		if (rc == 0)
+			rc = ALLOW_IOCTLS(ctx, main_ioctls);
+		if (rc == 0)
+			rc = allow_fcntl(ctx);
+		if (rc == 0)
+			rc = allow_open_read_only(ctx);
+		break;
+	case SANDBOX_VCPU:
+		rc = allow_list(ctx, &event_loop);
+		if (rc == 0)
+			rc = allow_list(ctx, &vcpu);
+		if (rc == 0)
+			rc = ALLOW_IOCTLS(ctx, vcpu_ioctls);
+		if (rc == 0)
+			rc = allow_fcntl(ctx);
+		break;
+	case SANDBOX_API:
+		rc = allow_list(ctx, &api);
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+					      SCMP_SYS(accept4), 0);
+		if (rc == 0)
+			rc = allow_list(ctx, &event_loop);
+		if (rc == 0)
+			rc = ALLOW_IOCTLS(ctx, api_ioctls);
+		break;
+	case SANDBOX_TRACE:
+		rc = allow_list(ctx, &trace);
+		break;
+	case SANDBOX_DEV_CONSOLE:
+	case SANDBOX_DEV_RNG:
+	case SANDBOX_DEV_BLK:
+	case SANDBOX_DEV_NET:
+	case SANDBOX_DEV_VSOCK:
+		rc = allow_list(ctx, &event_loop);
+		if (rc == 0)
+			rc = allow_list(ctx, &dev_common);
+		if (rc == 0)
+			rc = allow_list(ctx, cls == SANDBOX_DEV_CONSOLE ? &dev_console
+					     : cls == SANDBOX_DEV_RNG	 ? &dev_rng
+					     : cls == SANDBOX_DEV_BLK	 ? &dev_blk
+					     : cls == SANDBOX_DEV_NET	 ? &dev_net
+									 : &dev_vsock);
+		if (rc == 0 && cls == SANDBOX_DEV_NET)
+			rc = ALLOW_IOCTLS(ctx, net_ioctls);
+		if (rc == 0 && cls == SANDBOX_DEV_VSOCK)
+			rc = allow_unix_socket(ctx);
+		if (rc == 0 && (cls == SANDBOX_DEV_NET ||
+				cls == SANDBOX_DEV_CONSOLE))
+			rc = allow_fcntl(ctx);
+		break;
+	default:
+		rc = -22; /* -EINVAL */
+	}
+	return rc;
+}
+
+int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls)
+{
+	int rc = allow_list(ctx, &common);
+
+	if (rc == 0)
+		rc = allow_memory_and_signals(ctx);
+	if (rc == 0)
+		rc = add_class(ctx, cls);
+#ifdef __SANITIZE_ADDRESS__
+	if (rc == 0 && cls == SANDBOX_MAIN)
+		rc = allow_list(ctx, &sanitizer_leaks);
+	if (rc == 0)
+		rc = allow_list(ctx, &sanitizer_report);
+	if (rc == 0 && cls != SANDBOX_MAIN)
+		rc = allow_open_read_only(ctx);
+#endif
+	return rc;
+}
