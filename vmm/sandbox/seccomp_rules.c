@@ -170,8 +170,9 @@ static int allow_unix_socket(scmp_filter_ctx ctx)
 }
 
 /*
- * Read-only opens: /proc/self/statm for --stats (main thread) and, in
- * sanitizer builds, /proc/self/maps for the leak check at exit.
+ * Read-only opens: /proc/self/statm for --stats (main thread) and GET /vm
+ * (API thread); in sanitizer builds /proc/self/maps for reports and the
+ * leak check at exit. Nothing can be created, written or truncated.
  */
 static int allow_open_read_only(scmp_filter_ctx ctx)
 {
@@ -232,6 +233,8 @@ static int add_class(scmp_filter_ctx ctx, enum sandbox_class cls)
 			rc = allow_list(ctx, &event_loop);
 		if (rc == 0)
 			rc = ALLOW_IOCTLS(ctx, api_ioctls);
+		if (rc == 0)
+			rc = allow_open_read_only(ctx);
 		break;
 	case SANDBOX_TRACE:
 		rc = allow_list(ctx, &trace);
@@ -277,7 +280,7 @@ int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls)
 		rc = allow_list(ctx, &sanitizer_leaks);
 	if (rc == 0)
 		rc = allow_list(ctx, &sanitizer_report);
-	if (rc == 0 && cls != SANDBOX_MAIN)
+	if (rc == 0 && cls != SANDBOX_MAIN && cls != SANDBOX_API)
 		rc = allow_open_read_only(ctx);
 #endif
 	return rc;
