@@ -21,6 +21,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/args.h"
+#include "cli/config_file.h"
+#include "vmm/config_json.h"
 #include "vmm/sandbox/seccomp.h"
 
 struct child {
@@ -392,8 +395,8 @@ Test(seccomp, the_trace_writer_and_main_thread_are_confined_too)
 
 Test(seccomp, log_mode_lets_a_forbidden_call_through)
 {
-	struct child c = run_confined(VM_SECCOMP_LOG, SANDBOX_DEV_RNG,
-				      do_inet_socket);
+	struct child c =
+	    run_confined(VM_SECCOMP_LOG, SANDBOX_DEV_RNG, do_inet_socket);
 
 	cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
 		  "status 0x%x, stderr '%s'", c.status, c.err);
@@ -455,10 +458,68 @@ Test(seccomp, a_confined_thread_shows_filter_mode_and_no_new_privs)
 
 Test(seccomp, off_loads_nothing)
 {
-	struct child c = run_confined(VM_SECCOMP_OFF, SANDBOX_DEV_RNG,
-				      do_inet_socket);
+	struct child c =
+	    run_confined(VM_SECCOMP_OFF, SANDBOX_DEV_RNG, do_inet_socket);
 
 	cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0);
 	cr_assert_eq(sandbox_device_class("blk"), SANDBOX_DEV_BLK);
 	cr_assert_eq(sandbox_device_class("floppy"), -1);
+}
+
+static int parse(struct vm_config *cfg, struct err *e, int argc, char **argv)
+{
+	enum cli_action action;
+
+	return cli_parse(argc, argv, cfg, &action, e);
+}
+
+Test(seccomp, on_by_default_log_and_off_from_the_command_line)
+{
+	struct vm_config cfg;
+	struct err e;
+
+	cr_assert_eq(parse(&cfg, &e, 4,
+			   (char *[]){ "vireo", "run", "--kernel", "k", NULL }),
+		     0);
+	cr_assert_eq(cfg.seccomp, VM_SECCOMP_ON);
+	cr_assert_eq(parse(&cfg, &e, 5,
+			   (char *[]){ "vireo", "run", "--kernel", "k",
+				       "--seccomp=log", NULL }),
+		     0);
+	cr_assert_eq(cfg.seccomp, VM_SECCOMP_LOG);
+	cr_assert_eq(parse(&cfg, &e, 5,
+			   (char *[]){ "vireo", "run", "--kernel", "k",
+				       "--no-seccomp", NULL }),
+		     0);
+	cr_assert_eq(cfg.seccomp, VM_SECCOMP_OFF);
+	cr_assert_eq(parse(&cfg, &e, 5,
+			   (char *[]){ "vireo", "run", "--kernel", "k",
+				       "--seccomp=kill", NULL }),
+		     -1);
+	cr_assert(strstr(e.msg, "--seccomp 'kill'"), "%s", e.msg);
+}
+
+Test(seccomp, the_config_file_and_print_config_carry_the_mode)
+{
+	char path[] = "/tmp/vireo-seccomp-cfg-XXXXXX";
+	int fd = mkstemp(path);
+	const char *doc = "{\"kernel\": \"k\", \"seccomp\": \"off\"}";
+	struct vm_config cfg;
+	struct err e;
+	json_t *j;
+
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+	close(fd);
+	cr_assert_eq(
+	    parse(&cfg, &e, 4,
+		  (char *[]){ "vireo", "run", "--config", path, NULL }),
+	    0, "%s", e.msg);
+	cr_assert_eq(cfg.seccomp, VM_SECCOMP_OFF);
+	j = vm_config_to_json(&cfg);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "seccomp")),
+			 "off");
+	json_decref(j);
+	config_file_free(&cfg);
+	unlink(path);
 }

@@ -66,7 +66,8 @@ static void fill_names(void)
 	int nr;
 
 	for (nr = 0; nr < NAMED_SYSCALLS; nr++) {
-		char *n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		char *n =
+		    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
 
 		if (n) {
 			strncpy(syscall_names[nr], n, SYSCALL_NAME_MAX - 1);
@@ -144,18 +145,18 @@ int seccomp_prepare(enum vm_seccomp mode, struct err *e)
 	return 0;
 }
 
-int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls,
-		  struct err *e)
+int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls, struct err *e)
 {
 	scmp_filter_ctx ctx;
 	int rc;
 
 	if (mode == VM_SECCOMP_OFF)
 		return 0;
-	ctx = seccomp_init(mode == VM_SECCOMP_LOG ? SCMP_ACT_LOG
-						  : SCMP_ACT_TRAP);
+	ctx =
+	    seccomp_init(mode == VM_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
 	if (!ctx)
-		return err_set(e, "seccomp: cannot build the %s thread's filter",
+		return err_set(e,
+			       "seccomp: cannot build the %s thread's filter",
 			       sandbox_class_name(cls));
 	rc = seccomp_rules_add(ctx, cls);
 	thread_class = (int)cls;
@@ -164,7 +165,8 @@ int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls,
 	seccomp_release(ctx);
 	if (rc < 0) {
 		thread_class = -1;
-		return err_errno(e, -rc, "seccomp: cannot load the %s thread's "
+		return err_errno(e, -rc,
+				 "seccomp: cannot load the %s thread's "
 				 "filter",
 				 sandbox_class_name(cls));
 	}

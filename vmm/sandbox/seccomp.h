@@ -41,8 +41,7 @@ int sandbox_device_class(const char *type_name);
 int seccomp_prepare(enum vm_seccomp mode, struct err *e);
 
 /* Loads cls's filter into the calling thread (nothing when off). */
-int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls,
-		  struct err *e);
+int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls, struct err *e);
 
 /*
  * A thread_hook for threads outside vmm/: ctx points to the

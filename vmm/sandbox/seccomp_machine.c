@@ -30,7 +30,8 @@ int seccomp_machine_begin(struct machine *m, struct err *e)
 		if (!vdev)
 			continue;
 		if (cls < 0)
-			return err_set(e, "seccomp: no filter for device type %s",
+			return err_set(e,
+				       "seccomp: no filter for device type %s",
 				       type->name);
 		vdev->enter = seccomp_hook(mode, (enum sandbox_class)cls);
 		if (virtio_device_spawn(vdev) < 0)

@@ -21,10 +21,10 @@ struct plain_list {
 	size_t n;
 };
 
-#define LIST(...)                                                             \
-	{                                                                     \
-		(const int[]){ __VA_ARGS__ },                                 \
-		    sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)        \
+#define LIST(...)                                                              \
+	{                                                                      \
+		(const int[]){ __VA_ARGS__ },                                  \
+		    sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)         \
 	}
 
 /*
@@ -76,9 +76,8 @@ static const struct plain_list dev_blk =
     LIST(SCMP_SYS(io_uring_enter), SCMP_SYS(preadv), SCMP_SYS(pwritev),
 	 SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
 	 SCMP_SYS(fsync), SCMP_SYS(fallocate));
-static const struct plain_list dev_net =
-    LIST(SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom),
-	 SCMP_SYS(sendto));
+static const struct plain_list dev_net = LIST(
+    SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto));
 static const struct plain_list dev_vsock =
     LIST(SCMP_SYS(connect), SCMP_SYS(accept4), SCMP_SYS(recvmsg),
 	 SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
@@ -86,18 +85,18 @@ static const struct plain_list dev_vsock =
 
 /* ioctl request numbers, per class. */
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN,	    KVM_GET_REGS, KVM_GET_SREGS,   KVM_TRANSLATE,
-	KVM_IRQ_LINE,	    KVM_IRQFD,	  KVM_IOEVENTFD,   KVM_SET_GSI_ROUTING,
-	KVM_SIGNAL_MSI,	    TUNSETOFFLOAD, TUNSETVNETHDRSZ,
+	KVM_RUN,	KVM_GET_REGS,  KVM_GET_SREGS,	KVM_TRANSLATE,
+	KVM_IRQ_LINE,	KVM_IRQFD,     KVM_IOEVENTFD,	KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI, TUNSETOFFLOAD, TUNSETVNETHDRSZ,
 };
 static const unsigned long main_ioctls[] = {
-	KVM_IRQ_LINE,  KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
-	KVM_SIGNAL_MSI, TCGETS,	  TCSETS,	 TCSETSW,
+	KVM_IRQ_LINE,	KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI, TCGETS,	   TCSETS,	  TCSETSW,
 	TCSETSF,
 };
 static const unsigned long api_ioctls[] = {
-	KVM_IRQ_LINE, KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
-	KVM_SIGNAL_MSI,
+	KVM_IRQ_LINE,	     KVM_IRQFD,	     KVM_IOEVENTFD,
+	KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI,
 };
 static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
 
@@ -111,8 +110,7 @@ static int allow_list(scmp_filter_ctx ctx, const struct plain_list *l)
 	return rc;
 }
 
-static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req,
-			size_t n)
+static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
 {
 	size_t i;
 	int rc = 0;
@@ -141,9 +139,9 @@ static int allow_memory_and_signals(scmp_filter_ctx ctx)
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 		    SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-				      SCMP_A0_64(SCMP_CMP_EQ,
-						 (uint64_t)getpid()));
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+		    SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid()));
 	return rc;
 }
 
@@ -156,9 +154,9 @@ static int allow_fcntl(scmp_filter_ctx ctx)
 	int rc = 0;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && rc == 0; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-				      SCMP_A1_64(SCMP_CMP_EQ,
-						 (uint64_t)cmds[i]));
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+		    SCMP_A1_64(SCMP_CMP_EQ, (uint64_t)cmds[i]));
 	return rc;
 }
 
@@ -248,17 +246,18 @@ static int add_class(scmp_filter_ctx ctx, enum sandbox_class cls)
 		if (rc == 0)
 			rc = allow_list(ctx, &dev_common);
 		if (rc == 0)
-			rc = allow_list(ctx, cls == SANDBOX_DEV_CONSOLE ? &dev_console
-					     : cls == SANDBOX_DEV_RNG	 ? &dev_rng
-					     : cls == SANDBOX_DEV_BLK	 ? &dev_blk
-					     : cls == SANDBOX_DEV_NET	 ? &dev_net
-									 : &dev_vsock);
+			rc = allow_list(
+			    ctx, cls == SANDBOX_DEV_CONSOLE ? &dev_console
+				 : cls == SANDBOX_DEV_RNG   ? &dev_rng
+				 : cls == SANDBOX_DEV_BLK   ? &dev_blk
+				 : cls == SANDBOX_DEV_NET   ? &dev_net
+							    : &dev_vsock);
 		if (rc == 0 && cls == SANDBOX_DEV_NET)
 			rc = ALLOW_IOCTLS(ctx, net_ioctls);
 		if (rc == 0 && cls == SANDBOX_DEV_VSOCK)
 			rc = allow_unix_socket(ctx);
-		if (rc == 0 && (cls == SANDBOX_DEV_NET ||
-				cls == SANDBOX_DEV_CONSOLE))
+		if (rc == 0 &&
+		    (cls == SANDBOX_DEV_NET || cls == SANDBOX_DEV_CONSOLE))
 			rc = allow_fcntl(ctx);
 		break;
 	default:
