@@ -118,8 +118,7 @@ static int opt_seccomp(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
-static int opt_no_seccomp(struct vm_config *cfg, const char *arg,
-			  struct err *e)
+static int opt_no_seccomp(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)arg;
 	(void)e;
