@@ -174,11 +174,22 @@ static int allow_unix_socket(scmp_filter_ctx ctx)
  */
 static int allow_open_read_only(scmp_filter_ctx ctx)
 {
-	return seccomp_rule_add(
-	    ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-	    SCMP_A2_64(SCMP_CMP_MASKED_EQ,
-		       O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | O_TMPFILE,
-		       O_RDONLY));
+	/* O_TMPFILE without its O_DIRECTORY bit: directories may be read. */
+	const uint64_t denied = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
+				(O_TMPFILE & ~O_DIRECTORY);
+
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  SCMP_A2_64(SCMP_CMP_MASKED_EQ, denied,
+					     O_RDONLY));
+
+#ifdef __SANITIZE_ADDRESS__
+	/* The sanitizer runtime makes raw open(2) calls, not openat. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+				      SCMP_A1_64(SCMP_CMP_MASKED_EQ, denied,
+						 O_RDONLY));
+#endif
+	return rc;
 }
 
 #ifdef __SANITIZE_ADDRESS__
@@ -189,7 +200,7 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
  */
 static const struct plain_list sanitizer_leaks =
     LIST(SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4),
-	 SCMP_SYS(getdents64), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+	 SCMP_SYS(getdents64), SCMP_SYS(getdents), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
 	 SCMP_SYS(getppid), SCMP_SYS(pipe2), SCMP_SYS(kill));
 /* Any thread's error report: /proc/self/maps, the binary's path. */
 static const struct plain_list sanitizer_report =
