@@ -295,6 +295,11 @@ static int api_needs(int fd)
 	if (f < 0 || read(f, buf, sizeof(buf)) <= 0)
 		return 1;
 	close(f);
+	/* A directory too: O_DIRECTORY is not O_TMPFILE. */
+	f = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (f < 0)
+		return 1;
+	close(f);
 	return 0;
 }
 
