@@ -345,7 +345,12 @@ Test(seccomp, device_threads_keep_what_they_need)
 
 Test(seccomp, a_vcpu_thread_cannot_open_socket_execve_or_fork)
 {
+#ifndef __SANITIZE_ADDRESS__
+	/* Sanitizer builds let every class read for error reports. */
 	assert_trapped(SANDBOX_VCPU, do_open_read, "openat");
+#else
+	assert_allowed(SANDBOX_VCPU, do_open_read);
+#endif
 	assert_trapped(SANDBOX_VCPU, do_open_new_file, "openat");
 	assert_trapped(SANDBOX_VCPU, do_unix_socket, "socket");
 	assert_trapped(SANDBOX_VCPU, do_inet_socket, "socket");
