@@ -98,7 +98,7 @@ static void assert_trapped(enum sandbox_class cls, int (*body)(int fd),
 	cr_assert_eq(c.err[strlen(c.err) - 1], '\n');
 	cr_assert_str_eq(strstr(c.err, want) + strlen(want) +
 			     strcspn(strstr(c.err, want) + strlen(want), ")"),
-			 "); exiting\n", "not the last line: '%s'", c.err);
+			 "); exiting\r\n", "not the last line: '%s'", c.err);
 }
 
 static void assert_allowed(enum sandbox_class cls, int (*body)(int fd))

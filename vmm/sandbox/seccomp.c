@@ -7,6 +7,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -97,7 +99,27 @@ static size_t put_uint(char *buf, size_t at, size_t cap, unsigned long v)
 	return at;
 }
 
-/* Async-signal-safe: only write(2) and _exit(2), both in every filter. */
+/*
+ * _exit skips the console's terminal restore (its saved state is not
+ * reachable from here): a terminal left raw gets line editing, echo and
+ * output processing back, as `stty sane` would. ioctl on stdin only.
+ */
+static void tty_sane(void)
+{
+	struct termios t;
+
+	if (ioctl(STDIN_FILENO, TCGETS, &t) < 0)
+		return;
+	t.c_iflag |= BRKINT | ICRNL | IXON;
+	t.c_oflag |= OPOST | ONLCR;
+	t.c_lflag |= ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN;
+	ioctl(STDIN_FILENO, TCSETS, &t);
+}
+
+/*
+ * Async-signal-safe: only write(2) and _exit(2), both in every filter.
+ * CR LF as in every vireo line: the terminal may be in raw mode.
+ */
 static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 {
 	char line[160];
@@ -121,10 +143,11 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 	} else {
 		n = put_uint(line, n, sizeof(line), nr);
 	}
-	n = put_str(line, n, sizeof(line), "; exiting\n");
+	n = put_str(line, n, sizeof(line), "; exiting\r\n");
 	if (write(STDERR_FILENO, line, n) < 0) {
 		/* nothing left to tell */
 	}
+	tty_sane();
 	_exit(1);
 }
 

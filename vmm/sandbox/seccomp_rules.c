@@ -142,6 +142,15 @@ static int allow_memory_and_signals(scmp_filter_ctx ctx)
 		rc = seccomp_rule_add(
 		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
 		    SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid()));
+	/* The SIGSYS handler's terminal repair, on stdin only. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				      SCMP_A0_64(SCMP_CMP_EQ, STDIN_FILENO),
+				      SCMP_A1_64(SCMP_CMP_EQ, TCGETS));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+				      SCMP_A0_64(SCMP_CMP_EQ, STDIN_FILENO),
+				      SCMP_A1_64(SCMP_CMP_EQ, TCSETS));
 	return rc;
 }
 
@@ -178,16 +187,16 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
 	const uint64_t denied = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
 				(O_TMPFILE & ~O_DIRECTORY);
 
-	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-				  SCMP_A2_64(SCMP_CMP_MASKED_EQ, denied,
-					     O_RDONLY));
+	int rc =
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			     SCMP_A2_64(SCMP_CMP_MASKED_EQ, denied, O_RDONLY));
 
 #ifdef __SANITIZE_ADDRESS__
 	/* The sanitizer runtime makes raw open(2) calls, not openat. */
 	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-				      SCMP_A1_64(SCMP_CMP_MASKED_EQ, denied,
-						 O_RDONLY));
+		rc = seccomp_rule_add(
+		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, denied, O_RDONLY));
 #endif
 	return rc;
 }
@@ -198,10 +207,10 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
  * main thread (a tracer task made with clone, ptrace, /proc/self/task),
  * and reports read /proc/self/maps. Sanitizer builds only.
  */
-static const struct plain_list sanitizer_leaks =
-    LIST(SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4),
-	 SCMP_SYS(getdents64), SCMP_SYS(getdents), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
-	 SCMP_SYS(getppid), SCMP_SYS(pipe2), SCMP_SYS(kill));
+static const struct plain_list sanitizer_leaks = LIST(
+    SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(getdents64),
+    SCMP_SYS(getdents), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(getppid), SCMP_SYS(pipe2), SCMP_SYS(kill));
 /* Any thread's error report: /proc/self/maps, the binary's path. */
 static const struct plain_list sanitizer_report =
     LIST(SCMP_SYS(read), SCMP_SYS(readlink), SCMP_SYS(sigaltstack),
