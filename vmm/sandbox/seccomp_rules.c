@@ -61,9 +61,9 @@ static const struct plain_list vcpu =
 	 SCMP_SYS(timerfd_settime), SCMP_SYS(io_uring_enter), SCMP_SYS(poll));
 
 static const struct plain_list api =
-    LIST(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read), SCMP_SYS(recvfrom),
-	 SCMP_SYS(sendto), SCMP_SYS(shutdown), SCMP_SYS(mincore),
-	 SCMP_SYS(getrusage), SCMP_SYS(io_uring_enter));
+    LIST(SCMP_SYS(accept4), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read),
+	 SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(shutdown),
+	 SCMP_SYS(mincore), SCMP_SYS(getrusage), SCMP_SYS(io_uring_enter));
 
 static const struct plain_list trace = LIST(SCMP_SYS(fsync));
 
@@ -120,8 +120,6 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
 				      SCMP_A1_64(SCMP_CMP_EQ, req[i]));
 	return rc;
 }
-
-#define ALLOW_IOCTLS(ctx, a) allow_ioctls(ctx, a, sizeof(a) / sizeof(a[0]))
 
 /*
  * Memory may be mapped and protected, never executable: a thread taken
@@ -217,90 +215,82 @@ static const struct plain_list sanitizer_report =
 	 SCMP_SYS(rt_sigaction));
 #endif
 
-static int add_class(scmp_filter_ctx ctx, enum sandbox_class cls)
+/* Argument-checked rules a class may add to its lists and ioctls. */
+enum {
+	WITH_FCNTL = 1, /* allow_fcntl */
+	WITH_OPEN_READ_ONLY = 2, /* allow_open_read_only */
+	WITH_UNIX_SOCKET = 4, /* allow_unix_socket */
+};
+
+struct class_rules {
+	const struct plain_list *lists[3];
+	const unsigned long *ioctls;
+	size_t nr_ioctls;
+	unsigned int with;
+};
+
+#define IOCTLS(a) .ioctls = a, .nr_ioctls = sizeof(a) / sizeof(a[0])
+
+static const struct class_rules class_rules[SANDBOX_NR_CLASSES] = {
+	[SANDBOX_MAIN] = { { &event_loop, &main_thread },
+			   IOCTLS(main_ioctls),
+			   .with = WITH_FCNTL | WITH_OPEN_READ_ONLY },
+	[SANDBOX_VCPU] = { { &event_loop, &vcpu },
+			   IOCTLS(vcpu_ioctls),
+			   .with = WITH_FCNTL },
+	[SANDBOX_API] = { { &event_loop, &api },
+			  IOCTLS(api_ioctls),
+			  .with = WITH_OPEN_READ_ONLY },
+	[SANDBOX_TRACE] = { { &trace } },
+	[SANDBOX_DEV_CONSOLE] = { { &event_loop, &dev_common, &dev_console },
+				  .with = WITH_FCNTL },
+	[SANDBOX_DEV_RNG] = { { &event_loop, &dev_common, &dev_rng } },
+	[SANDBOX_DEV_BLK] = { { &event_loop, &dev_common, &dev_blk } },
+	[SANDBOX_DEV_NET] = { { &event_loop, &dev_common, &dev_net },
+			      IOCTLS(net_ioctls),
+			      .with = WITH_FCNTL },
+	[SANDBOX_DEV_VSOCK] = { { &event_loop, &dev_common, &dev_vsock },
+				.with = WITH_UNIX_SOCKET },
+};
+
+static int add_class(scmp_filter_ctx ctx, const struct class_rules *r)
 {
+	unsigned int with = r->with;
+	size_t i;
 	int rc = 0;
 
-	switch (cls) {
-	case SANDBOX_MAIN:
-		rc = allow_list(ctx, &event_loop);
-		if (rc == 0)
-			rc = allow_list(ctx, &main_thread);
-		if (rc == 0)
-			rc = ALLOW_IOCTLS(ctx, main_ioctls);
-		if (rc == 0)
-			rc = allow_fcntl(ctx);
-		if (rc == 0)
-			rc = allow_open_read_only(ctx);
-		break;
-	case SANDBOX_VCPU:
-		rc = allow_list(ctx, &event_loop);
-		if (rc == 0)
-			rc = allow_list(ctx, &vcpu);
-		if (rc == 0)
-			rc = ALLOW_IOCTLS(ctx, vcpu_ioctls);
-		if (rc == 0)
-			rc = allow_fcntl(ctx);
-		break;
-	case SANDBOX_API:
-		rc = allow_list(ctx, &api);
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
-					      SCMP_SYS(accept4), 0);
-		if (rc == 0)
-			rc = allow_list(ctx, &event_loop);
-		if (rc == 0)
-			rc = ALLOW_IOCTLS(ctx, api_ioctls);
-		if (rc == 0)
-			rc = allow_open_read_only(ctx);
-		break;
-	case SANDBOX_TRACE:
-		rc = allow_list(ctx, &trace);
-		break;
-	case SANDBOX_DEV_CONSOLE:
-	case SANDBOX_DEV_RNG:
-	case SANDBOX_DEV_BLK:
-	case SANDBOX_DEV_NET:
-	case SANDBOX_DEV_VSOCK:
-		rc = allow_list(ctx, &event_loop);
-		if (rc == 0)
-			rc = allow_list(ctx, &dev_common);
-		if (rc == 0)
-			rc = allow_list(
-			    ctx, cls == SANDBOX_DEV_CONSOLE ? &dev_console
-				 : cls == SANDBOX_DEV_RNG   ? &dev_rng
-				 : cls == SANDBOX_DEV_BLK   ? &dev_blk
-				 : cls == SANDBOX_DEV_NET   ? &dev_net
-							    : &dev_vsock);
-		if (rc == 0 && cls == SANDBOX_DEV_NET)
-			rc = ALLOW_IOCTLS(ctx, net_ioctls);
-		if (rc == 0 && cls == SANDBOX_DEV_VSOCK)
-			rc = allow_unix_socket(ctx);
-		if (rc == 0 &&
-		    (cls == SANDBOX_DEV_NET || cls == SANDBOX_DEV_CONSOLE))
-			rc = allow_fcntl(ctx);
-		break;
-	default:
-		rc = -22; /* -EINVAL */
-	}
+#ifdef __SANITIZE_ADDRESS__
+	with |= WITH_OPEN_READ_ONLY;
+#endif
+	for (i = 0; i < 3 && r->lists[i] && rc == 0; i++)
+		rc = allow_list(ctx, r->lists[i]);
+	if (rc == 0)
+		rc = allow_ioctls(ctx, r->ioctls, r->nr_ioctls);
+	if (rc == 0 && (with & WITH_FCNTL))
+		rc = allow_fcntl(ctx);
+	if (rc == 0 && (with & WITH_OPEN_READ_ONLY))
+		rc = allow_open_read_only(ctx);
+	if (rc == 0 && (with & WITH_UNIX_SOCKET))
+		rc = allow_unix_socket(ctx);
 	return rc;
 }
 
 int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls)
 {
-	int rc = allow_list(ctx, &common);
+	int rc;
 
+	if ((unsigned int)cls >= SANDBOX_NR_CLASSES)
+		return -22; /* -EINVAL, as libseccomp reports */
+	rc = allow_list(ctx, &common);
 	if (rc == 0)
 		rc = allow_memory_and_signals(ctx);
 	if (rc == 0)
-		rc = add_class(ctx, cls);
+		rc = add_class(ctx, &class_rules[cls]);
 #ifdef __SANITIZE_ADDRESS__
 	if (rc == 0 && cls == SANDBOX_MAIN)
 		rc = allow_list(ctx, &sanitizer_leaks);
 	if (rc == 0)
 		rc = allow_list(ctx, &sanitizer_report);
-	if (rc == 0 && cls != SANDBOX_MAIN && cls != SANDBOX_API)
-		rc = allow_open_read_only(ctx);
 #endif
 	return rc;
 }
