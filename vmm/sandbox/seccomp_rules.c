@@ -100,6 +100,24 @@ static const unsigned long api_ioctls[] = {
 };
 static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
 
+/* libseccomp's SCMP_A*_64 leave datum_b out, which clang -Wextra flags. */
+static struct scmp_arg_cmp arg_eq(unsigned int arg, uint64_t v)
+{
+	return (struct scmp_arg_cmp){
+		.arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0
+	};
+}
+
+/* (argument & mask) == v */
+static struct scmp_arg_cmp arg_masked(unsigned int arg, uint64_t mask,
+				      uint64_t v)
+{
+	return (struct scmp_arg_cmp){ .arg = arg,
+				      .op = SCMP_CMP_MASKED_EQ,
+				      .datum_a = mask,
+				      .datum_b = v };
+}
+
 static int allow_list(scmp_filter_ctx ctx, const struct plain_list *l)
 {
 	size_t i;
@@ -117,7 +135,7 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
 
 	for (i = 0; i < n && rc == 0; i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-				      SCMP_A1_64(SCMP_CMP_EQ, req[i]));
+				      arg_eq(1, req[i]));
 	return rc;
 }
 
@@ -131,24 +149,22 @@ static int allow_memory_and_signals(scmp_filter_ctx ctx)
 	int rc;
 
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-			      SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+			      arg_masked(2, PROT_EXEC, 0));
 	if (rc == 0)
-		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-		    SCMP_A2_64(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+				      1, arg_masked(2, PROT_EXEC, 0));
 	if (rc == 0)
-		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-		    SCMP_A0_64(SCMP_CMP_EQ, (uint64_t)getpid()));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				      arg_eq(0, (uint64_t)getpid()));
 	/* The SIGSYS handler's terminal repair, on stdin only. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				      SCMP_A0_64(SCMP_CMP_EQ, STDIN_FILENO),
-				      SCMP_A1_64(SCMP_CMP_EQ, TCGETS));
+				      arg_eq(0, STDIN_FILENO),
+				      arg_eq(1, TCGETS));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
-				      SCMP_A0_64(SCMP_CMP_EQ, STDIN_FILENO),
-				      SCMP_A1_64(SCMP_CMP_EQ, TCSETS));
+				      arg_eq(0, STDIN_FILENO),
+				      arg_eq(1, TCSETS));
 	return rc;
 }
 
@@ -161,9 +177,8 @@ static int allow_fcntl(scmp_filter_ctx ctx)
 	int rc = 0;
 
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && rc == 0; i++)
-		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-		    SCMP_A1_64(SCMP_CMP_EQ, (uint64_t)cmds[i]));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				      arg_eq(1, (uint64_t)cmds[i]));
 	return rc;
 }
 
@@ -171,7 +186,7 @@ static int allow_fcntl(scmp_filter_ctx ctx)
 static int allow_unix_socket(scmp_filter_ctx ctx)
 {
 	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				SCMP_A0_64(SCMP_CMP_EQ, AF_UNIX));
+				arg_eq(0, AF_UNIX));
 }
 
 /*
@@ -185,16 +200,14 @@ static int allow_open_read_only(scmp_filter_ctx ctx)
 	const uint64_t denied = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
 				(O_TMPFILE & ~O_DIRECTORY);
 
-	int rc =
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			     SCMP_A2_64(SCMP_CMP_MASKED_EQ, denied, O_RDONLY));
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  arg_masked(2, denied, O_RDONLY));
 
 #ifdef __SANITIZE_ADDRESS__
 	/* The sanitizer runtime makes raw open(2) calls, not openat. */
 	if (rc == 0)
-		rc = seccomp_rule_add(
-		    ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-		    SCMP_A1_64(SCMP_CMP_MASKED_EQ, denied, O_RDONLY));
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+				      arg_masked(1, denied, O_RDONLY));
 #endif
 	return rc;
 }
@@ -232,24 +245,26 @@ struct class_rules {
 #define IOCTLS(a) .ioctls = a, .nr_ioctls = sizeof(a) / sizeof(a[0])
 
 static const struct class_rules class_rules[SANDBOX_NR_CLASSES] = {
-	[SANDBOX_MAIN] = { { &event_loop, &main_thread },
+	[SANDBOX_MAIN] = { .lists = { &event_loop, &main_thread },
 			   IOCTLS(main_ioctls),
 			   .with = WITH_FCNTL | WITH_OPEN_READ_ONLY },
-	[SANDBOX_VCPU] = { { &event_loop, &vcpu },
+	[SANDBOX_VCPU] = { .lists = { &event_loop, &vcpu },
 			   IOCTLS(vcpu_ioctls),
 			   .with = WITH_FCNTL },
-	[SANDBOX_API] = { { &event_loop, &api },
+	[SANDBOX_API] = { .lists = { &event_loop, &api },
 			  IOCTLS(api_ioctls),
 			  .with = WITH_OPEN_READ_ONLY },
-	[SANDBOX_TRACE] = { { &trace } },
-	[SANDBOX_DEV_CONSOLE] = { { &event_loop, &dev_common, &dev_console },
+	[SANDBOX_TRACE] = { .lists = { &trace } },
+	[SANDBOX_DEV_CONSOLE] = { .lists = { &event_loop, &dev_common,
+					     &dev_console },
 				  .with = WITH_FCNTL },
-	[SANDBOX_DEV_RNG] = { { &event_loop, &dev_common, &dev_rng } },
-	[SANDBOX_DEV_BLK] = { { &event_loop, &dev_common, &dev_blk } },
-	[SANDBOX_DEV_NET] = { { &event_loop, &dev_common, &dev_net },
+	[SANDBOX_DEV_RNG] = { .lists = { &event_loop, &dev_common, &dev_rng } },
+	[SANDBOX_DEV_BLK] = { .lists = { &event_loop, &dev_common, &dev_blk } },
+	[SANDBOX_DEV_NET] = { .lists = { &event_loop, &dev_common, &dev_net },
 			      IOCTLS(net_ioctls),
 			      .with = WITH_FCNTL },
-	[SANDBOX_DEV_VSOCK] = { { &event_loop, &dev_common, &dev_vsock },
+	[SANDBOX_DEV_VSOCK] = { .lists = { &event_loop, &dev_common,
+					   &dev_vsock },
 				.with = WITH_UNIX_SOCKET },
 };
 
