@@ -9,7 +9,7 @@ WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 $(WARN) -g -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' -MMD -MP -pthread
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson
+LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson -lseccomp
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
@@ -68,7 +68,7 @@ include tests/hostile/hostile.mk
 # --- packages -------------------------------------------------------------
 # Debian packages vireo builds and tests with; guest-images lists its own.
 PACKAGES := build-essential linux-libc-dev libcriterion-dev python3 acpica-tools \
-	zlib1g-dev liblzma-dev liburing-dev libfdt-dev libjansson-dev clang libclang-rt-14-dev clang-format \
+	zlib1g-dev liblzma-dev liburing-dev libfdt-dev libjansson-dev libseccomp-dev clang libclang-rt-14-dev clang-format \
 	gnuplot-nox fio \
 	$(shell cat guest-images/packages.txt 2>/dev/null)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

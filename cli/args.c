@@ -109,6 +109,25 @@ static int opt_verbose(struct vm_config *cfg, const char *arg, struct err *e)
 	return 0;
 }
 
+static int opt_seccomp(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	if (!strcmp(arg, "on"))
+		cfg->seccomp = VM_SECCOMP_ON;
+	else if (!strcmp(arg, "log"))
+		cfg->seccomp = VM_SECCOMP_LOG;
+	else
+		return err_set(e, "--seccomp '%s': expected on or log", arg);
+	return 0;
+}
+
+static int opt_no_seccomp(struct vm_config *cfg, const char *arg, struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->seccomp = VM_SECCOMP_OFF;
+	return 0;
+}
+
 static int opt_trace(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)e;
@@ -678,6 +697,13 @@ static const struct cli_option run_options[] = {
 	  "unlimited; defaults apply with --jail; repeatable",
 	  opt_rlimit },
 	{ "--kvm", "PATH", "KVM device (default /dev/kvm)", opt_kvm },
+	{ "--seccomp", "on|log",
+	  "per-thread seccomp filters (default on: a forbidden system call "
+	  "ends vireo with exit 1); log: only audit-log it "
+	  "(docs/seccomp.md)",
+	  opt_seccomp },
+	{ "--no-seccomp", NULL, "run without seccomp filters (not advised)",
+	  opt_no_seccomp },
 };
 
 #define NR_RUN_OPTIONS (sizeof(run_options) / sizeof(run_options[0]))

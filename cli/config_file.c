@@ -371,6 +371,15 @@ static int load_cpus(struct where *w, struct vm_config *cfg, json_t *v,
 	return apply(w, cfg, "--cpus", buf, e);
 }
 
+/* "on", "log" (--seccomp) or "off" (--no-seccomp). */
+static int load_seccomp(struct where *w, struct vm_config *cfg, json_t *v,
+			struct err *e)
+{
+	if (json_is_string(v) && !strcmp(json_string_value(v), "off"))
+		return apply(w, cfg, "--no-seccomp", NULL, e);
+	return apply_string(w, cfg, v, "--seccomp", false, e);
+}
+
 static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 		    struct err *e)
 {
@@ -378,7 +387,8 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 		"kernel",   "initrd",	  "cmdline",   "cpus",
 		"memory",   "console",	  "rng",       "disks",
 		"nets",	    "vsock",	  "transport", "virtio_transport",
-		"features", "api_socket", "sandbox",   NULL
+		"features", "api_socket", "sandbox",   "seccomp",
+		NULL
 	};
 	const char *k;
 	json_t *v;
@@ -420,6 +430,8 @@ static int load_doc(struct where *w, struct vm_config *cfg, json_t *doc,
 			ret = load_sandbox(w, cfg, v, e);
 		else if (!strcmp(k, "api_socket"))
 			ret = apply_string(w, cfg, v, "--api-socket", true, e);
+		else if (!strcmp(k, "seccomp"))
+			ret = load_seccomp(w, cfg, v, e);
 		if (ret < 0)
 			return -1;
 	}

@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/thread_hook.h"
+
 #define TRACE_DEFAULT_RING (8u << 20)
 #define TRACE_CHUNK (64u << 10)
 /* A record's fields stop here: the rest is kept for the truncation mark. */
@@ -28,6 +30,9 @@ struct trace {
 	uint64_t head, tail; /* bytes ever written into / taken out of ring */
 	uint64_t dropped, dropped_reported, emitted;
 	bool stopping, writer_waiting;
+	/* trace_enter_sandbox(): run on the writer, then cleared */
+	struct thread_hook hook;
+	bool hook_pending;
 	struct timespec start;
 	char chunk[TRACE_CHUNK];
 };
@@ -91,8 +96,16 @@ static void *trace_writer(void *arg)
 		uint64_t drops;
 		size_t n;
 
+		if (t->hook_pending) {
+			pthread_mutex_unlock(&t->lock);
+			thread_hook_enter(&t->hook);
+			pthread_mutex_lock(&t->lock);
+			t->hook_pending = false;
+			pthread_cond_broadcast(&t->cond);
+		}
 		while (t->head == t->tail &&
-		       t->dropped == t->dropped_reported && !t->stopping) {
+		       t->dropped == t->dropped_reported && !t->stopping &&
+		       !t->hook_pending) {
 			struct timespec until;
 
 			/*
@@ -109,6 +122,8 @@ static void *trace_writer(void *arg)
 			pthread_cond_timedwait(&t->cond, &t->lock, &until);
 			t->writer_waiting = false;
 		}
+		if (t->hook_pending)
+			continue;
 		if (t->head == t->tail && t->dropped == t->dropped_reported)
 			break; /* stopping, and everything is out */
 		n = take_chunk(t);
@@ -156,6 +171,19 @@ int trace_open(struct trace **out, const char *path, size_t ring_bytes,
 	}
 	*out = t;
 	return 0;
+}
+
+void trace_enter_sandbox(struct trace *t, const struct thread_hook *h)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->hook = *h;
+	t->hook_pending = true;
+	pthread_cond_broadcast(&t->cond);
+	while (t->hook_pending)
+		pthread_cond_wait(&t->cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
 }
 
 void trace_close(struct trace *t)

@@ -23,6 +23,15 @@ struct trace;
 /* Ring of ring_bytes (0: default 8 MiB); starts the writer thread. */
 int trace_open(struct trace **out, const char *path, size_t ring_bytes,
 	       struct err *e);
+struct thread_hook;
+/*
+ * Runs h on the writer thread and returns once it has. The writer starts
+ * at trace_open(), in machine creation, before vireo drops privileges;
+ * glibc's setuid signals every thread to change its ids too, so the
+ * writer's seccomp filter (which forbids set*id) must wait for this
+ * later step rather than be loaded when the thread starts.
+ */
+void trace_enter_sandbox(struct trace *t, const struct thread_hook *h);
 /* Flushes every event emitted so far, writes the end record, closes. */
 void trace_close(struct trace *t);
 

@@ -81,6 +81,13 @@ struct vm_vsock_config {
 	char uds[VM_VSOCK_UDS_MAX + 1];
 };
 
+/* Per-thread seccomp filters (docs/seccomp.md); on unless asked. */
+enum vm_seccomp {
+	VM_SECCOMP_ON, /* a forbidden syscall: one line, exit 1 */
+	VM_SECCOMP_LOG, /* --seccomp=log: audit-logged, allowed */
+	VM_SECCOMP_OFF, /* --no-seccomp */
+};
+
 struct vm_config {
 	const char *kvm_path;
 	const char *kernel_path;
@@ -118,6 +125,7 @@ struct vm_config {
 	bool verbose;
 	const char *trace_path; /* --trace: JSON Lines of every virtio event */
 	struct fault_set faults; /* --fault, --fault-seed */
+	enum vm_seccomp seccomp;
 };
 
 /* The transport for device type dev: its override, else the global one. */

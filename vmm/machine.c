@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "vmm/host_quirks.h"
+#include "vmm/sandbox/seccomp_machine.h"
 
 /* KVM's TSS and identity-map pages for VMX real mode, inside the hole. */
 #define KVM_TSS_GPA 0xfffbc000ULL
@@ -176,7 +177,9 @@ int machine_run(struct machine *m)
 {
 	struct err e;
 
-	if (vcpus_start(m, &e) < 0 || vm_api_start(m, &e) < 0) {
+	/* Sandbox steps: docs/seccomp.md, vmm/sandbox/seccomp_machine.h. */
+	if (seccomp_machine_begin(m, &e) < 0 || vcpus_start(m, &e) < 0 ||
+	    vm_api_start(m, &e) < 0 || seccomp_machine_main(m, &e) < 0) {
 		machine_request_stop(m, VIREO_EXIT_ERROR, "%s", e.msg);
 	} else if (event_loop_run(&m->loop) < 0) {
 		machine_request_stop(m, VIREO_EXIT_ERROR, "event loop: %s",

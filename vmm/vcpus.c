@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "util/log.h"
+#include "vmm/sandbox/seccomp.h"
 
 #define MSR_IA32_MISC_ENABLE 0x1a0
 #define MISC_ENABLE_FAST_STRING 1ULL
@@ -88,7 +89,13 @@ static void *vcpu_thread_entry(void *arg)
 {
 	struct vcpu_thread *t = arg;
 	struct machine *m = t->ctx->opaque;
+	struct err e;
 
+	/* Before the guest runs a single instruction on this vCPU. */
+	if (seccomp_enter(m->cfg->seccomp, SANDBOX_VCPU, &e) < 0) {
+		machine_request_stop(m, VIREO_EXIT_ERROR, "%s", e.msg);
+		return NULL;
+	}
 	stats_first_run(&m->stats);
 	return vcpu_thread_main(arg);
 }

@@ -59,7 +59,20 @@ static void *virtio_device_thread(void *arg)
 {
 	struct virtio_device *d = arg;
 
-	event_loop_run(&d->loop);
+	thread_hook_enter(&d->enter);
+	pthread_mutex_lock(&d->park.lock);
+	for (;;) {
+		while (!d->park.run && !d->park.exit)
+			pthread_cond_wait(&d->park.cond, &d->park.lock);
+		if (d->park.exit)
+			break;
+		pthread_mutex_unlock(&d->park.lock);
+		event_loop_run(&d->loop);
+		pthread_mutex_lock(&d->park.lock);
+		d->park.run = false;
+		pthread_cond_broadcast(&d->park.cond);
+	}
+	pthread_mutex_unlock(&d->park.lock);
 	return NULL;
 }
 
@@ -78,6 +91,8 @@ int virtio_device_init(struct virtio_device *d, const char *name,
 	d->priv = priv;
 	d->stop_efd = -1;
 	d->fault_tick.fd = -1;
+	pthread_mutex_init(&d->park.lock, NULL);
+	pthread_cond_init(&d->park.cond, NULL);
 	for (q = 0; q < nr_queues; q++) {
 		d->queues[q].dev = d;
 		d->queues[q].index = q;
@@ -98,6 +113,14 @@ int virtio_device_init(struct virtio_device *d, const char *name,
 void virtio_device_destroy(struct virtio_device *d)
 {
 	virtio_device_stop(d);
+	if (d->spawned) {
+		pthread_mutex_lock(&d->park.lock);
+		d->park.exit = true;
+		pthread_cond_broadcast(&d->park.cond);
+		pthread_mutex_unlock(&d->park.lock);
+		pthread_join(d->thread, NULL);
+		d->spawned = false;
+	}
 	if (d->stop_efd >= 0)
 		close(d->stop_efd);
 	d->stop_efd = -1;
@@ -133,11 +156,13 @@ static void virtio_device_kick_all(struct virtio_device *d)
 #define VIRTIO_THREAD_STACK (256u << 10)
 #endif
 
-static int virtio_device_resume(struct virtio_device *d)
+int virtio_device_spawn(struct virtio_device *d)
 {
 	pthread_attr_t attr;
 	int ret;
 
+	if (d->spawned)
+		return 0;
 	if (pthread_attr_init(&attr) != 0)
 		return -1;
 	pthread_attr_setstacksize(&attr, VIRTIO_THREAD_STACK);
@@ -145,11 +170,24 @@ static int virtio_device_resume(struct virtio_device *d)
 	pthread_attr_destroy(&attr);
 	if (ret != 0)
 		return -1;
+	d->spawned = true;
+	return 0;
+}
+
+static int virtio_device_resume(struct virtio_device *d)
+{
+	if (virtio_device_spawn(d) < 0)
+		return -1;
+	pthread_mutex_lock(&d->park.lock);
+	d->park.run = true;
+	pthread_cond_broadcast(&d->park.cond);
+	pthread_mutex_unlock(&d->park.lock);
 	d->running = true;
 	virtio_device_kick_all(d);
 	return 0;
 }
 
+/* Returns once the I/O thread has left its loop (and is parked). */
 static void virtio_device_pause(struct virtio_device *d)
 {
 	uint64_t one = 1;
@@ -159,7 +197,10 @@ static void virtio_device_pause(struct virtio_device *d)
 	if (write(d->stop_efd, &one, sizeof(one)) < 0) {
 		/* already pending */
 	}
-	pthread_join(d->thread, NULL);
+	pthread_mutex_lock(&d->park.lock);
+	while (d->park.run)
+		pthread_cond_wait(&d->park.cond, &d->park.lock);
+	pthread_mutex_unlock(&d->park.lock);
 	d->running = false;
 }
 

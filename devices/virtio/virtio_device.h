@@ -19,6 +19,7 @@
 #include "devices/virtio/virtqueue.h"
 #include "kvm/guest_mem.h"
 #include "util/event_loop.h"
+#include "util/thread_hook.h"
 
 struct virtio_device;
 
@@ -61,6 +62,19 @@ struct virtio_device {
 	struct event_source stop_src;
 	int stop_efd;
 	pthread_t thread;
+	/*
+	 * The I/O thread is made once and parked between runs, so it never
+	 * inherits the seccomp filter of whichever thread (a vCPU writing
+	 * DRIVER_OK, the API resuming) starts the device: enter runs first on
+	 * it, before it handles any guest input.
+	 */
+	struct thread_hook enter;
+	bool spawned;
+	struct {
+		pthread_mutex_t lock;
+		pthread_cond_t cond;
+		bool run, exit;
+	} park;
 	bool running;
 	bool suspended; /* by virtio_device_suspend() */
 	struct virtio_device_stats stats;
@@ -77,6 +91,12 @@ int virtio_device_init(struct virtio_device *d, const char *name,
 		       void (*queue_kick)(struct virtio_device *, unsigned int),
 		       void *priv, struct err *e);
 void virtio_device_destroy(struct virtio_device *d);
+
+/*
+ * Makes the (parked) I/O thread now, from the caller's thread, rather
+ * than at the first start; d->enter runs on it at once. Idempotent.
+ */
+int virtio_device_spawn(struct virtio_device *d);
 
 /* From the device's activate op: build queues, start the I/O thread. */
 int virtio_device_start(struct virtio_device *d, struct virtio_transport *t);

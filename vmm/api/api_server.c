@@ -272,6 +272,7 @@ static void *api_server_thread(void *arg)
 	struct pollfd pfd[2 + API_MAX_CLIENTS];
 	int map[2 + API_MAX_CLIENTS];
 
+	thread_hook_enter(&s->enter);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
 		int timeout = expire_clients(s), n = 0, i;
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/thread_hook.h"
 #include "vmm/api/http_parse.h"
 
 #define API_MAX_CLIENTS 8
@@ -46,6 +47,8 @@ struct api_server {
 	void *opaque;
 	int timeout_ms;
 	pthread_t thread;
+	/* Runs first on the API thread (its seccomp filter). */
+	struct thread_hook enter;
 	bool started;
 	int stop; /* atomic */
 	struct api_client clients[API_MAX_CLIENTS];

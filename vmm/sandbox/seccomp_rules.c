@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The allow-list of each thread class. Found by running every integration
+ * suite with the filters on (and --seccomp=log / strace -f), not guessed;
+ * docs/seccomp.md says why each class needs what it has.
+ */
+#include "vmm/sandbox/seccomp_rules.h"
+
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* Syscalls allowed whatever their arguments, one list per need. */
+struct plain_list {
+	const int *nr;
+	size_t n;
+};
+
+#define LIST(...)                                                              \
+	{                                                                      \
+		(const int[]){ __VA_ARGS__ },                                  \
+		    sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)         \
+	}
+
+/*
+ * Every thread: glibc's allocator and stdio (log lines on stderr), futexes
+ * behind its mutexes, thread exit, clocks, and what the SIGSYS handler
+ * itself calls (write, exit_group): a handler that trapped again would
+ * die without its line.
+ */
+static const struct plain_list common = LIST(
+    SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(close), SCMP_SYS(futex),
+    SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(munmap),
+    SCMP_SYS(mremap), SCMP_SYS(madvise), SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep), SCMP_SYS(gettimeofday),
+    SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn), SCMP_SYS(sched_yield), SCMP_SYS(restart_syscall),
+    SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(lseek));
+
+/* An event loop over eventfds (kicks, stop requests, completions). */
+static const struct plain_list event_loop =
+    LIST(SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	 SCMP_SYS(read), SCMP_SYS(readv));
+
+/* The main thread: signalfd, stdio console, stop and teardown. */
+static const struct plain_list main_thread =
+    LIST(SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(sendto), SCMP_SYS(unlink),
+	 SCMP_SYS(getrusage), SCMP_SYS(mincore), SCMP_SYS(pread64),
+	 SCMP_SYS(io_uring_enter), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
+	 SCMP_SYS(flock), SCMP_SYS(shutdown), SCMP_SYS(rt_sigaction),
+	 SCMP_SYS(sigaltstack), SCMP_SYS(getrandom));
+
+/* vCPUs: device activation and resets run on the vCPU that wrote them. */
+static const struct plain_list vcpu =
+    LIST(SCMP_SYS(eventfd2), SCMP_SYS(timerfd_create),
+	 SCMP_SYS(timerfd_settime), SCMP_SYS(io_uring_enter), SCMP_SYS(poll));
+
+static const struct plain_list api =
+    LIST(SCMP_SYS(accept4), SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read),
+	 SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(shutdown),
+	 SCMP_SYS(mincore), SCMP_SYS(getrusage), SCMP_SYS(io_uring_enter));
+
+static const struct plain_list trace = LIST(SCMP_SYS(fsync));
+
+static const struct plain_list dev_common =
+    LIST(SCMP_SYS(timerfd_settime), SCMP_SYS(poll));
+static const struct plain_list dev_console =
+    LIST(SCMP_SYS(sendto), SCMP_SYS(recvfrom));
+static const struct plain_list dev_rng = LIST(SCMP_SYS(getrandom));
+static const struct plain_list dev_blk =
+    LIST(SCMP_SYS(io_uring_enter), SCMP_SYS(preadv), SCMP_SYS(pwritev),
+	 SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
+	 SCMP_SYS(fsync), SCMP_SYS(fallocate));
+static const struct plain_list dev_net = LIST(
+    SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto));
+static const struct plain_list dev_vsock =
+    LIST(SCMP_SYS(connect), SCMP_SYS(accept4), SCMP_SYS(recvmsg),
+	 SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+	 SCMP_SYS(shutdown), SCMP_SYS(getsockopt));
+
+/* ioctl request numbers, per class. */
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN,	KVM_GET_REGS,  KVM_GET_SREGS,	KVM_TRANSLATE,
+	KVM_IRQ_LINE,	KVM_IRQFD,     KVM_IOEVENTFD,	KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI, TUNSETOFFLOAD, TUNSETVNETHDRSZ,
+};
+static const unsigned long main_ioctls[] = {
+	KVM_IRQ_LINE,	KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
+	KVM_SIGNAL_MSI, TCGETS,	   TCSETS,	  TCSETSW,
+	TCSETSF,
+};
+static const unsigned long api_ioctls[] = {
+	KVM_IRQ_LINE,	     KVM_IRQFD,	     KVM_IOEVENTFD,
+	KVM_SET_GSI_ROUTING, KVM_SIGNAL_MSI,
+};
+static const unsigned long net_ioctls[] = { TUNSETOFFLOAD };
+
+/* libseccomp's SCMP_A*_64 leave datum_b out, which clang -Wextra flags. */
+static struct scmp_arg_cmp arg_eq(unsigned int arg, uint64_t v)
+{
+	return (struct scmp_arg_cmp){
+		.arg = arg, .op = SCMP_CMP_EQ, .datum_a = v, .datum_b = 0
+	};
+}
+
+/* (argument & mask) == v */
+static struct scmp_arg_cmp arg_masked(unsigned int arg, uint64_t mask,
+				      uint64_t v)
+{
+	return (struct scmp_arg_cmp){ .arg = arg,
+				      .op = SCMP_CMP_MASKED_EQ,
+				      .datum_a = mask,
+				      .datum_b = v };
+}
+
+static int allow_list(scmp_filter_ctx ctx, const struct plain_list *l)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < l->n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, l->nr[i], 0);
+	return rc;
+}
+
+static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				      arg_eq(1, req[i]));
+	return rc;
+}
+
+/*
+ * Memory may be mapped and protected, never executable: a thread taken
+ * over by a guest cannot make new code. tgkill only inside this process
+ * (glibc's abort and pthread_kill).
+ */
+static int allow_memory_and_signals(scmp_filter_ctx ctx)
+{
+	int rc;
+
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			      arg_masked(2, PROT_EXEC, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect),
+				      1, arg_masked(2, PROT_EXEC, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+				      arg_eq(0, (uint64_t)getpid()));
+	return rc;
+}
+
+/* fcntl for flags and duplicates only (no locks, no leases, no owners). */
+static int allow_fcntl(scmp_filter_ctx ctx)
+{
+	static const int cmds[] = { F_GETFL, F_SETFL, F_GETFD, F_SETFD,
+				    F_DUPFD_CLOEXEC };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && rc == 0; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+				      arg_eq(1, (uint64_t)cmds[i]));
+	return rc;
+}
+
+/* New sockets are AF_UNIX only (vsock's host side: Unix sockets). */
+static int allow_unix_socket(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				arg_eq(0, AF_UNIX));
+}
+
+/*
+ * Read-only opens: /proc/self/statm for --stats (main thread) and GET /vm
+ * (API thread); in sanitizer builds /proc/self/maps for reports and the
+ * leak check at exit. Nothing can be created, written or truncated.
+ */
+static int allow_open_read_only(scmp_filter_ctx ctx)
+{
+	/* O_TMPFILE without its O_DIRECTORY bit: directories may be read. */
+	const uint64_t denied = O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND |
+				(O_TMPFILE & ~O_DIRECTORY);
+
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				  arg_masked(2, denied, O_RDONLY));
+
+#ifdef __SANITIZE_ADDRESS__
+	/* The sanitizer runtime makes raw open(2) calls, not openat. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
+				      arg_masked(1, denied, O_RDONLY));
+#endif
+	return rc;
+}
+
+#ifdef __SANITIZE_ADDRESS__
+/*
+ * The ASan/UBSan runtime: LeakSanitizer stops the world at exit from the
+ * main thread (a tracer task made with clone, ptrace, /proc/self/task),
+ * and reports read /proc/self/maps. Sanitizer builds only.
+ */
+static const struct plain_list sanitizer_leaks = LIST(
+    SCMP_SYS(clone), SCMP_SYS(ptrace), SCMP_SYS(wait4), SCMP_SYS(getdents64),
+    SCMP_SYS(getdents), SCMP_SYS(prctl), SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(getppid), SCMP_SYS(pipe2), SCMP_SYS(kill));
+/* Any thread's error report: /proc/self/maps, the binary's path. */
+static const struct plain_list sanitizer_report =
+    LIST(SCMP_SYS(read), SCMP_SYS(readlink), SCMP_SYS(sigaltstack),
+	 SCMP_SYS(rt_sigaction));
+#endif
+
+/* Argument-checked rules a class may add to its lists and ioctls. */
+enum {
+	WITH_FCNTL = 1, /* allow_fcntl */
+	WITH_OPEN_READ_ONLY = 2, /* allow_open_read_only */
+	WITH_UNIX_SOCKET = 4, /* allow_unix_socket */
+};
+
+struct class_rules {
+	const struct plain_list *lists[3];
+	const unsigned long *ioctls;
+	size_t nr_ioctls;
+	unsigned int with;
+};
+
+#define IOCTLS(a) .ioctls = a, .nr_ioctls = sizeof(a) / sizeof(a[0])
+
+static const struct class_rules class_rules[SANDBOX_NR_CLASSES] = {
+	[SANDBOX_MAIN] = { .lists = { &event_loop, &main_thread },
+			   IOCTLS(main_ioctls),
+			   .with = WITH_FCNTL | WITH_OPEN_READ_ONLY },
+	[SANDBOX_VCPU] = { .lists = { &event_loop, &vcpu },
+			   IOCTLS(vcpu_ioctls),
+			   .with = WITH_FCNTL },
+	[SANDBOX_API] = { .lists = { &event_loop, &api },
+			  IOCTLS(api_ioctls),
+			  .with = WITH_OPEN_READ_ONLY },
+	[SANDBOX_TRACE] = { .lists = { &trace } },
+	[SANDBOX_DEV_CONSOLE] = { .lists = { &event_loop, &dev_common,
+					     &dev_console },
+				  .with = WITH_FCNTL },
+	[SANDBOX_DEV_RNG] = { .lists = { &event_loop, &dev_common, &dev_rng } },
+	[SANDBOX_DEV_BLK] = { .lists = { &event_loop, &dev_common, &dev_blk } },
+	[SANDBOX_DEV_NET] = { .lists = { &event_loop, &dev_common, &dev_net },
+			      IOCTLS(net_ioctls),
+			      .with = WITH_FCNTL },
+	[SANDBOX_DEV_VSOCK] = { .lists = { &event_loop, &dev_common,
+					   &dev_vsock },
+				.with = WITH_UNIX_SOCKET },
+};
+
+/*
+ * The SIGSYS handler's terminal repair, on stdin only; not where the class
+ * allows those ioctls anyway (libseccomp 2.5 leaks the rule it prunes).
+ */
+static int allow_stdin_tty(scmp_filter_ctx ctx, const struct class_rules *r)
+{
+	static const unsigned long req[] = { TCGETS, TCSETS };
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; i < 2 && rc == 0; i++) {
+		for (k = 0; k < r->nr_ioctls && r->ioctls[k] != req[i]; k++)
+			;
+		if (k == r->nr_ioctls)
+			rc = seccomp_rule_add(
+			    ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 2,
+			    arg_eq(0, STDIN_FILENO), arg_eq(1, req[i]));
+	}
+	return rc;
+}
+
+static int add_class(scmp_filter_ctx ctx, const struct class_rules *r)
+{
+	unsigned int with = r->with;
+	size_t i;
+	int rc = 0;
+
+#ifdef __SANITIZE_ADDRESS__
+	with |= WITH_OPEN_READ_ONLY;
+#endif
+	for (i = 0; i < 3 && r->lists[i] && rc == 0; i++)
+		rc = allow_list(ctx, r->lists[i]);
+	if (rc == 0)
+		rc = allow_ioctls(ctx, r->ioctls, r->nr_ioctls);
+	if (rc == 0 && (with & WITH_FCNTL))
+		rc = allow_fcntl(ctx);
+	if (rc == 0 && (with & WITH_OPEN_READ_ONLY))
+		rc = allow_open_read_only(ctx);
+	if (rc == 0 && (with & WITH_UNIX_SOCKET))
+		rc = allow_unix_socket(ctx);
+	return rc;
+}
+
+int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls)
+{
+	int rc;
+
+	if ((unsigned int)cls >= SANDBOX_NR_CLASSES)
+		return -22; /* -EINVAL, as libseccomp reports */
+	rc = allow_list(ctx, &common);
+	if (rc == 0)
+		rc = allow_memory_and_signals(ctx);
+	if (rc == 0)
+		rc = add_class(ctx, &class_rules[cls]);
+	if (rc == 0)
+		rc = allow_stdin_tty(ctx, &class_rules[cls]);
+#ifdef __SANITIZE_ADDRESS__
+	if (rc == 0 && cls == SANDBOX_MAIN)
+		rc = allow_list(ctx, &sanitizer_leaks);
+	if (rc == 0)
+		rc = allow_list(ctx, &sanitizer_report);
+#endif
+	return rc;
+}
