@@ -117,8 +117,8 @@ int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls, struct err *e)
 
 	if (mode == VM_SECCOMP_OFF)
 		return 0;
-	prog.len = (unsigned short)seccomp_bpf_program(mode, cls,
-						       (uint32_t)getpid(), insns);
+	prog.len = (unsigned short)seccomp_bpf_program(
+	    mode, cls, (uint32_t)getpid(), insns);
 	if (!prog.len)
 		return err_set(e, "seccomp: no filter for thread class %d",
 			       (int)cls);

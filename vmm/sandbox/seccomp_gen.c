@@ -91,8 +91,8 @@ static void emit_variant(bool sanitizer)
 	size_t i;
 
 	for (cls = 0; cls < SANDBOX_NR_CLASSES; cls++) {
-		lens[cls] = export(cls, SECCOMP_PID_SENTINEL, sanitizer, false,
-				   p);
+		lens[cls] =
+		    export(cls, SECCOMP_PID_SENTINEL, sanitizer, false, p);
 		check_patches(cls, sanitizer, p, lens[cls]);
 		printf("\n/* %s thread */\nstatic const struct sock_filter "
 		       "class%u[%zu] = {\n",

@@ -297,8 +297,8 @@ static int add_class(scmp_filter_ctx ctx, const struct class_rules *r,
 	return rc;
 }
 
-int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls,
-		      uint32_t pid, bool sanitizer)
+int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls, uint32_t pid,
+		      bool sanitizer)
 {
 	int rc;
 

@@ -19,8 +19,8 @@
  * Adds cls's allow-list to ctx: tgkill only to pid; sanitizer adds what
  * the ASan/UBSan runtime needs. A negative errno from libseccomp.
  */
-int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls,
-		      uint32_t pid, bool sanitizer);
+int seccomp_rules_add(scmp_filter_ctx ctx, enum sandbox_class cls, uint32_t pid,
+		      bool sanitizer);
 
 /*
  * cls's whole filter as libseccomp exports it (default action SIGSYS, or
