@@ -9,12 +9,19 @@ WARN := -Wall -Wextra -Werror
 BASE_CFLAGS := -std=gnu11 $(WARN) -g -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' -MMD -MP -pthread
 OPT_CFLAGS := -O2
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson -lseccomp
+LDLIBS := -pthread -lz -llzma -luring -lfdt -ljansson
 
 # Everything but main() goes into a library that the unit tests link too.
 LIB_SRCS := $(sort $(wildcard util/*.c kvm/*.c bus/*.c bus/pci/*.c bus/mmio/*.c \
 	devices/legacy/*.c devices/block/*.c devices/virtio/*.c vmm/*.c vmm/boot/*.c vmm/acpi/*.c vmm/fdt/*.c vmm/api/*.c vmm/sandbox/*.c)) \
 	cli/args.c cli/trace_summary.c cli/config_file.c cli/ctl.c
+# The seccomp filters are compiled at build time (vmm/sandbox/seccomp_bpf.h):
+# the rules and their generator link libseccomp, vireo only the BPF.
+SECCOMP_RULES_SRCS := vmm/sandbox/seccomp_rules.c vmm/sandbox/seccomp_class.c
+SECCOMP_GEN_SRCS := vmm/sandbox/seccomp_gen.c
+SECCOMP_BPF_SRC := $(BUILD)/gen/seccomp_filters.c
+LIB_SRCS := $(filter-out vmm/sandbox/seccomp_rules.c $(SECCOMP_GEN_SRCS),$(LIB_SRCS)) \
+	$(SECCOMP_BPF_SRC)
 MAIN_SRCS := cli/main.c
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 INTEG_SRCS := $(sort $(wildcard tests/integration/*.c))
@@ -46,11 +53,22 @@ $(PLAIN)/vireo: $(call objs,$(PLAIN),$(LIB_SRCS) $(MAIN_SRCS))
 $(ASAN)/vireo: $(call objs,$(ASAN),$(LIB_SRCS) $(MAIN_SRCS))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(PLAIN)/unit-tests: $(call objs,$(PLAIN),$(LIB_SRCS) $(UNIT_SRCS))
-	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+# The unit tests compare the generated filters with libseccomp's own.
+$(PLAIN)/unit-tests: $(call objs,$(PLAIN),$(LIB_SRCS) $(UNIT_SRCS) vmm/sandbox/seccomp_rules.c)
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS) -lseccomp -lcriterion
 
-$(ASAN)/unit-tests: $(call objs,$(ASAN),$(LIB_SRCS) $(UNIT_SRCS))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+$(ASAN)/unit-tests: $(call objs,$(ASAN),$(LIB_SRCS) $(UNIT_SRCS) vmm/sandbox/seccomp_rules.c)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS) -lseccomp -lcriterion
+
+# Built and run on the build machine, without sanitizers; it writes both
+# variants (plain and __SANITIZE_ADDRESS__), each build compiles its own.
+$(PLAIN)/seccomp-gen: $(call objs,$(PLAIN),$(SECCOMP_GEN_SRCS) $(SECCOMP_RULES_SRCS))
+	$(CC) $(OPT_CFLAGS) -o $@ $^ -lseccomp
+
+$(SECCOMP_BPF_SRC): $(PLAIN)/seccomp-gen
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$< > $@.tmp && mv $@.tmp $@
 
 # The device benchmark (tests/bench/devbench*.c): vireo's devices, no guest.
 $(PLAIN)/devbench: $(call objs,$(PLAIN),$(LIB_SRCS) $(wildcard tests/bench/devbench*.c))

@@ -37,8 +37,10 @@ static int action(void *opaque, enum api_action a, struct err *e)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct api_vm_ops ops = { describe, describe, set_paused,
-					       action, NULL };
+	static const struct api_vm_ops ops = { .describe = describe,
+					       .metrics = describe,
+					       .set_paused = set_paused,
+					       .action = action };
 	struct http_request req;
 	struct http_parse_error err;
 	struct api_response resp = { 0, NULL };

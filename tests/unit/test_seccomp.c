@@ -4,11 +4,14 @@
  * class must not do ends the child with exit 1 and the SIGSYS line naming
  * the class and the syscall; what it needs still works. No /dev/kvm: a
  * KVM ioctl on /dev/null reaches the kernel (ENOTTY) or is trapped first.
+ * The programs vireo loads were compiled at build time: they must be what
+ * libseccomp builds from the same rules now, once patched for this pid.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +28,8 @@
 #include "cli/config_file.h"
 #include "vmm/config_json.h"
 #include "vmm/sandbox/seccomp.h"
+#include "vmm/sandbox/seccomp_bpf.h"
+#include "vmm/sandbox/seccomp_rules.h"
 
 struct child {
 	int status;
@@ -224,6 +229,22 @@ static int do_tgkill_other(int fd)
 	/* Signal 0 to init: only the permission check, had it got there. */
 	syscall(SYS_tgkill, 1, 1, 0);
 	return 0;
+}
+
+/* The test process: the pid a filter patched before fork would allow. */
+static pid_t parent_pid;
+
+static int do_tgkill_parent(int fd)
+{
+	(void)fd;
+	syscall(SYS_tgkill, parent_pid, parent_pid, 0);
+	return 0;
+}
+
+static int tgkill_self_works(int fd)
+{
+	(void)fd;
+	return syscall(SYS_tgkill, getpid(), syscall(SYS_gettid), 0) < 0;
 }
 
 static int do_setresuid(int fd)
@@ -555,4 +576,121 @@ Test(seccomp, the_config_file_and_print_config_carry_the_mode)
 	json_decref(j);
 	config_file_free(&cfg);
 	unlink(path);
+}
+
+/* The pid is patched in when a thread loads its filter, not before. */
+Test(seccomp, tgkill_reaches_this_process_only_whatever_its_pid)
+{
+	enum sandbox_class cls;
+
+	parent_pid = getpid();
+	for (cls = 0; cls < SANDBOX_NR_CLASSES; cls++) {
+		assert_trapped(cls, do_tgkill_parent, "tgkill");
+		assert_allowed(cls, tgkill_self_works);
+	}
+}
+
+/*
+ * In a new PID namespace, as under --jail: the own process is pid 1 there,
+ * tgkill to it works, and to pid 2 still ends the process (exit 1).
+ */
+static int pid_1_confined(void)
+{
+	struct err e;
+
+	if (getpid() != 1)
+		return 11;
+	dup2(devnull_fd(), STDERR_FILENO);
+	if (seccomp_prepare(VM_SECCOMP_ON, &e) < 0 ||
+	    seccomp_enter(VM_SECCOMP_ON, SANDBOX_VCPU, &e) < 0)
+		return 12;
+	if (syscall(SYS_tgkill, 1, syscall(SYS_gettid), 0) < 0)
+		return 13;
+	syscall(SYS_tgkill, 2, 2, 0);
+	return 0;
+}
+
+Test(seccomp, under_a_jail_pid_1_is_this_process)
+{
+	int st, inner;
+	pid_t pid, child;
+
+	cr_assert_eq(geteuid(), 0, "PID namespaces need root, as --jail does");
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWPID) < 0)
+			_exit(10);
+		child = fork();
+		if (child == 0)
+			_exit(pid_1_confined());
+		if (child < 0 || waitpid(child, &inner, 0) != child)
+			_exit(14);
+		_exit(WIFEXITED(inner) ? WEXITSTATUS(inner) : 15);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1,
+		  "status 0x%x (1: trapped by the SIGSYS handler)", st);
+}
+
+#ifdef __SANITIZE_ADDRESS__
+static const bool sanitizer = true;
+#else
+static const bool sanitizer = false;
+#endif
+
+static void assert_same_as_libseccomp(enum vm_seccomp mode, uint32_t pid)
+{
+	struct sock_filter built[SECCOMP_BPF_MAX_INSNS];
+	struct sock_filter loaded[SECCOMP_BPF_MAX_INSNS];
+	enum sandbox_class cls;
+	size_t i;
+
+	for (cls = 0; cls < SANDBOX_NR_CLASSES; cls++) {
+		int n = seccomp_rules_export(cls, pid, sanitizer,
+					     mode == VM_SECCOMP_LOG, built,
+					     SECCOMP_BPF_MAX_INSNS);
+		size_t len = seccomp_bpf_program(mode, cls, pid, loaded);
+
+		cr_assert_gt(n, 0, "%s: libseccomp: %d",
+			     sandbox_class_name(cls), n);
+		cr_assert_eq(len, (size_t)n, "%s: %zu instructions, not %d",
+			     sandbox_class_name(cls), len, n);
+		for (i = 0; i < len; i++) {
+			cr_assert(built[i].code == loaded[i].code &&
+				      built[i].jt == loaded[i].jt &&
+				      built[i].jf == loaded[i].jf &&
+				      built[i].k == loaded[i].k,
+				  "%s: instruction %zu differs: rebuild "
+				  "build/gen/seccomp_filters.c",
+				  sandbox_class_name(cls), i);
+			cr_assert_neq(loaded[i].k, SECCOMP_PID_SENTINEL);
+		}
+	}
+}
+
+/*
+ * No drift between the generated programs and the rules table. Pids equal
+ * to another rule's constant (1 = AF_UNIX, F_GETFD) are left out: there
+ * libseccomp shares the two comparisons' blocks, same verdicts, shorter.
+ */
+Test(seccomp, generated_programs_are_libseccomp_exports_of_the_rules)
+{
+	assert_same_as_libseccomp(VM_SECCOMP_ON, 12345);
+	assert_same_as_libseccomp(VM_SECCOMP_ON, 4194303);
+}
+
+Test(seccomp, the_log_mode_patch_is_libseccomp_log_action)
+{
+	assert_same_as_libseccomp(VM_SECCOMP_LOG, 12345);
+}
+
+Test(seccomp, no_program_for_an_unknown_class)
+{
+	struct sock_filter out[SECCOMP_BPF_MAX_INSNS];
+
+	cr_assert_eq(
+	    seccomp_bpf_program(VM_SECCOMP_ON, SANDBOX_NR_CLASSES, 1, out), 0);
+	cr_assert_str_eq(seccomp_syscall_names[41], "socket");
 }

@@ -2,81 +2,23 @@
 #include "vmm/sandbox/seccomp.h"
 
 #include <errno.h>
-#include <seccomp.h>
+#include <linux/seccomp.h>
 #include <signal.h>
-#include <stdatomic.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "util/log.h"
-#include "vmm/sandbox/seccomp_rules.h"
-
-static const char *const class_names[SANDBOX_NR_CLASSES] = {
-	[SANDBOX_MAIN] = "main",
-	[SANDBOX_VCPU] = "vCPU",
-	[SANDBOX_API] = "API",
-	[SANDBOX_TRACE] = "trace writer",
-	[SANDBOX_DEV_CONSOLE] = "virtio-console I/O",
-	[SANDBOX_DEV_RNG] = "virtio-rng I/O",
-	[SANDBOX_DEV_BLK] = "virtio-blk I/O",
-	[SANDBOX_DEV_NET] = "virtio-net I/O",
-	[SANDBOX_DEV_VSOCK] = "virtio-vsock I/O",
-};
-
-const char *sandbox_class_name(enum sandbox_class cls)
-{
-	return (unsigned int)cls < SANDBOX_NR_CLASSES ? class_names[cls]
-						      : "unknown";
-}
-
-int sandbox_device_class(const char *type_name)
-{
-	static const struct {
-		const char *type;
-		enum sandbox_class cls;
-	} map[] = {
-		{ "console", SANDBOX_DEV_CONSOLE }, { "rng", SANDBOX_DEV_RNG },
-		{ "blk", SANDBOX_DEV_BLK },	    { "net", SANDBOX_DEV_NET },
-		{ "vsock", SANDBOX_DEV_VSOCK },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (!strcmp(map[i].type, type_name))
-			return (int)map[i].cls;
-	return -1;
-}
+#include "vmm/sandbox/seccomp_bpf.h"
 
 /*
- * The SIGSYS handler may call only async-signal-safe functions, so the
- * syscall names it prints are resolved once, before any filter, into
- * this table; and a signal handler has no argument to carry a context,
- * hence the one piece of process-wide state here (written once, read-only
- * afterwards). The thread's class is thread-local for the same reason.
+ * A signal handler has no argument to carry a context, so the thread's
+ * class is thread-local; the syscall names are a generated constant table
+ * (seccomp_bpf.h), readable from the handler.
  */
-#define NAMED_SYSCALLS 512
-#define SYSCALL_NAME_MAX 24
-static char syscall_names[NAMED_SYSCALLS][SYSCALL_NAME_MAX];
-static atomic_bool names_ready;
 static _Thread_local int thread_class = -1;
-
-static void fill_names(void)
-{
-	int nr;
-
-	for (nr = 0; nr < NAMED_SYSCALLS; nr++) {
-		char *n =
-		    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
-
-		if (n) {
-			strncpy(syscall_names[nr], n, SYSCALL_NAME_MAX - 1);
-			free(n);
-		}
-	}
-}
 
 static size_t put_str(char *buf, size_t at, size_t cap, const char *s)
 {
@@ -134,9 +76,8 @@ static void sigsys_handler(int sig, siginfo_t *si, void *uctx)
 		    cls >= 0 ? sandbox_class_name(cls) : "unsandboxed");
 	n = put_str(line, n, sizeof(line),
 		    " thread made a forbidden system call ");
-	if (atomic_load(&names_ready) && nr < NAMED_SYSCALLS &&
-	    syscall_names[nr][0]) {
-		n = put_str(line, n, sizeof(line), syscall_names[nr]);
+	if (nr < SECCOMP_NAMED_SYSCALLS && seccomp_syscall_names[nr]) {
+		n = put_str(line, n, sizeof(line), seccomp_syscall_names[nr]);
 		n = put_str(line, n, sizeof(line), " (");
 		n = put_uint(line, n, sizeof(line), nr);
 		n = put_str(line, n, sizeof(line), ")");
@@ -158,37 +99,39 @@ int seccomp_prepare(enum vm_seccomp mode, struct err *e)
 
 	if (mode == VM_SECCOMP_OFF)
 		return 0;
-	if (!atomic_load(&names_ready)) {
-		fill_names();
-		atomic_store(&names_ready, true);
-	}
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGSYS, &sa, NULL) < 0)
 		return err_errno(e, errno, "seccomp: sigaction(SIGSYS)");
 	return 0;
 }
 
+/*
+ * The program is patched on this thread's stack: nothing allocated, and
+ * no table shared between threads is written. no_new_privs first, as the
+ * kernel requires of an unprivileged filter.
+ */
 int seccomp_enter(enum vm_seccomp mode, enum sandbox_class cls, struct err *e)
 {
-	scmp_filter_ctx ctx;
-	int rc;
+	struct sock_filter insns[SECCOMP_BPF_MAX_INSNS];
+	struct sock_fprog prog = { .filter = insns };
 
 	if (mode == VM_SECCOMP_OFF)
 		return 0;
-	ctx =
-	    seccomp_init(mode == VM_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_TRAP);
-	if (!ctx)
-		return err_set(e,
-			       "seccomp: cannot build the %s thread's filter",
-			       sandbox_class_name(cls));
-	rc = seccomp_rules_add(ctx, cls);
+	prog.len = (unsigned short)seccomp_bpf_program(
+	    mode, cls, (uint32_t)getpid(), insns);
+	if (!prog.len)
+		return err_set(e, "seccomp: no filter for thread class %d",
+			       (int)cls);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return err_errno(e, errno,
+				 "seccomp: no_new_privs for the %s thread",
+				 sandbox_class_name(cls));
 	thread_class = (int)cls;
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc < 0) {
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
+		int err = errno;
+
 		thread_class = -1;
-		return err_errno(e, -rc,
+		return err_errno(e, err,
 				 "seccomp: cannot load the %s thread's "
 				 "filter",
 				 sandbox_class_name(cls));

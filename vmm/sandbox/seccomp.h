@@ -3,11 +3,11 @@
 #define VIREO_VMM_SANDBOX_SECCOMP_H
 
 /*
- * One seccomp filter per thread class (docs/seccomp.md), built with
- * libseccomp. A thread loads its class's filter itself, first thing; a
- * syscall outside it is SIGSYS (the handler names the class and the
- * syscall, then _exit(1)), or in log mode an audit record and nothing
- * else.
+ * One seccomp filter per thread class (docs/seccomp.md), compiled to BPF
+ * at build time (seccomp_bpf.h). A thread loads its class's filter itself,
+ * first thing; a syscall outside it is SIGSYS (the handler names the
+ * class and the syscall, then _exit(1)), or in log mode an audit record
+ * and nothing else.
  */
 
 #include <stdbool.h>
