@@ -111,9 +111,15 @@ run: deps all guest
 	@exec tests/with-kvm tests/run-guest
 
 # --- tests ------------------------------------------------------------------
+# The jail test forks into a new PID namespace; when it runs beside another
+# test, Criterion's runner process (not a test, not vireo code) leaks 48
+# bytes that LeakSanitizer reports at exit. Alone it is clean, so the ASan
+# run gives it a run of its own.
+JAIL_FORK_TEST := jail/fork_forwards_signals_and_passes_the_status
 unit-test: $(PLAIN)/unit-tests $(ASAN)/unit-tests
 	$(PLAIN)/unit-tests
-	$(ASAN)/unit-tests
+	$(ASAN)/unit-tests --filter '!($(JAIL_FORK_TEST))'
+	$(ASAN)/unit-tests -j1 --filter '$(JAIL_FORK_TEST)'
 
 # Group by group (each Criterion suite, boot again with the ASan build),
 # each where it runs fastest: on PVM hosts in the test host plus a
