@@ -372,6 +372,7 @@ Test(sandbox, uid_gid_jail_every_device_every_thread,
 			   "API after the drop: '%s'", sb.api_reply);
 	cr_assert(sb_field(sb.parent, "NoNewPrivs", "1"), "parent: %s",
 		  sb.parent);
+	cr_assert(sb_field(sb.parent, "Seccomp", "2"), "parent: %s", sb.parent);
 	cr_assert_geq(sb.nr_tasks, 5, "only %d tasks (vCPU, API, devices?)",
 		      sb.nr_tasks);
 	for (i = 0; i < sb.nr_tasks; i++) {

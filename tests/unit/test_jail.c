@@ -234,7 +234,7 @@ static pid_t start_jail(void)
 		struct err e;
 
 		/* The jail's parent exits with the child's status itself. */
-		_exit(jail_fork(&e) < 0 ? 100 : jailed());
+		_exit(jail_fork(VM_SECCOMP_ON, &e) < 0 ? 100 : jailed());
 	}
 	return pid;
 }

@@ -442,6 +442,11 @@ Test(seccomp, the_trace_writer_and_main_thread_are_confined_too)
 		{ SANDBOX_MAIN, do_inet_socket, "socket" },
 		{ SANDBOX_MAIN, do_kvm_create_vcpu, "ioctl" },
 		{ SANDBOX_MAIN, do_setresuid, "setresuid" },
+		{ SANDBOX_JAIL_PARENT, do_execve, "execve" },
+		{ SANDBOX_JAIL_PARENT, do_open_new_file, "openat" },
+		{ SANDBOX_JAIL_PARENT, do_unix_socket, "socket" },
+		{ SANDBOX_JAIL_PARENT, do_fork, "fork" },
+		{ SANDBOX_JAIL_PARENT, do_kvm_create_vm, "ioctl" },
 	};
 
 	assert_all_trapped(cases);

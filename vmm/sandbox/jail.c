@@ -17,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/log.h"
 #include "vmm/sandbox/privdrop.h"
+#include "vmm/sandbox/seccomp.h"
 
 int jail_check(const char *dir, struct err *e)
 {
@@ -43,13 +45,23 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGRTMIN + 1);
 }
 
-/* The parent: no fds, no privileges it could pass on, only waiting. */
-static int jail_parent(pid_t child, const sigset_t *wait_set)
+/*
+ * The parent: no fds, no privileges it could pass on, only waiting, under
+ * a filter of its own (it stays root to signal its child, so it is
+ * confined like every vireo thread).
+ */
+static int jail_parent(pid_t child, const sigset_t *wait_set,
+		       enum vm_seccomp mode)
 {
-	struct err ignored;
+	struct err e;
 
 	close_range(3, ~0U, 0);
-	privdrop_no_new_privs(&ignored);
+	if (privdrop_no_new_privs(&e) < 0 || seccomp_prepare(mode, &e) < 0 ||
+	    seccomp_enter(mode, SANDBOX_JAIL_PARENT, &e) < 0) {
+		kill(child, SIGKILL);
+		log_info("%s", e.msg);
+		return 1;
+	}
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(wait_set, &si), st;
@@ -68,7 +80,7 @@ static int jail_parent(pid_t child, const sigset_t *wait_set)
 	}
 }
 
-int jail_fork(struct err *e)
+int jail_fork(enum vm_seccomp mode, struct err *e)
 {
 	sigset_t fwd, wait_set, old;
 	pid_t pid;
@@ -95,7 +107,7 @@ int jail_fork(struct err *e)
 	/* No exit handlers: once the namespace's PID 1 is gone, clone() fails
 	 * here, and LeakSanitizer's would die of it. */
 	if (pid > 0)
-		_exit(jail_parent(pid, &wait_set));
+		_exit(jail_parent(pid, &wait_set, mode));
 	sigdelset(&wait_set, SIGCHLD);
 	sigorset(&old, &old, &fwd);
 	sigdelset(&old, SIGCHLD);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "util/err.h"
+#include "vmm/config.h"
 
 /* DIR exists and is a directory, and we may make namespaces. */
 int jail_check(const char *dir, struct err *e);
@@ -24,9 +25,10 @@ int jail_check(const char *dir, struct err *e);
  * returns: it exits with the child's status (128 + N if signal N killed
  * it). It forwards SIGINT, SIGTERM, SIGHUP, SIGUSR2 and SIGRTMIN+1, which
  * the child keeps blocked until its signalfd reads them: PID 1 drops
- * signals it has no handler for.
+ * signals it has no handler for. The parent runs under the jail-parent
+ * seccomp filter (unless mode is off).
  */
-int jail_fork(struct err *e);
+int jail_fork(enum vm_seccomp mode, struct err *e);
 
 /*
  * Makes dir the root (nosuid, nodev, noexec) and the host's root

@@ -54,7 +54,7 @@ int sandbox_begin(const struct vm_config *cfg, struct err *e)
 		return -1;
 	if (!sb->jail_dir)
 		return 0;
-	return jail_fork(e);
+	return jail_fork(cfg->seccomp, e);
 }
 
 /* Writable disks bound the file-size limit from below. */

@@ -26,6 +26,7 @@ enum sandbox_class {
 	SANDBOX_DEV_BLK,
 	SANDBOX_DEV_NET,
 	SANDBOX_DEV_VSOCK,
+	SANDBOX_JAIL_PARENT, /* --jail: the process outside the PID namespace */
 	SANDBOX_NR_CLASSES,
 };
 

@@ -14,6 +14,7 @@ static const char *const class_names[SANDBOX_NR_CLASSES] = {
 	[SANDBOX_DEV_BLK] = "virtio-blk I/O",
 	[SANDBOX_DEV_NET] = "virtio-net I/O",
 	[SANDBOX_DEV_VSOCK] = "virtio-vsock I/O",
+	[SANDBOX_JAIL_PARENT] = "jail parent",
 };
 
 const char *sandbox_class_name(enum sandbox_class cls)

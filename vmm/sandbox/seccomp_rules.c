@@ -84,6 +84,14 @@ static const struct plain_list dev_vsock =
 	 SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
 	 SCMP_SYS(shutdown), SCMP_SYS(getsockopt));
 
+/*
+ * The --jail parent only waits for its child and forwards signals to it
+ * (vmm/sandbox/jail.c): no fds, no files, no sockets, no KVM.
+ */
+static const struct plain_list jail_parent =
+    LIST(SCMP_SYS(rt_sigtimedwait), SCMP_SYS(kill), SCMP_SYS(wait4),
+	 SCMP_SYS(waitid));
+
 /* ioctl request numbers, per class. */
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,	KVM_GET_REGS,  KVM_GET_SREGS,	KVM_TRANSLATE,
@@ -254,6 +262,7 @@ static const struct class_rules class_rules[SANDBOX_NR_CLASSES] = {
 	[SANDBOX_DEV_VSOCK] = { .lists = { &event_loop, &dev_common,
 					   &dev_vsock },
 				.with = WITH_UNIX_SOCKET },
+	[SANDBOX_JAIL_PARENT] = { .lists = { &jail_parent } },
 };
 
 /*
