@@ -26,6 +26,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/err.h"
+#include "util/trace.h"
 #include "tests/unit/packed_ring.h"
 #include "tests/unit/split_ring.h"
 
@@ -130,6 +132,17 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 				 db_host(d, DB_AVAIL(q), 4),
 				 db_host(d, DB_USED(q), 4), DB_QSIZE);
 	}
+	if (getenv("VIREO_DEVBENCH_TRACE") && *getenv("VIREO_DEVBENCH_TRACE")) {
+		struct err e;
+
+		if (trace_open(&d->trace, getenv("VIREO_DEVBENCH_TRACE"), 0,
+			       &e) < 0)
+			db_die(e.msg);
+		d->hooks.trace = d->trace;
+		d->hooks.mem = &d->mem;
+		snprintf(d->hooks.dev, sizeof(d->hooks.dev), "dev0");
+		d->t.hooks = &d->hooks;
+	}
 	if (d->packed) {
 		/* What --virtio-features=ring_packed offers in vireo. */
 		d->t.device_features |= 1ULL << VIRTIO_F_RING_PACKED;
@@ -157,6 +170,8 @@ void db_free(struct db *d)
 		free(d->ring[q].packed);
 	}
 	virtio_transport_destroy(&d->t);
+	if (d->trace)
+		trace_close(d->trace);
 	close(d->irq_fd);
 	munmap(d->ram, d->ram_size);
 }

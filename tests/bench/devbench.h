@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "bus/virtio_trace.h"
 #include "bus/virtio_transport.h"
 #include "kvm/guest_mem.h"
 
@@ -48,6 +49,9 @@ struct db {
 	unsigned int nr_queues;
 	struct db_ring ring[DB_MAX_QUEUES];
 	int irq_fd;
+	/* VIREO_DEVBENCH_TRACE=PATH: the device traced as --trace would. */
+	struct trace *trace;
+	struct virtio_hooks hooks;
 };
 
 __attribute__((noreturn)) void db_die(const char *what);
