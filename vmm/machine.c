@@ -120,6 +120,9 @@ static int machine_build_cmdline(struct machine *m, struct err *e)
 int machine_create(struct machine *m, const struct vm_config *cfg,
 		   struct err *e)
 {
+	struct kvm_pit_creation pit;
+	int ret;
+
 	memset(m, 0, sizeof(*m));
 	stats_start(&m->stats);
 	m->cfg = cfg;
@@ -150,10 +153,16 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    kvm_vm_create(&m->vm, &m->sys, e) < 0 ||
 	    kvm_vm_set_x86_special_pages(&m->vm, KVM_TSS_GPA, e) < 0 ||
 	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
-	    kvm_vm_create_pit(&m->vm, e) < 0 ||
-	    irq_router_init(&m->router, &m->vm, e) < 0 ||
-	    guest_ram_create(m, e) < 0 || kernel_boot_load(m, e) < 0 ||
-	    guest_ram_register(m, e) < 0 || vcpus_create(m, e) < 0)
+	    kvm_vm_create_pit_begin(&pit, &m->vm, e) < 0)
+		return -1;
+	/* The PIT's wait for its kthread overlaps loading the kernel. */
+	ret = irq_router_init(&m->router, &m->vm, e) < 0 ||
+		      guest_ram_create(m, e) < 0 ||
+		      kernel_boot_load(m, e) < 0 || guest_ram_register(m, e) < 0
+		  ? -1
+		  : 0;
+	if (kvm_vm_create_pit_join(&pit, ret < 0 ? NULL : e) < 0 || ret < 0 ||
+	    vcpus_create(m, e) < 0)
 		return -1;
 	/*
 	 * Devices before the boot tables: ACPI and the command line list them.
