@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <sys/sysinfo.h>
 
+#include "devices/virtio/blk.h"
 #include "devices/virtio/net.h"
 #include "vmm/device_types.h"
 #include "util/file.h"
@@ -344,19 +345,41 @@ static int subopt_next(struct subopt_iter *it, struct subopt_token *t,
 	return 1;
 }
 
-enum { DISK_RO, DISK_SERIAL };
+enum { DISK_RO, DISK_SERIAL, DISK_POLL };
 
 static const struct subopt disk_keys[] = {
 	[DISK_RO] = { "ro", false },
 	[DISK_SERIAL] = { "serial", true },
+	[DISK_POLL] = { "poll", true },
 };
 
 _Static_assert(sizeof(disk_keys) / sizeof(disk_keys[0]) <= SUBOPT_MAX_KEYS,
 	       "seen mask");
 
+/* poll=US: 0 to VIRTIO_BLK_POLL_US_MAX microseconds. */
+static int disk_poll(struct vm_disk_config *d, const char *arg,
+		     const struct subopt_token *t, struct err *e)
+{
+	char num[16], *end;
+	unsigned long v;
+
+	if (t->value_len >= sizeof(num))
+		return err_set(e, "--disk '%s': poll= takes microseconds", arg);
+	memcpy(num, t->value, t->value_len);
+	num[t->value_len] = 0;
+	errno = 0;
+	v = strtoul(num, &end, 10);
+	if (*end || errno || num[0] == '-' || v > VIRTIO_BLK_POLL_US_MAX)
+		return err_set(e,
+			       "--disk '%s': poll= takes microseconds, 0 to %d",
+			       arg, VIRTIO_BLK_POLL_US_MAX);
+	d->poll_us = (unsigned int)v;
+	return 0;
+}
+
 /*
- * --disk PATH[,ro][,serial=ID]: the path is everything before the first
- * comma, so paths with commas are not supported.
+ * --disk PATH[,ro][,serial=ID][,poll=US]: the path is everything before
+ * the first comma, so paths with commas are not supported.
  */
 static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 {
@@ -369,7 +392,7 @@ static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 		.p = p ? p + 1 : NULL,
 		.keys = disk_keys,
 		.nr_keys = sizeof(disk_keys) / sizeof(disk_keys[0]),
-		.expect = "ro or serial=ID",
+		.expect = "ro, serial=ID or poll=US",
 	};
 	struct subopt_token t;
 	int ret;
@@ -379,14 +402,20 @@ static int opt_disk(struct vm_config *cfg, const char *arg, struct err *e)
 	d = &cfg->disks[cfg->nr_disks];
 	*d = (struct vm_disk_config){ 0 };
 	if (len == 0)
-		return err_set(e, "--disk '%s': expected PATH[,ro][,serial=ID]",
-			       arg);
+		return err_set(
+		    e, "--disk '%s': expected PATH[,ro][,serial=ID][,poll=US]",
+		    arg);
 	if (len >= sizeof(d->path))
 		return err_set(e, "--disk: path too long");
 	memcpy(d->path, arg, len);
 	while ((ret = subopt_next(&it, &t, e)) > 0) {
 		if (t.key == DISK_RO) {
 			d->read_only = true;
+			continue;
+		}
+		if (t.key == DISK_POLL) {
+			if (disk_poll(d, arg, &t, e) < 0)
+				return -1;
 			continue;
 		}
 		if (t.value_len > VM_DISK_SERIAL_MAX)
@@ -612,7 +641,7 @@ static const struct cli_option run_options[] = {
 	  opt_console },
 	{ "--rng", NULL, "add a virtio-rng device fed by getrandom()",
 	  opt_rng },
-	{ "--disk", "PATH[,ro][,serial=ID]",
+	{ "--disk", "PATH[,ro][,serial=ID][,poll=US]",
 	  "add a virtio-blk disk (raw image or block device; repeatable: vda, "
 	  "vdb, ...)",
 	  opt_disk },

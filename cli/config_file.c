@@ -125,10 +125,12 @@ static int load_disk(struct where *w, struct vm_config *cfg, json_t *d,
 		     struct err *e)
 {
 	static const char *const keys[] = { "path", "read_only", "serial",
-					    NULL };
+					    "poll_us", NULL };
 	char arg[VM_DISK_PATH_MAX + 64], base[sizeof(w->key)];
 	json_t *ro = json_object_get(d, "read_only");
 	json_t *serial = json_object_get(d, "serial");
+	json_t *poll = json_object_get(d, "poll_us");
+	char pollarg[32] = "";
 	const char *path, *sv = NULL;
 
 	if (check_keys(w, d, keys, e) < 0)
@@ -143,10 +145,17 @@ static int load_disk(struct where *w, struct vm_config *cfg, json_t *d,
 	at(w, "%s", base);
 	if (serial && !(sv = list_value(w, serial, "serial", e)))
 		return -1;
+	at(w, "%s.poll_us", base);
+	/* Its range is checked where --disk poll= is. */
+	if (poll && (!json_is_integer(poll) || json_integer_value(poll) < 0))
+		return bad(w, e, "must be a number of microseconds");
+	if (poll)
+		snprintf(pollarg, sizeof(pollarg), ",poll=%lld",
+			 (long long)json_integer_value(poll));
 	at(w, "%s", base);
-	snprintf(arg, sizeof(arg), "%s%s%s%s", path,
+	snprintf(arg, sizeof(arg), "%s%s%s%s%s", path,
 		 json_is_true(ro) ? ",ro" : "", sv ? ",serial=" : "",
-		 sv ? sv : "");
+		 sv ? sv : "", pollarg);
 	return apply(w, cfg, "--disk", arg, e);
 }
 

@@ -3,13 +3,25 @@
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 int event_loop_init(struct event_loop *loop, struct err *e)
 {
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	loop->running = 0;
 	loop->waits = 0;
+	loop->poll_ns = 0;
+	loop->polled = 0;
+	loop->nr_pollers = 0;
 	if (loop->epfd < 0)
 		return err_errno(e, errno, "epoll_create1");
 	return 0;
@@ -27,14 +39,40 @@ int event_loop_add(struct event_loop *loop, struct event_source *src,
 {
 	struct epoll_event ev = { .events = events, .data.ptr = src };
 
+	if (src->poll && loop->nr_pollers == EVENT_LOOP_MAX_POLLERS)
+		return err_set(e, "event loop: more than %d polled sources",
+			       EVENT_LOOP_MAX_POLLERS);
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, src->fd, &ev) < 0)
 		return err_errno(e, errno, "epoll_ctl(ADD fd %d)", src->fd);
+	if (src->poll)
+		loop->pollers[loop->nr_pollers++] = src;
 	return 0;
 }
 
 void event_loop_del(struct event_loop *loop, struct event_source *src)
 {
+	unsigned int i;
+
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, src->fd, NULL);
+	for (i = 0; i < loop->nr_pollers; i++)
+		if (loop->pollers[i] == src) {
+			loop->pollers[i] = loop->pollers[--loop->nr_pollers];
+			break;
+		}
+}
+
+/* One round over the polled sources: true if any found work. */
+static bool event_loop_poll(struct event_loop *loop)
+{
+	bool work = false;
+	unsigned int i;
+
+	for (i = 0; i < loop->nr_pollers && loop->running; i++)
+		if (loop->pollers[i]->poll(loop->pollers[i])) {
+			loop->polled++;
+			work = true;
+		}
+	return work;
 }
 
 int event_loop_run(struct event_loop *loop)
@@ -42,10 +80,16 @@ int event_loop_run(struct event_loop *loop)
 	struct epoll_event evs[16];
 	int i, n;
 
+	uint64_t busy_until = 0;
+
 	loop->running = 1;
 	while (loop->running) {
-		loop->waits++;
-		n = epoll_wait(loop->epfd, evs, 16, -1);
+		bool polling =
+		    loop->poll_ns && loop->nr_pollers && now_ns() < busy_until;
+
+		if (!polling)
+			loop->waits++;
+		n = epoll_wait(loop->epfd, evs, 16, polling ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -56,6 +100,9 @@ int event_loop_run(struct event_loop *loop)
 
 			src->ready(src, evs[i].events);
 		}
+		if (loop->poll_ns && loop->running &&
+		    (event_loop_poll(loop) || n > 0))
+			busy_until = now_ns() + loop->poll_ns;
 	}
 	return 0;
 }

@@ -2,6 +2,7 @@
 #ifndef VIREO_UTIL_EVENT_LOOP_H
 #define VIREO_UTIL_EVENT_LOOP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -9,17 +10,31 @@
 /*
  * An epoll loop: each source is an fd with a callback. Sources are owned by
  * whoever adds them; the loop only dispatches.
+ *
+ * Polling (poll_ns > 0): after any work the loop keeps calling the sources'
+ * poll() for poll_ns before it sleeps in epoll_wait again, so work that
+ * arrives meanwhile (a ring filled without a kick, a completion) is picked
+ * up without a wakeup. poll() does the work it finds and says whether there
+ * was any; fds are still checked between rounds, so nothing else waits
+ * longer than one round.
  */
 struct event_source {
 	int fd;
 	void (*ready)(struct event_source *src, uint32_t events);
 	void *opaque;
+	bool (*poll)(struct event_source *src); /* optional */
 };
+
+#define EVENT_LOOP_MAX_POLLERS 16
 
 struct event_loop {
 	int epfd;
 	int running;
-	uint64_t waits; /* epoll_wait calls, for --stats */
+	uint64_t waits; /* blocking epoll_wait calls, for --stats */
+	uint64_t poll_ns; /* 0: never poll */
+	uint64_t polled; /* poll() calls that found work */
+	unsigned int nr_pollers;
+	struct event_source *pollers[EVENT_LOOP_MAX_POLLERS];
 };
 
 int event_loop_init(struct event_loop *loop, struct err *e);

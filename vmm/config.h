@@ -46,6 +46,7 @@ struct vm_disk_config {
 	bool read_only;
 	bool has_serial;
 	char serial[VM_DISK_SERIAL_MAX + 1];
+	unsigned int poll_us; /* the device thread polls this long after work */
 };
 
 #define VM_MAX_NETS 8

@@ -52,6 +52,9 @@ static json_t *disks_json(const struct vm_config *cfg)
 		if (o && d->has_serial)
 			json_object_set_new(o, "serial",
 					    json_string(d->serial));
+		if (o && d->poll_us)
+			json_object_set_new(o, "poll_us",
+					    json_integer(d->poll_us));
 		json_array_append_new(a, o);
 	}
 	return a;

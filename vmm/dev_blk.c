@@ -24,6 +24,7 @@ static int create_disk(struct machine *m, const struct device_type *type,
 				 ? m->cfg->nr_cpus
 				 : VIRTIO_MAX_QUEUES,
 		.use_uring = true,
+		.poll_us = dc->poll_us,
 	};
 	struct virtio_blk *b = calloc(1, sizeof(*b));
 

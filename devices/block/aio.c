@@ -230,6 +230,11 @@ void aio_submit(struct aio *a)
 				      : a->unsubmitted;
 }
 
+bool aio_completions_waiting(struct aio *a)
+{
+	return a->uring ? io_uring_cq_ready(&a->ring) > 0 : a->nr_done > 0;
+}
+
 void aio_reap(struct aio *a)
 {
 	uint64_t v;

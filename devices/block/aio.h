@@ -61,6 +61,8 @@ int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off, uint64_t len,
 
 /* Hands queued operations to the kernel. */
 void aio_submit(struct aio *a);
+/* Finished operations wait for aio_reap() (no syscall: a polling check). */
+bool aio_completions_waiting(struct aio *a);
 /* Delivers every finished operation to complete(). */
 void aio_reap(struct aio *a);
 /*

@@ -356,6 +356,17 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 	aio_submit(&b->aio);
 }
 
+/* Polled (poll=US): completions reaped without waiting for the eventfd. */
+static bool blk_aio_poll(struct event_source *src)
+{
+	struct virtio_blk *b = src->opaque;
+
+	if (b->aio_paused || !aio_completions_waiting(&b->aio))
+		return false;
+	blk_aio_ready(src, EPOLLIN);
+	return true;
+}
+
 static uint64_t blk_features(void *dev)
 {
 	struct virtio_blk *b = dev;
@@ -520,6 +531,9 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 			       p->path, p->serial, VIRTIO_BLK_ID_BYTES);
 	if (p->serial)
 		strcpy(b->serial, p->serial);
+	if (p->poll_us > VIRTIO_BLK_POLL_US_MAX)
+		return err_set(e, "disk '%s': poll=%u: at most %d us", p->path,
+			       p->poll_us, VIRTIO_BLK_POLL_US_MAX);
 	b->nr_queues = p->nr_queues;
 	b->ops = blk_ops_template;
 	b->ops.nr_queues = (uint16_t)p->nr_queues;
@@ -528,6 +542,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		return -1;
 	b->vdev_ready = true;
 	b->vdev.queue_quiesce = blk_queue_quiesce;
+	virtio_device_set_poll(&b->vdev, p->poll_us * 1000ull);
 	for (q = 0; q < p->nr_queues; q++) {
 		struct virtio_blk_queue *bq = &b->queues[q];
 
@@ -545,6 +560,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		.fd = b->aio.efd,
 		.ready = blk_aio_ready,
 		.opaque = b,
+		.poll = p->poll_us ? blk_aio_poll : NULL,
 	};
 	return virtio_device_watch(&b->vdev, &b->aio_src, EPOLLIN, e);
 }

@@ -56,7 +56,10 @@ struct virtio_blk_params {
 	const char *serial; /* NULL: GET_ID is unsupported */
 	unsigned int nr_queues; /* 1..VIRTIO_MAX_QUEUES */
 	bool use_uring; /* false: synchronous I/O on the device thread */
+	unsigned int poll_us; /* after work, poll this long before sleeping */
 };
+
+#define VIRTIO_BLK_POLL_US_MAX 1000
 
 int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		    const struct virtio_blk_params *p, struct err *e);

@@ -43,6 +43,29 @@ static void virtio_device_kick_ready(struct event_source *src, uint32_t events)
 		dq->dev->queue_kick(dq->dev, dq->index);
 }
 
+/*
+ * Polled: serves q if the driver made chains available, whether or not
+ * it kicked. Work means progress (chains taken), so a queue the device
+ * cannot take from (starved of requests) ends the polling, not spins.
+ */
+static bool virtio_device_kick_poll(struct event_source *src)
+{
+	struct virtio_device_queue *dq = src->opaque;
+	uint16_t before = dq->vq.last_avail_idx;
+	bool wrap = dq->vq.avail_wrap;
+
+	if (!virtio_device_queue_ready(dq->dev, dq->index) ||
+	    !virtq_has_avail(&dq->vq))
+		return false;
+	dq->dev->queue_kick(dq->dev, dq->index);
+	return dq->vq.last_avail_idx != before || dq->vq.avail_wrap != wrap;
+}
+
+void virtio_device_set_poll(struct virtio_device *d, uint64_t ns)
+{
+	d->loop.poll_ns = ns;
+}
+
 static void virtio_device_stop_ready(struct event_source *src, uint32_t events)
 {
 	struct virtio_device *d = src->opaque;
@@ -312,6 +335,7 @@ static int virtio_device_queue_setup(struct virtio_device *d, unsigned int q)
 		.fd = qc->kick_fd,
 		.ready = virtio_device_kick_ready,
 		.opaque = dq,
+		.poll = d->loop.poll_ns ? virtio_device_kick_poll : NULL,
 	};
 	if (!qc->enabled)
 		return 0;

@@ -98,6 +98,14 @@ void virtio_device_destroy(struct virtio_device *d);
  */
 int virtio_device_spawn(struct virtio_device *d);
 
+/*
+ * Poll the queues (and sources watched with a poll op) for ns after each
+ * burst of work before the I/O thread sleeps: a request that arrives
+ * meanwhile costs no wakeup, at the price of that much CPU per burst (the
+ * disk's poll=US). 0, the default: never. Before the first start.
+ */
+void virtio_device_set_poll(struct virtio_device *d, uint64_t ns);
+
 /* From the device's activate op: build queues, start the I/O thread. */
 int virtio_device_start(struct virtio_device *d, struct virtio_transport *t);
 /* From the device's reset op: stop the thread, forget the queues. */

@@ -19,6 +19,7 @@
 #include <endian.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,9 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 	d->t.raise = db_raise;
 	d->t.priv = d;
 	d->nr_queues = nr_queues;
-	d->irq_fd = eventfd(0, EFD_CLOEXEC);
+	d->irq_fd = eventfd(
+	    0, EFD_CLOEXEC |
+		   (getenv("VIREO_DEVBENCH_DRIVER_POLL") ? EFD_NONBLOCK : 0));
 	if (d->irq_fd < 0)
 		db_die("eventfd");
 	for (unsigned int q = 0; q < nr_queues; q++) {
@@ -249,8 +252,13 @@ void db_kick(struct db *d, unsigned int q)
 void db_wait_irq(struct db *d)
 {
 	uint64_t v;
+	ssize_t n;
 
-	if (read(d->irq_fd, &v, sizeof(v)) != sizeof(v))
+	/* A polling driver (Linux's polled queues) spins instead of sleeping.
+	 */
+	while ((n = read(d->irq_fd, &v, sizeof(v))) < 0 && errno == EAGAIN)
+		;
+	if (n != sizeof(v))
 		db_die("interrupt eventfd");
 }
 

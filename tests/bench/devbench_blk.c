@@ -88,9 +88,14 @@ static unsigned int db_blk_harvest(struct db_blk *b, unsigned int *done)
 
 static void db_blk_setup(struct db_blk *b, const char *img)
 {
-	struct virtio_blk_params p = { .path = img,
-				       .nr_queues = 1,
-				       .use_uring = true };
+	const char *poll = getenv("VIREO_DEVBENCH_POLL_US");
+	struct virtio_blk_params p = {
+		.path = img,
+		.nr_queues = 1,
+		.use_uring = true,
+		/* --disk ...,poll=US: the device polls after each burst. */
+		.poll_us = poll ? (unsigned int)strtoul(poll, NULL, 0) : 0,
+	};
 	struct err e;
 
 	db_ram(&b->d, DB_DATA + b->bs * DB_MAX_QD);

@@ -417,8 +417,10 @@ Test(cli_args, disks_in_order_with_options)
 {
 	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--disk", "a.img",
 				"--disk=b.img,ro,serial=SER-1", "--disk",
-				"c.img,serial=12345678901234567890"));
+				"c.img,serial=12345678901234567890,poll=1000"));
 	cr_assert_eq(clt.cfg.nr_disks, 3);
+	cr_assert_eq(clt.cfg.disks[0].poll_us, 0);
+	cr_assert_eq(clt.cfg.disks[2].poll_us, 1000);
 	cr_assert_str_eq(clt.cfg.disks[0].path, "a.img");
 	cr_assert_not(clt.cfg.disks[0].read_only);
 	cr_assert_not(clt.cfg.disks[0].has_serial);
@@ -440,6 +442,18 @@ Test(cli_args, bad_disk_specs)
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk",
 				   "a.img,serial=123456789012345678901"),
 			 "serial longer than 20");
+	clt_setup();
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,poll=1001"),
+	    "poll= takes microseconds, 0 to 1000");
+	clt_setup();
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,poll=-1"),
+	    "poll= takes microseconds");
+	clt_setup();
+	clt_assert_error(
+	    CLT_PARSE("run", "--kernel", "k", "--disk", "a.img,poll=5us"),
+	    "poll= takes microseconds");
 }
 
 Test(cli_args, disk_validation)

@@ -77,7 +77,7 @@ Test(config_file, print_config_reads_back_to_the_same_config)
 	cr_assert_eq(parse(&a, &e, "--kernel", "/k", "--initrd", "/i",
 			   "--cmdline", "console=hvc0 quiet", "--cpus", "3",
 			   "--memory", "1536M", "--console", "virtio", "--rng",
-			   "--disk", "/d0.img,ro,serial=S0", "--disk",
+			   "--disk", "/d0.img,ro,serial=S0,poll=50", "--disk",
 			   "/d1.img", "--net", "tap=tap7,mac=52:54:00:12:34:56",
 			   "--transport", "mmio", "--virtio-transport",
 			   "rng=pci", "--no-host-quirks", "--pvh",
@@ -94,6 +94,8 @@ Test(config_file, print_config_reads_back_to_the_same_config)
 	cr_assert_eq(b.nr_disks, 2);
 	cr_assert(b.disks[0].read_only);
 	cr_assert_str_eq(b.disks[0].serial, "S0");
+	cr_assert_eq(b.disks[0].poll_us, 50);
+	cr_assert_eq(b.disks[1].poll_us, 0);
 	cr_assert_eq(b.nets[0].mac[5], 0x56);
 	cr_assert_eq(b.transport, VM_TRANSPORT_MMIO);
 	cr_assert_eq(vm_config_transport(&b, "rng"), VM_TRANSPORT_PCI);

@@ -733,6 +733,8 @@ Test(vdev_console, reset_stops_transmit)
 #define BLK_F_DISCARD 13
 #define BLK_F_WRITE_ZEROES 14
 
+static unsigned int vdt_blk_poll_us;
+
 static void vdt_blk_open(bool read_only, bool use_uring, const char *serial)
 {
 	struct virtio_blk_params p = {
@@ -741,6 +743,7 @@ static void vdt_blk_open(bool read_only, bool use_uring, const char *serial)
 		.serial = serial,
 		.nr_queues = 2,
 		.use_uring = use_uring,
+		.poll_us = vdt_blk_poll_us,
 	};
 	struct err e;
 
@@ -787,7 +790,19 @@ static void vdt_blk_ro_setup(void)
 	vdt_blk_open(true, true, NULL);
 }
 
+/* poll=1000: the device thread polls 1 ms after each burst of work. */
+static void vdt_blk_polled_setup(void)
+{
+	vdt_setup();
+	vdt_blk_image();
+	vdt_blk_poll_us = VIRTIO_BLK_POLL_US_MAX;
+	vdt_blk_open(false, true, NULL);
+	vdt_blk_poll_us = 0;
+}
+
 TestSuite(vdev_blk, .init = vdt_blk_setup, .fini = vdt_teardown, .timeout = 10);
+TestSuite(vdev_blk_polled, .init = vdt_blk_polled_setup, .fini = vdt_teardown,
+	  .timeout = 20);
 TestSuite(vdev_blk_sync, .init = vdt_blk_sync_setup, .fini = vdt_teardown,
 	  .timeout = 10);
 TestSuite(vdev_blk_ro, .init = vdt_blk_ro_setup, .fini = vdt_teardown,
@@ -920,6 +935,55 @@ Test(vdev_blk, write_and_flush_reach_the_image)
 Test(vdev_blk_sync, write_and_flush_reach_the_image)
 {
 	vdt_blk_write_flush();
+}
+
+Test(vdev_blk_polled, read_lands_in_guest_memory)
+{
+	vdt_blk_read_sector_5();
+}
+
+Test(vdev_blk_polled, write_and_flush_reach_the_image)
+{
+	vdt_blk_write_flush();
+}
+
+/* Spins (no sleep: the polling window is 1 ms) until q's used idx is idx. */
+static bool vdt_spin_used(unsigned int q, uint16_t idx, int64_t wait_ns)
+{
+	int64_t end = vdt_now_ns() + wait_ns;
+
+	while (vdt_used_idx(q) != idx)
+		if (vdt_now_ns() > end)
+			return false;
+	return true;
+}
+
+/*
+ * Right after a kicked request completes, the device is still polling: a
+ * request published without a kick is served. A descheduled test thread
+ * can miss the window, so it gets 50 tries.
+ */
+Test(vdev_blk_polled, request_without_a_kick_is_served_while_polling)
+{
+	unsigned int tries, polled = 0;
+	uint16_t idx;
+
+	vdt_blk_up();
+	for (tries = 0; tries < 50 && !polled; tries++) {
+		idx = vdt_used_idx(0);
+		vdt_blk_req(0, 0, 0, 5, 512, true);
+		vdt_kick(0);
+		cr_assert(vdt_spin_used(0, (uint16_t)(idx + 1), VDT_WAIT_NS));
+		vdt_blk_req(0, 1, 0, 6, 512, true);
+		if (vdt_spin_used(0, (uint16_t)(idx + 2), 20 * 1000 * 1000))
+			polled++;
+		else
+			vdt_kick(0);
+		cr_assert(vdt_spin_used(0, (uint16_t)(idx + 2), VDT_WAIT_NS));
+		cr_assert_eq(*vdt_host(BLK_STATUS + 1, 1), 0);
+	}
+	cr_assert_eq(polled, 1, "no unkicked request served in %u tries",
+		     tries);
 }
 
 Test(vdev_blk, many_requests_in_flight_on_two_queues)
