@@ -253,7 +253,8 @@ static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 			 struct err *e)
 {
 	static const char *const keys[] = {
-		"acpi", "dtb", "host_quirks", "pvh", "guest_decompress", NULL
+		"acpi",	      "dtb", "host_quirks", "pvh", "guest_decompress",
+		"map_images", NULL
 	};
 	static const struct {
 		const char *key, *opt;
@@ -264,6 +265,7 @@ static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 		{ "host_quirks", "--no-host-quirks", false },
 		{ "pvh", "--pvh", true },
 		{ "guest_decompress", "--guest-decompress", true },
+		{ "map_images", "--map-images", true },
 	};
 	char base[sizeof(w->key)];
 	size_t i;

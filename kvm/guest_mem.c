@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef MADV_POPULATE_WRITE
@@ -126,6 +127,43 @@ int guest_mem_pread(const struct guest_mem *m, uint64_t gpa, int fd,
 			return -1;
 		}
 		done += (size_t)n;
+	}
+	return 0;
+}
+
+int guest_mem_map_file(const struct guest_mem *m, uint64_t gpa, int fd,
+		       uint64_t off, size_t len)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uint8_t *p = guest_mem_ptr(m, gpa, len);
+	size_t head, body, tail;
+	struct stat st;
+
+	/* A mapped page past the file's end would be a SIGBUS trap. */
+	if (!p || page == 0 || ((uintptr_t)p - off) % page != 0 ||
+	    fstat(fd, &st) < 0 || (uint64_t)st.st_size < off ||
+	    (uint64_t)st.st_size - off < len)
+		return guest_mem_pread(m, gpa, fd, off, len);
+	head = (size_t)((page - (uintptr_t)p % page) % page);
+	if (head >= len)
+		return guest_mem_pread(m, gpa, fd, off, len);
+	body = (len - head) & ~(page - 1);
+	tail = len - head - body;
+	if (body == 0 || mmap(p + head, body, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_FIXED, fd,
+			      (off_t)(off + head)) == MAP_FAILED)
+		return guest_mem_pread(m, gpa, fd, off, len);
+	if ((head && guest_mem_pread(m, gpa, fd, off, head) < 0) ||
+	    (tail && guest_mem_pread(m, gpa + head + body, fd,
+				     off + head + body, tail) < 0)) {
+		int saved = errno;
+
+		/* Guest RAM again, as guest_ram_create made it. */
+		mmap(p + head, body, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+		     -1, 0);
+		errno = saved;
+		return -1;
 	}
 	return 0;
 }

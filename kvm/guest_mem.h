@@ -57,6 +57,19 @@ int guest_mem_fill(const struct guest_mem *m, uint64_t gpa, uint8_t byte,
 int guest_mem_pread(const struct guest_mem *m, uint64_t gpa, int fd,
 		    uint64_t off, size_t len);
 
+/*
+ * As guest_mem_pread, but the whole pages of the range are the file's own
+ * page-cache pages mapped copy-on-write (MAP_PRIVATE | MAP_FIXED): no
+ * allocation, zeroing or copy until the guest writes a page, and one copy
+ * of the file in host memory for every VM that maps it. The file must then
+ * not change while the VM runs: a truncated one raises SIGBUS in whoever
+ * touches a page past its end. Partial pages at either end, and a range
+ * whose offset is not page-aligned like gpa, are read as with
+ * guest_mem_pread.
+ */
+int guest_mem_map_file(const struct guest_mem *m, uint64_t gpa, int fd,
+		       uint64_t off, size_t len);
+
 /* Total bytes of guest RAM across regions. */
 uint64_t guest_mem_total(const struct guest_mem *m);
 

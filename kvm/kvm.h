@@ -8,7 +8,6 @@
  * message in struct err naming the ioctl.
  */
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,22 +48,6 @@ int kvm_vm_add_memory(struct kvm_vm *vm, uint64_t gpa, uint64_t size,
 /* In-kernel PIC + IOAPIC + LAPICs, and PIT with speaker port. */
 int kvm_vm_create_irqchip(struct kvm_vm *vm, struct err *e);
 int kvm_vm_create_pit(struct kvm_vm *vm, struct err *e);
-/*
- * KVM_CREATE_PIT2 starts KVM's kvm-pit kthread and sleeps until it has run:
- * no CPU, but 1-7 ms of wall time on a busy host (waiting for the scheduler).
- * _begin issues it from a helper thread so the caller's work (loading the
- * kernel) overlaps the wait; _join, which every path must reach before the
- * VM fd closes, returns its result.
- */
-struct kvm_pit_creation {
-	pthread_t thread;
-	struct kvm_vm *vm;
-	struct err err;
-	int ret;
-};
-int kvm_vm_create_pit_begin(struct kvm_pit_creation *c, struct kvm_vm *vm,
-			    struct err *e);
-int kvm_vm_create_pit_join(struct kvm_pit_creation *c, struct err *e);
 /* The two x86 pages KVM needs for real-mode emulation on VMX. */
 int kvm_vm_set_x86_special_pages(struct kvm_vm *vm, uint64_t tss_gpa,
 				 struct err *e);

@@ -62,35 +62,6 @@ int kvm_vm_create_pit(struct kvm_vm *vm, struct err *e)
 	return 0;
 }
 
-static void *kvm_pit_creation_main(void *arg)
-{
-	struct kvm_pit_creation *c = arg;
-
-	c->ret = kvm_vm_create_pit(c->vm, &c->err);
-	return NULL;
-}
-
-int kvm_vm_create_pit_begin(struct kvm_pit_creation *c, struct kvm_vm *vm,
-			    struct err *e)
-{
-	int ret;
-
-	*c = (struct kvm_pit_creation){ .vm = vm };
-	ret = pthread_create(&c->thread, NULL, kvm_pit_creation_main, c);
-	if (ret != 0)
-		return err_errno(e, ret,
-				 "cannot start a thread for KVM_CREATE_PIT2");
-	return 0;
-}
-
-int kvm_vm_create_pit_join(struct kvm_pit_creation *c, struct err *e)
-{
-	pthread_join(c->thread, NULL);
-	if (c->ret < 0 && e)
-		*e = c->err;
-	return c->ret;
-}
-
 int kvm_vm_set_x86_special_pages(struct kvm_vm *vm, uint64_t tss_gpa,
 				 struct err *e)
 {

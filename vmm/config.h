@@ -121,6 +121,7 @@ struct vm_config {
 	void *config_doc;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
+	bool map_images; /* kernel and initrd pages mapped, not copied */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */
 	bool stats;
 	bool verbose;

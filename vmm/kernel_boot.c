@@ -94,6 +94,7 @@ int kernel_boot_load(struct machine *m, struct err *e)
 {
 	struct kernel_load_opts opts = {
 		.guest_decompress = m->cfg->guest_decompress,
+		.map_file = m->cfg->map_images,
 	};
 
 	if (kernel_load_file(&m->mem, m->cfg->kernel_path, &opts, &m->kernel,
@@ -102,7 +103,8 @@ int kernel_boot_load(struct machine *m, struct err *e)
 	if (!m->cfg->initrd_path)
 		return 0;
 	return initrd_load_file(&m->mem, &m->kernel, m->cfg->initrd_path,
-				m->ram.low, &m->initrd_gpa, &m->initrd_size, e);
+				m->ram.low, m->cfg->map_images, &m->initrd_gpa,
+				&m->initrd_size, e);
 }
 
 /* Describes the machine as built so far to the ACPI table builder. */

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "util/bg_job.h"
 #include "util/log.h"
 #include "vmm/host_quirks.h"
 #include "vmm/sandbox/seccomp_machine.h"
@@ -117,10 +118,43 @@ static int machine_build_cmdline(struct machine *m, struct err *e)
 	return 0;
 }
 
+/*
+ * KVM calls that cost no CPU but wait: KVM_CREATE_PIT2 for its kthread to
+ * run, the first memslot for an SRCU grace period (together 5-10 ms of an
+ * otherwise ~3 ms start). On a helper thread they overlap machine_build();
+ * nothing there needs them before the first KVM_RUN (KVM follows later
+ * changes to guest RAM's mapping, a kernel mapped over it included).
+ */
+static int machine_kvm_waits(void *arg, struct err *e)
+{
+	struct machine *m = arg;
+
+	if (kvm_vm_create_pit(&m->vm, e) < 0)
+		return -1;
+	return guest_ram_register(m, e);
+}
+
+/* Everything of the machine but the VM, its RAM and machine_kvm_waits(). */
+static int machine_build(struct machine *m, struct err *e)
+{
+	if (irq_router_init(&m->router, &m->vm, e) < 0 ||
+	    kernel_boot_load(m, e) < 0 || vcpus_create(m, e) < 0)
+		return -1;
+	/*
+	 * Devices before the boot tables: ACPI and the command line list them.
+	 */
+	if (machine_setup_signals(m, e) < 0 ||
+	    legacy_devices_create(m, e) < 0 ||
+	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0 ||
+	    vm_api_open(m, e) < 0)
+		return -1;
+	return 0;
+}
+
 int machine_create(struct machine *m, const struct vm_config *cfg,
 		   struct err *e)
 {
-	struct kvm_pit_creation pit;
+	struct bg_job waits;
 	int ret;
 
 	memset(m, 0, sizeof(*m));
@@ -153,24 +187,11 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    kvm_vm_create(&m->vm, &m->sys, e) < 0 ||
 	    kvm_vm_set_x86_special_pages(&m->vm, KVM_TSS_GPA, e) < 0 ||
 	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
-	    kvm_vm_create_pit_begin(&pit, &m->vm, e) < 0)
+	    mapped_images_guard(cfg, e) < 0 || guest_ram_create(m, e) < 0 ||
+	    bg_job_start(&waits, machine_kvm_waits, m, e) < 0)
 		return -1;
-	/* The PIT's wait for its kthread overlaps loading the kernel. */
-	ret = irq_router_init(&m->router, &m->vm, e) < 0 ||
-		      guest_ram_create(m, e) < 0 ||
-		      kernel_boot_load(m, e) < 0 || guest_ram_register(m, e) < 0
-		  ? -1
-		  : 0;
-	if (kvm_vm_create_pit_join(&pit, ret < 0 ? NULL : e) < 0 || ret < 0 ||
-	    vcpus_create(m, e) < 0)
-		return -1;
-	/*
-	 * Devices before the boot tables: ACPI and the command line list them.
-	 */
-	if (machine_setup_signals(m, e) < 0 ||
-	    legacy_devices_create(m, e) < 0 ||
-	    virtio_devices_create(m, e) < 0 || kernel_boot_setup(m, e) < 0 ||
-	    vm_api_open(m, e) < 0)
+	ret = machine_build(m, e);
+	if (bg_job_join(&waits, ret < 0 ? NULL : e) < 0 || ret < 0)
 		return -1;
 	/*
 	 * Only now: a VM that fails to start prints its one error line alone.

@@ -130,6 +130,8 @@ void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 /* Internal pieces, one file each. */
 /* Maps guest RAM; guest_ram_register() then hands it to KVM. */
 int guest_ram_create(struct machine *m, struct err *e);
+/* --map-images: SIGBUS (a mapped file shrank) becomes one line, exit 1. */
+int mapped_images_guard(const struct vm_config *cfg, struct err *e);
 int guest_ram_register(struct machine *m, struct err *e);
 void guest_ram_destroy(struct machine *m);
 int legacy_devices_create(struct machine *m, struct err *e);

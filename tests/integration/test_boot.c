@@ -4,6 +4,7 @@
  * through its self-check lines on the serial console.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,14 +135,27 @@ Test(boot, bzimage_2cpu_256m, .timeout = SMP_TEST_TIMEOUT)
 	vm_result_free(&r);
 }
 
+/*
+ * The kernel's and initrd's pages mapped copy-on-write (--map-images): the
+ * guest boots, patches its own text and reads its initrd as when they are
+ * copied, and the files stay as they were.
+ */
 Test(boot, pvh_entry_1cpu, .timeout = BOOT_TIMEOUT + 30)
 {
 	struct vm_result r;
+	struct stat before, after;
 
-	static const char *const pvh[] = { "--pvh", NULL };
+	static const char *const pvh[] = { "--pvh", "--map-images", NULL };
+
+	cr_assert_eq(stat(GUEST_OUT "/micro/vmlinux", &before), 0);
 
 	boot_and_check(GUEST_OUT "/micro/vmlinux", "1", "256M", "cpus,mem", pvh,
 		       &r);
 	expect_cpus(&r, "1", "0");
+	cr_assert_eq(stat(GUEST_OUT "/micro/vmlinux", &after), 0);
+	cr_assert(before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+		      before.st_mtim.tv_nsec == after.st_mtim.tv_nsec &&
+		      before.st_size == after.st_size,
+		  "the mapped kernel file changed");
 	vm_result_free(&r);
 }

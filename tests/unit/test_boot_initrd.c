@@ -176,8 +176,8 @@ Test(boot_initrd, file_lands_where_the_buffer_does)
 	gpa_buf = c.gpa;
 	memset(c.ram + gpa_buf, 0, sizeof(c.data));
 	fd = irt_file(&c, sizeof(c.data), path, sizeof(path));
-	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, &c.gpa,
-				      &size, &c.e),
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, false,
+				      &c.gpa, &size, &c.e),
 		     0, "%s", c.e.msg);
 	cr_assert_eq(c.gpa, gpa_buf);
 	cr_assert_eq(size, sizeof(c.data));
@@ -195,21 +195,21 @@ Test(boot_initrd, file_empty_too_large_or_not_regular_fails)
 
 	irt_init(&c);
 	fd = irt_file(&c, 0, path, sizeof(path));
-	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, &c.gpa,
-				      &size, &c.e),
+	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE, false,
+				      &c.gpa, &size, &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "initrd is empty"), "%s", c.e.msg);
 	close(fd);
 	fd = irt_file(&c, sizeof(c.data), path, sizeof(path));
 	/* Only 4 KiB between the kernel's end and the end of RAM. */
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path,
-				      IRT_KERNEL_END + 0x1000, &c.gpa, &size,
-				      &c.e),
+				      IRT_KERNEL_END + 0x1000, false, &c.gpa,
+				      &size, &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "initrd too large"), "%s", c.e.msg);
 	close(fd);
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, "/dev/zero", IRT_RAM_SIZE,
-				      &c.gpa, &size, &c.e),
+				      false, &c.gpa, &size, &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "not a regular file"), "%s", c.e.msg);
 	cr_assert_eq(c.gpa, 0xdead, "gpa written on failure");

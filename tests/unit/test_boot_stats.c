@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* vmm/stats: the start clock and memory beyond guest RAM behind --stats. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "vmm/stats.h"
 
@@ -55,4 +57,41 @@ Test(boot_stats, guest_ram_pages_are_not_counted_as_vmm_memory)
 	cr_assert_lt(beyond1, beyond0 + (512u << 10), "%llu -> %llu",
 		     (unsigned long long)beyond0, (unsigned long long)beyond1);
 	munmap(ram, STT_RAM);
+}
+
+/*
+ * A file mapped into guest RAM (--map-images) counts only as far as this
+ * process maps it, though the page cache holds all of it.
+ */
+Test(boot_stats, mapped_file_pages_count_once_touched)
+{
+	char path[] = "/tmp/vireo-stats-XXXXXX";
+	static uint8_t page[4096];
+	uint64_t beyond, in_ram;
+	volatile uint8_t sink;
+	uint8_t *ram = mmap(NULL, STT_RAM, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	int fd = mkstemp(path), i;
+
+	cr_assert_neq(ram, MAP_FAILED);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	memset(page, 0x42, sizeof(page));
+	for (i = 0; i < 16; i++)
+		cr_assert_eq(write(fd, page, sizeof(page)), sizeof(page));
+	cr_assert_eq(fsync(fd), 0); /* in the page cache, whole */
+	cr_assert_neq(mmap(ram + (1u << 20), 16 * 4096, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_FIXED, fd, 0),
+		      MAP_FAILED);
+	cr_assert_eq(stats_mem_beyond_ram(ram, STT_RAM, &beyond, &in_ram), 0);
+	cr_assert_eq(in_ram, 0);
+	sink = ram[(1u << 20) + 4096];
+	(void)sink;
+	ram[(1u << 20) + 3 * 4096] = 1; /* copied on write */
+	cr_assert_eq(stats_mem_beyond_ram(ram, STT_RAM, &beyond, &in_ram), 0);
+	/* The read may map its neighbours too (the kernel's fault-around). */
+	cr_assert(in_ram >= 2 * 4096 && in_ram <= 16 * 4096, "%llu",
+		  (unsigned long long)in_ram);
+	munmap(ram, STT_RAM);
+	close(fd);
 }

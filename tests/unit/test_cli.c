@@ -430,6 +430,15 @@ Test(cli_args, disks_in_order_with_options)
 	cr_assert_str_eq(clt.cfg.disks[2].serial, "12345678901234567890");
 }
 
+Test(cli_args, map_images_is_off_unless_asked)
+{
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k"));
+	cr_assert_not(clt.cfg.map_images);
+	clt_setup();
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--map-images"));
+	cr_assert(clt.cfg.map_images);
+}
+
 Test(cli_args, bad_disk_specs)
 {
 	clt_assert_error(CLT_PARSE("run", "--kernel", "k", "--disk", ",ro"),

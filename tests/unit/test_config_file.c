@@ -81,7 +81,7 @@ Test(config_file, print_config_reads_back_to_the_same_config)
 			   "/d1.img", "--net", "tap=tap7,mac=52:54:00:12:34:56",
 			   "--transport", "mmio", "--virtio-transport",
 			   "rng=pci", "--no-host-quirks", "--pvh",
-			   "--api-socket", "/run/v.sock", NULL),
+			   "--map-images", "--api-socket", "/run/v.sock", NULL),
 		     0, "%s", e.msg);
 	first = dump(&a);
 	write_file(first);
@@ -101,6 +101,7 @@ Test(config_file, print_config_reads_back_to_the_same_config)
 	cr_assert_eq(vm_config_transport(&b, "rng"), VM_TRANSPORT_PCI);
 	cr_assert_not(b.host_quirks);
 	cr_assert(b.pvh_entry);
+	cr_assert(b.map_images);
 	free(first);
 	free(second);
 	config_file_free(&b);

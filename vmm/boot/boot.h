@@ -65,6 +65,8 @@ struct kernel_info {
 struct kernel_load_opts {
 	/* bzImage: always run the kernel's own (in-guest) decompressor. */
 	bool guest_decompress;
+	/* Map the file's pages copy-on-write (guest_mem_map_file). */
+	bool map_file;
 };
 
 /*
@@ -104,9 +106,12 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 		const void *data, size_t size, uint64_t ram_end_below_4g,
 		uint64_t *gpa_out, struct err *e);
 
-/* initrd_load() from the file at path, read straight into guest RAM. */
+/*
+ * initrd_load() from the file at path, read straight into guest RAM (or,
+ * with map, mapped there: guest_mem_map_file).
+ */
 int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
-		     const char *path, uint64_t ram_end_below_4g,
+		     const char *path, uint64_t ram_end_below_4g, bool map,
 		     uint64_t *gpa_out, uint64_t *size_out, struct err *e);
 
 /*

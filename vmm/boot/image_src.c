@@ -39,6 +39,8 @@ int image_src_to_guest(const struct guest_mem *m, uint64_t gpa,
 		return -1;
 	if (s->data)
 		return guest_mem_write(m, gpa, s->data + off, len);
+	if (s->map)
+		return guest_mem_map_file(m, gpa, s->fd, off, len);
 	return guest_mem_pread(m, gpa, s->fd, off, len);
 }
 

@@ -10,6 +10,7 @@
  * checks run on both.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct image_src {
 	const uint8_t *data; /* NULL: read fd */
 	int fd;
 	uint64_t size;
+	bool map; /* fd: map its pages into guest RAM (guest_mem_map_file) */
 };
 
 static inline struct image_src image_src_buf(const void *data, size_t size)

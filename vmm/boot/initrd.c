@@ -57,7 +57,7 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 }
 
 int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
-		     const char *path, uint64_t ram_end_below_4g,
+		     const char *path, uint64_t ram_end_below_4g, bool map,
 		     uint64_t *gpa_out, uint64_t *size_out, struct err *e)
 {
 	uint64_t size, gpa;
@@ -68,7 +68,8 @@ int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
 		return -1;
 	if (initrd_place(ki, size, ram_end_below_4g, &gpa, e) < 0)
 		ret = -1;
-	else if (guest_mem_pread(m, gpa, fd, 0, size) < 0)
+	else if ((map ? guest_mem_map_file : guest_mem_pread)(m, gpa, fd, 0,
+							      size) < 0)
 		ret = err_errno(e, errno, "cannot read initrd file '%s'", path);
 	close(fd);
 	if (ret == 0) {

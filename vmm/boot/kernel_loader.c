@@ -63,6 +63,7 @@ int kernel_load_file(const struct guest_mem *m, const char *path,
 	if (fd < 0)
 		return -1;
 	src = image_src_file(fd, size);
+	src.map = opts && opts->map_file;
 	ret = kernel_load_src(m, &src, opts, ki, e);
 	close(fd);
 	return ret;
