@@ -55,11 +55,35 @@ uint64_t stats_start_cpu_ns(const struct vmm_stats *s)
 	return s->first_run.cpu_ns;
 }
 
+/* Resident pages of [p, p + size), a page-aligned mapping, by mincore. */
+static int stats_resident_mincore(const uint8_t *p, uint64_t size,
+				  uint64_t page, uint64_t *out)
+{
+	unsigned char vec[4096];
+	uint64_t off, n = 0;
+
+	for (off = 0; off < size; off += sizeof(vec) * page) {
+		uint64_t len = size - off < sizeof(vec) * page
+				   ? size - off
+				   : sizeof(vec) * page;
+		uint64_t i, pages = (len + page - 1) / page;
+
+		if (mincore((void *)(p + off), len, vec) < 0)
+			return -1;
+		for (i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	}
+	*out = n * page;
+	return 0;
+}
+
 /*
  * Pages of [p, p + size) mapped in this process (its share of RSS), by
- * /proc/self/pagemap's present bit. Not mincore: that reports a file's
- * page as resident when the page cache holds it, so a kernel mapped by
- * --map-images would count whole before the guest touched a page of it.
+ * /proc/self/pagemap's present bit. mincore reports a file's page as
+ * resident when the page cache holds it, so a kernel mapped by
+ * --map-images would count whole before the guest touched a page of it;
+ * it is the fallback where pagemap cannot be opened (after --uid, the
+ * process is not dumpable and its /proc files belong to root).
  */
 static int stats_resident(const uint8_t *p, uint64_t size, uint64_t page,
 			  uint64_t *out)
@@ -68,7 +92,7 @@ static int stats_resident(const uint8_t *p, uint64_t size, uint64_t page,
 	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return -1;
+		return stats_resident_mincore(p, size, page, out);
 	if (lseek(fd, (off_t)((uintptr_t)p / page * sizeof(ent[0])), SEEK_SET) <
 	    0) {
 		close(fd);
