@@ -61,6 +61,19 @@ void event_loop_del(struct event_loop *loop, struct event_source *src)
 		}
 }
 
+/* Before a blocking wait: true if a source found (and did) work. */
+static bool event_loop_before_sleep(struct event_loop *loop)
+{
+	bool work = false;
+	unsigned int i;
+
+	for (i = 0; i < loop->nr_pollers && loop->running; i++)
+		if (loop->pollers[i]->sleep &&
+		    loop->pollers[i]->sleep(loop->pollers[i]))
+			work = true;
+	return work;
+}
+
 /* One round over the polled sources: true if any found work. */
 static bool event_loop_poll(struct event_loop *loop)
 {
@@ -87,6 +100,11 @@ int event_loop_run(struct event_loop *loop)
 		bool polling =
 		    loop->poll_ns && loop->nr_pollers && now_ns() < busy_until;
 
+		if (!polling && loop->poll_ns &&
+		    event_loop_before_sleep(loop)) {
+			busy_until = now_ns() + loop->poll_ns;
+			continue;
+		}
 		if (!polling)
 			loop->waits++;
 		n = epoll_wait(loop->epfd, evs, 16, polling ? 0 : -1);

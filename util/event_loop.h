@@ -23,6 +23,13 @@ struct event_source {
 	void (*ready)(struct event_source *src, uint32_t events);
 	void *opaque;
 	bool (*poll)(struct event_source *src); /* optional */
+	/*
+	 * Optional, with poll: called before every blocking wait of a polling
+	 * loop (the source may have told its peer not to signal while
+	 * polled: it asks again here); true if work came meanwhile and was
+	 * done, and the loop polls on instead of sleeping.
+	 */
+	bool (*sleep)(struct event_source *src);
 };
 
 #define EVENT_LOOP_MAX_POLLERS 16

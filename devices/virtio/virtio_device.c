@@ -61,6 +61,21 @@ static bool virtio_device_kick_poll(struct event_source *src)
 	return dq->vq.last_avail_idx != before || dq->vq.avail_wrap != wrap;
 }
 
+/*
+ * Before the polling loop sleeps: kicks on again, and whatever the driver
+ * queued before it could see them on is served now (or it would wait for
+ * a kick it will never send).
+ */
+static bool virtio_device_kick_sleep(struct event_source *src)
+{
+	struct virtio_device_queue *dq = src->opaque;
+
+	if (!virtio_device_queue_ready(dq->dev, dq->index) ||
+	    !virtq_enable_kicks(&dq->vq))
+		return false;
+	return virtio_device_kick_poll(src);
+}
+
 void virtio_device_set_poll(struct virtio_device *d, uint64_t ns)
 {
 	d->loop.poll_ns = ns;
@@ -336,6 +351,7 @@ static int virtio_device_queue_setup(struct virtio_device *d, unsigned int q)
 		.ready = virtio_device_kick_ready,
 		.opaque = dq,
 		.poll = d->loop.poll_ns ? virtio_device_kick_poll : NULL,
+		.sleep = d->loop.poll_ns ? virtio_device_kick_sleep : NULL,
 	};
 	if (!qc->enabled)
 		return 0;
@@ -524,7 +540,12 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 			ok = false;
 			goto out;
 		}
-	} while (virtq_enable_kicks(vq));
+		/*
+		 * A polled device (poll_ns) keeps kicks off: its loop polls,
+		 * and turns them back on (virtio_device_kick_sleep) only before
+		 * it sleeps.
+		 */
+	} while (!d->loop.poll_ns && virtq_enable_kicks(vq));
 out:
 	/* Whatever reached the used ring is announced, whatever happened. */
 	virtio_device_notify(d, q);

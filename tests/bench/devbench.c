@@ -241,10 +241,30 @@ void db_add(struct db *d, unsigned int q, const struct db_buf *b,
 	packed_ring_add(r->packed, pb, n, id);
 }
 
+/*
+ * As Linux's virtqueue_kick_prepare: no kick while the device says it
+ * needs none (a polling device), read after the ring update is visible.
+ */
+static bool db_kick_wanted(struct db *d, unsigned int q)
+{
+	uint16_t flags;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (d->packed)
+		return packed_ring_device_event_flags(d->ring[q].packed) !=
+		       VRING_PACKED_EVENT_FLAG_DISABLE;
+	memcpy(&flags, db_host(d, DB_USED(q), 2), 2);
+	return !(le16toh(flags) & VRING_USED_F_NO_NOTIFY);
+}
+
 void db_kick(struct db *d, unsigned int q)
 {
 	uint64_t one = 1;
 
+	if (!db_kick_wanted(d, q)) {
+		d->kicks_skipped++;
+		return;
+	}
 	if (write(d->t.queues[q].kick_fd, &one, sizeof(one)) != sizeof(one))
 		db_die("kick");
 }

@@ -46,6 +46,7 @@ struct db {
 	uint64_t ram_size;
 	struct virtio_transport t;
 	bool packed; /* VIRTIO_F_RING_PACKED: set before db_start() */
+	uint64_t kicks_skipped; /* the device asked for none (polling) */
 	unsigned int nr_queues;
 	struct db_ring ring[DB_MAX_QUEUES];
 	int irq_fd;

@@ -160,11 +160,13 @@ int db_blk_main(bool packed, int argc, char **argv)
 	cpu1 = db_ns(CLOCK_PROCESS_CPUTIME_ID);
 	drv1 = db_ns(CLOCK_THREAD_CPUTIME_ID);
 	printf("devbench|blk|%s|ring=%s|bs=%llu|qd=%u|reqs=%llu|req_s=%.0f|"
-	       "dev_cpu_ns_per_req=%.0f|drv_cpu_ns_per_req=%.0f\n",
+	       "dev_cpu_ns_per_req=%.0f|drv_cpu_ns_per_req=%.0f|"
+	       "kicks_skipped=%llu\n",
 	       mode, db_ring_name(&b.d), (unsigned long long)b.bs, b.qd,
 	       (unsigned long long)reqs, reqs / ((t1 - t0) / 1e9),
 	       ((cpu1 - cpu0) - (drv1 - drv0)) / (double)reqs,
-	       (drv1 - drv0) / (double)reqs);
+	       (drv1 - drv0) / (double)reqs,
+	       (unsigned long long)b.d.kicks_skipped);
 	db_reset(&b.d);
 	virtio_blk_destroy(&b.blk);
 	db_free(&b.d);

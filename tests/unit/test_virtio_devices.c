@@ -790,7 +790,13 @@ static void vdt_blk_ro_setup(void)
 	vdt_blk_open(true, true, NULL);
 }
 
-/* poll=1000: the device thread polls 1 ms after each burst of work. */
+/*
+ * A polled disk (poll=1000), whose window the test then widens to 100 ms:
+ * a test thread descheduled for a while (tests run two at a time, beside
+ * other work) must still find the device polling.
+ */
+#define VDT_POLL_WINDOW_NS (100 * 1000 * 1000ULL)
+
 static void vdt_blk_polled_setup(void)
 {
 	vdt_setup();
@@ -798,6 +804,7 @@ static void vdt_blk_polled_setup(void)
 	vdt_blk_poll_us = VIRTIO_BLK_POLL_US_MAX;
 	vdt_blk_open(false, true, NULL);
 	vdt_blk_poll_us = 0;
+	virtio_device_set_poll(&vdt.dev.blk.vdev, VDT_POLL_WINDOW_NS);
 }
 
 TestSuite(vdev_blk, .init = vdt_blk_setup, .fini = vdt_teardown, .timeout = 10);
@@ -960,8 +967,8 @@ static bool vdt_spin_used(unsigned int q, uint16_t idx, int64_t wait_ns)
 
 /*
  * Right after a kicked request completes, the device is still polling: a
- * request published without a kick is served. A descheduled test thread
- * can miss the window, so it gets 50 tries.
+ * request published without a kick is served. A test thread descheduled
+ * for longer than the window misses it, so it gets 50 tries.
  */
 Test(vdev_blk_polled, request_without_a_kick_is_served_while_polling)
 {
@@ -984,6 +991,39 @@ Test(vdev_blk_polled, request_without_a_kick_is_served_while_polling)
 	}
 	cr_assert_eq(polled, 1, "no unkicked request served in %u tries",
 		     tries);
+}
+
+static uint16_t vdt_used_flags(unsigned int q)
+{
+	return le16toh(__atomic_load_n((uint16_t *)vdt_host(VDT_USED(q), 2),
+				       __ATOMIC_ACQUIRE));
+}
+
+/*
+ * While it polls, the device asks for no kicks (VIRTQ_USED_F_NO_NOTIFY: a
+ * guest then spares itself the exits); before it sleeps it asks for them
+ * again, and a kick is heard.
+ */
+Test(vdev_blk_polled, kicks_off_while_polling_and_on_before_sleeping)
+{
+	unsigned int tries;
+	bool seen_off = false;
+	uint16_t idx;
+
+	vdt_blk_up();
+	for (tries = 0; tries < 50 && !seen_off; tries++) {
+		idx = vdt_used_idx(0);
+		vdt_blk_req(0, 0, 0, 5, 512, true);
+		vdt_kick(0);
+		cr_assert(vdt_spin_used(0, (uint16_t)(idx + 1), VDT_WAIT_NS));
+		seen_off = vdt_used_flags(0) & VIRTQ_USED_F_NO_NOTIFY;
+	}
+	cr_assert(seen_off, "kicks never off in %u polling windows", tries);
+	/* Three windows after the last work, the device sleeps. */
+	usleep(3 * VDT_POLL_WINDOW_NS / 1000);
+	cr_assert_eq(vdt_used_flags(0) & VIRTQ_USED_F_NO_NOTIFY, 0,
+		     "asleep with kicks off: the next kick would be lost");
+	cr_assert_eq(vdt_blk_do(0, 0, 6, 512, true), 0);
 }
 
 Test(vdev_blk, many_requests_in_flight_on_two_queues)
