@@ -118,9 +118,13 @@ Test(boot, bzimage_2cpu_256m, .timeout = SMP_TEST_TIMEOUT)
 {
 	struct vm_result r;
 
-	/* A disk too: virtio-blk has one request queue per vCPU. */
+	/*
+	 * A disk too: virtio-blk has one request queue per vCPU, both polled
+	 * by its I/O thread (poll=50: kicks off while it polls).
+	 */
 	static const char *const disk[] = {
-		"--disk", GUEST_OUT "/tools.ext4,ro,serial=vireo-tools", NULL
+		"--disk", GUEST_OUT "/tools.ext4,ro,serial=vireo-tools,poll=50",
+		NULL
 	};
 	char buf[32];
 
