@@ -108,9 +108,8 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 	d->t.raise = db_raise;
 	d->t.priv = d;
 	d->nr_queues = nr_queues;
-	d->irq_fd = eventfd(
-	    0, EFD_CLOEXEC |
-		   (getenv("VIREO_DEVBENCH_DRIVER_POLL") ? EFD_NONBLOCK : 0));
+	d->driver_polls = getenv("VIREO_DEVBENCH_DRIVER_POLL") != NULL;
+	d->irq_fd = eventfd(0, EFD_CLOEXEC);
 	if (d->irq_fd < 0)
 		db_die("eventfd");
 	for (unsigned int q = 0; q < nr_queues; q++) {
@@ -159,6 +158,18 @@ void db_start(struct db *d, const struct virtio_dev_ops *ops, void *dev,
 		  s | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	if (!d->t.active)
 		db_die("device did not activate");
+	/* A polling driver asks for no interrupts, as Linux's polled queues. */
+	for (unsigned int q = 0; d->driver_polls && q < nr_queues; q++) {
+		uint16_t no_irq = htole16(VRING_AVAIL_F_NO_INTERRUPT);
+
+		if (d->packed)
+			packed_ring_set_driver_event(
+			    d->ring[q].packed, VRING_PACKED_EVENT_FLAG_DISABLE,
+			    0, false);
+		else
+			__atomic_store_n((uint16_t *)db_host(d, DB_AVAIL(q), 2),
+					 no_irq, __ATOMIC_RELEASE);
+	}
 }
 
 void db_reset(struct db *d)
@@ -272,13 +283,11 @@ void db_kick(struct db *d, unsigned int q)
 void db_wait_irq(struct db *d)
 {
 	uint64_t v;
-	ssize_t n;
 
-	/* A polling driver (Linux's polled queues) spins instead of sleeping.
-	 */
-	while ((n = read(d->irq_fd, &v, sizeof(v))) < 0 && errno == EAGAIN)
-		;
-	if (n != sizeof(v))
+	/* A polling driver harvests the used ring again at once. */
+	if (d->driver_polls)
+		return;
+	if (read(d->irq_fd, &v, sizeof(v)) != sizeof(v))
 		db_die("interrupt eventfd");
 }
 

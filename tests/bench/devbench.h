@@ -47,6 +47,9 @@ struct db {
 	struct virtio_transport t;
 	bool packed; /* VIRTIO_F_RING_PACKED: set before db_start() */
 	uint64_t kicks_skipped; /* the device asked for none (polling) */
+	/* VIREO_DEVBENCH_DRIVER_POLL: no interrupts, the used ring is spun on
+	 */
+	bool driver_polls;
 	unsigned int nr_queues;
 	struct db_ring ring[DB_MAX_QUEUES];
 	int irq_fd;
@@ -82,7 +85,7 @@ const char *db_ring_name(const struct db *d);
 void db_add(struct db *d, unsigned int q, const struct db_buf *b,
 	    unsigned int n, uint16_t id);
 void db_kick(struct db *d, unsigned int q);
-/* Blocks until the device raises an interrupt. */
+/* Blocks until the device raises an interrupt (a polling driver: returns). */
 void db_wait_irq(struct db *d);
 /* Buffers used since the last call: ids into id[], lengths into len[]. */
 unsigned int db_harvest(struct db *d, unsigned int q, uint32_t *id,
