@@ -6,6 +6,31 @@
 #include <sys/mman.h>
 
 #define GIB (1ULL << 30)
+/*
+ * Host huge-page size on x86-64. Guest RAM starts on such a boundary so a
+ * guest-physical 2 MiB frame is a host one too: the kernel image loads
+ * into huge pages (guest_mem_pread) and KVM can map them whole.
+ */
+#define HUGE_ALIGN (2ULL << 20)
+
+/* An anonymous mapping of size bytes starting on a HUGE_ALIGN boundary. */
+static uint8_t *map_aligned(uint64_t size)
+{
+	uint8_t *raw, *host;
+	uint64_t lead;
+
+	raw = mmap(NULL, size + HUGE_ALIGN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED)
+		return MAP_FAILED;
+	host = (uint8_t *)(((uintptr_t)raw + HUGE_ALIGN - 1) &
+			   ~(uintptr_t)(HUGE_ALIGN - 1));
+	lead = (uint64_t)(host - raw);
+	if (lead)
+		munmap(raw, lead);
+	munmap(host + size, HUGE_ALIGN - lead);
+	return host;
+}
 
 int guest_ram_create(struct machine *m, struct err *e)
 {
@@ -14,8 +39,7 @@ int guest_ram_create(struct machine *m, struct err *e)
 	uint8_t *host;
 
 	/* NORESERVE: untouched guest RAM costs the host nothing. */
-	host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	host = map_aligned(size);
 	if (host == MAP_FAILED)
 		return err_errno(e, errno, "cannot map %llu MiB of guest RAM",
 				 (unsigned long long)(size >> 20));

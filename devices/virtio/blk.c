@@ -320,15 +320,6 @@ static void blk_aio_resume(struct virtio_blk *b)
 		b->aio_paused = false;
 }
 
-static void blk_queue_kick(struct virtio_device *d, unsigned int q)
-{
-	struct virtio_blk *b = d->priv;
-
-	blk_aio_resume(b);
-	blk_drain(b, q);
-	aio_submit(&b->aio);
-}
-
 static void blk_aio_ready(struct event_source *src, uint32_t events)
 {
 	struct virtio_blk *b = src->opaque;
@@ -354,6 +345,21 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 	}
 	/* Completions may have started the next range of a request. */
 	aio_submit(&b->aio);
+}
+
+static void blk_queue_kick(struct virtio_device *d, unsigned int q)
+{
+	struct virtio_blk *b = d->priv;
+
+	blk_aio_resume(b);
+	blk_drain(b, q);
+	aio_submit(&b->aio);
+	/*
+	 * Reads from the page cache complete inside the submit: announce them
+	 * now rather than after another trip through epoll_wait.
+	 */
+	if (!b->aio_paused && aio_completions_waiting(&b->aio))
+		blk_aio_ready(&b->aio_src, EPOLLIN);
 }
 
 /* Polled (poll=US): completions reaped without waiting for the eventfd. */

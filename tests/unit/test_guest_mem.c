@@ -133,3 +133,64 @@ Test(guest_mem, map_file_bounds_and_short_file)
 	    -1);
 	cr_assert_eq(errno, EIO);
 }
+
+/*
+ * guest_mem_pread() into fresh, untouched guest RAM: a range spanning whole
+ * 2 MiB frames (asked for as huge pages) and partial ones at both ends
+ * lands byte for byte, and no page outside the range becomes resident.
+ */
+#define GML_RAM (12u << 20)
+#define GML_LEN ((5u << 20) + 300)
+
+static bool gml_resident(const uint8_t *ram, uint64_t gpa)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char vec = 0;
+	uintptr_t a = (uintptr_t)(ram + gpa) & ~((uintptr_t)page - 1);
+
+	cr_assert_eq(mincore((void *)a, (size_t)page, &vec), 0);
+	return vec & 1;
+}
+
+Test(guest_mem_load, pread_over_huge_frames_lands_and_touches_only_its_range)
+{
+	const uint64_t gpa = (2u << 20) - 4096 + 17;
+	char path[] = "/tmp/vireo-gml-XXXXXX";
+	struct guest_mem m = { 0 };
+	uint8_t *raw, *ram, *data;
+	size_t i;
+	int fd;
+
+	/* 2 MiB-aligned, as guest_ram_create maps guest RAM. */
+	raw = mmap(NULL, GML_RAM + (2u << 20), PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	cr_assert_neq(raw, MAP_FAILED);
+	ram = (uint8_t *)(((uintptr_t)raw + (2u << 20) - 1) &
+			  ~(uintptr_t)((2u << 20) - 1));
+	cr_assert_eq(guest_mem_add_region(&m, 0, GML_RAM, ram), 0);
+	data = malloc(GML_LEN);
+	cr_assert(data);
+	for (i = 0; i < GML_LEN; i++)
+		data[i] = (uint8_t)(i * 13 + i / 4096);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	unlink(path);
+	cr_assert_eq(write(fd, data, GML_LEN), (ssize_t)GML_LEN);
+
+	cr_assert_eq(guest_mem_pread(&m, gpa, fd, 0, GML_LEN), 0);
+	cr_assert_eq(memcmp(ram + gpa, data, GML_LEN), 0);
+	cr_assert(gml_resident(ram, gpa));
+	cr_assert(gml_resident(ram, gpa + GML_LEN - 1));
+	cr_assert_not(gml_resident(ram, gpa - 4096),
+		      "the page before the range was populated");
+	cr_assert_not(gml_resident(ram, gpa + GML_LEN + 4096),
+		      "the page after the range was populated");
+	cr_assert_not(gml_resident(ram, 0), "RAM below the range was touched");
+	cr_assert_not(gml_resident(ram, GML_RAM - 4096),
+		      "RAM above the range was touched");
+	cr_assert_eq(ram[gpa - 1], 0);
+	cr_assert_eq(ram[gpa + GML_LEN], 0);
+	close(fd);
+	free(data);
+	munmap(raw, GML_RAM + (2u << 20));
+}
