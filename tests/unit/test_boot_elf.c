@@ -119,7 +119,8 @@ static size_t elft_build(uint8_t *buf, uint32_t pvh_descsz)
 static void elft_init(struct elft_ctx *c, uint32_t pvh_descsz)
 {
 	memset(c, 0, sizeof(*c));
-	c->ram = malloc(ELFT_RAM_SIZE);
+	/* 2 MiB-aligned, as guest_ram_create maps guest RAM. */
+	c->ram = aligned_alloc(2u << 20, ELFT_RAM_SIZE);
 	cr_assert(c->ram);
 	/* Poison the kernel area so bss zeroing and stray writes show. */
 	memset(c->ram, 0, ELFT_RAM_SIZE);
@@ -781,5 +782,51 @@ Test(boot_elf, file_that_is_not_regular_is_refused)
 	    -1);
 	cr_assert(strstr(c.e.msg, "cannot open kernel file"), "%s", c.e.msg);
 	cr_assert(elft_untouched(&c, ELFT_TEXT_PADDR, ELFT_TEXT_LEN));
+	elft_fini(&c);
+}
+
+/* Whether the mapping holding p is marked for huge pages (smaps "hg"). */
+static bool elft_huge_advised(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	char line[512];
+	bool in = false, hg = false;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			in = a >= lo && a < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			hg = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return hg;
+}
+
+/*
+ * The span from the first segment to the last one's bss end is the
+ * kernel's: its whole 2 MiB frames (here [16, 18) MiB, a gap included) are
+ * advised as huge pages; RAM past the span is not.
+ */
+Test(boot_elf, image_span_is_advised_as_huge_pages)
+{
+	struct elft_ctx c;
+
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK))
+		cr_skip_test("the host kernel has no transparent huge pages");
+	elft_init(&c, 8);
+	cr_assert_eq(elft_load(&c), 0, "%s", c.e.msg);
+	cr_assert(elft_huge_advised(c.ram + ELFT_TEXT_PADDR + (1u << 20)),
+		  "the frame between the segments was not advised");
+	cr_assert_not(elft_huge_advised(c.ram + ELFT_DATA_PADDR + (2u << 20)),
+		      "RAM past the image was advised");
+	cr_assert_not(elft_huge_advised(c.ram + ELFT_TEXT_PADDR - 4096),
+		      "RAM below the image was advised");
 	elft_fini(&c);
 }

@@ -355,11 +355,40 @@ static int elf_scan_note_segment(const struct elf_image *img, unsigned int i,
 	return ret;
 }
 
+/*
+ * The image's span, first segment to the end of the last one's bss: Linux
+ * reserves and uses all of it (padding between segments included), so it
+ * may be backed by huge pages whole, not only each segment's interior. Not
+ * when the gaps outweigh the segments (no kernel is laid out so): the
+ * gaps would be RAM the guest may never touch.
+ */
+static void elf_prefer_huge(const struct guest_mem *m,
+			    const struct elf_image *img)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < img->nr_ph; i++) {
+		const Elf64_Phdr *ph = &img->ph[i];
+
+		if (!elf_is_loaded(ph))
+			continue;
+		if (ph->p_paddr < lo)
+			lo = ph->p_paddr;
+		if (ph->p_paddr + ph->p_memsz > hi)
+			hi = ph->p_paddr + ph->p_memsz;
+		sum += ph->p_memsz;
+	}
+	if (hi > lo && hi - lo <= sum + (4u << 20))
+		guest_mem_prefer_huge(m, lo, hi - lo);
+}
+
 static int elf_copy_segments(const struct guest_mem *m,
 			     const struct elf_image *img, struct err *e)
 {
 	unsigned int i;
 
+	elf_prefer_huge(m, img);
 	for (i = 0; i < img->nr_ph; i++) {
 		const Elf64_Phdr *ph = &img->ph[i];
 
