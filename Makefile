@@ -74,6 +74,10 @@ $(SECCOMP_BPF_SRC): $(PLAIN)/seccomp-gen
 $(PLAIN)/devbench: $(call objs,$(PLAIN),$(LIB_SRCS) $(wildcard tests/bench/devbench*.c))
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The load step of the start (tests/bench/loadbench.c): no KVM needed.
+$(PLAIN)/loadbench: $(call objs,$(PLAIN),$(LIB_SRCS) tests/bench/loadbench.c)
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS)
+
 $(PLAIN)/density_probe.so: tests/bench/density_probe.c
 	$(CC) $(OPT_CFLAGS) -shared -fPIC -o $@ $< -ldl
 
@@ -140,7 +144,8 @@ test: test-plan deps all guest
 
 # Each table says where it was measured (tests/testhost/where): PVM
 # direct, test host or hardware KVM; its ratios compare runs made there.
-# Then the VMM's own cost (issue 19): exec to first KVM_RUN, memory beyond
+# Then the VMM's own cost (issue 19): the kernel+initrd load (measured here,
+# no KVM needed), exec to first KVM_RUN, memory beyond
 # guest RAM, 50 VMs at once, virtio-blk without a guest against fio on the
 # same file; tables on stdout, rows in $(BENCH_OUT)/results.txt and a PNG
 # plot in $(BENCH_OUT)/vmm.png. BEFORE=/path/to/an/older/vireo adds its
@@ -157,10 +162,12 @@ bench: deps all guest vmm-bench-tools
 	$(MAKE) vmm-bench
 
 .PHONY: vmm-bench vmm-bench-tools
-vmm-bench-tools: $(PLAIN)/vireo $(PLAIN)/devbench $(PLAIN)/density_probe.so $(PLAIN)/hostile.elf
+vmm-bench-tools: $(PLAIN)/vireo $(PLAIN)/devbench $(PLAIN)/loadbench $(PLAIN)/density_probe.so $(PLAIN)/hostile.elf
 
 vmm-bench: vmm-bench-tools
 	@mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/results.txt
+	for map in "" --map-images; do $(PLAIN)/loadbench guest-images/out/micro/vmlinux \
+		guest-images/out/initramfs.cpio --runs 40 $$map | tee -a $(BENCH_OUT)/results.txt; done
 	VIREO_TESTHOST_TIMEOUT=20000 BENCH_RESULTS=$(abspath $(BENCH_OUT))/results.txt BEFORE='$(BEFORE)' \
 		tests/with-kvm sh -c 'tests/bench/density-all'
 	@cat $(BENCH_OUT)/results.txt
