@@ -330,9 +330,12 @@ int main(int argc, char **argv)
 		return db_blk_main(packed, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "net") == 0)
 		return db_net_main(packed, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "handoff") == 0)
+		return db_handoff_main(argc, argv);
 	fprintf(stderr, "usage: devbench [--ring=split|packed] blk IMAGE "
 			"randread|randwrite|read|write BS QD SECONDS\n"
 			"       devbench [--ring=split|packed] net "
-			"tx|rx|tx-raw|rx-raw FRAME_BYTES SECONDS\n");
+			"tx|rx|tx-raw|rx-raw FRAME_BYTES SECONDS\n"
+			"       devbench handoff SECONDS\n");
 	return 2;
 }

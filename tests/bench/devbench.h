@@ -98,5 +98,7 @@ static inline unsigned int db_in_flight(const struct db *d, unsigned int q)
 
 int db_blk_main(bool packed, int argc, char **argv);
 int db_net_main(bool packed, int argc, char **argv);
+/* devbench handoff: two eventfd hand-offs per round trip, no ring, no I/O. */
+int db_handoff_main(int argc, char **argv);
 
 #endif
