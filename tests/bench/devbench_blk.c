@@ -7,7 +7,9 @@
  *     MODE randread | randwrite | read | write (sequential)
  *
  * Prints one line: "devbench|blk|MODE|bs=..|qd=..|reqs=..|req_s=..|
- * dev_cpu_ns_per_req=..|drv_cpu_ns_per_req=..". dev CPU is the process's
+ * dev_cpu_ns_per_req=..|drv_cpu_ns_per_req=..|kicks_skipped=..|
+ * reqs_per_wait=..": requests the driver harvested per interrupt it waited
+ * for (a polling driver: per look at the used ring). dev CPU is the process's
  * CPU minus the driver thread's: the device thread plus any io_uring
  * workers, i.e. what vireo itself spends per request.
  */
@@ -111,7 +113,7 @@ int db_blk_main(bool packed, int argc, char **argv)
 {
 	static struct db_blk b = { .rng = 88172645463325252ULL };
 	unsigned int done[DB_QSIZE], i, n;
-	uint64_t reqs = 0, t0, t1, cpu0, cpu1, drv0, drv1, end;
+	uint64_t reqs = 0, waits = 0, t0, t1, cpu0, cpu1, drv0, drv1, end;
 	double secs;
 	const char *mode;
 
@@ -142,6 +144,7 @@ int db_blk_main(bool packed, int argc, char **argv)
 	db_kick(&b.d, 0);
 	for (;;) {
 		db_wait_irq(&b.d);
+		waits++;
 		n = db_blk_harvest(&b, done);
 		reqs += n;
 		if (db_ns(CLOCK_MONOTONIC) >= end)
@@ -154,6 +157,7 @@ int db_blk_main(bool packed, int argc, char **argv)
 	/* Let what is in flight finish before the clocks stop. */
 	while (db_in_flight(&b.d, 0)) {
 		db_wait_irq(&b.d);
+		waits++;
 		reqs += db_blk_harvest(&b, done);
 	}
 	t1 = db_ns(CLOCK_MONOTONIC);
@@ -161,12 +165,13 @@ int db_blk_main(bool packed, int argc, char **argv)
 	drv1 = db_ns(CLOCK_THREAD_CPUTIME_ID);
 	printf("devbench|blk|%s|ring=%s|bs=%llu|qd=%u|reqs=%llu|req_s=%.0f|"
 	       "dev_cpu_ns_per_req=%.0f|drv_cpu_ns_per_req=%.0f|"
-	       "kicks_skipped=%llu\n",
+	       "kicks_skipped=%llu|reqs_per_wait=%.1f\n",
 	       mode, db_ring_name(&b.d), (unsigned long long)b.bs, b.qd,
 	       (unsigned long long)reqs, reqs / ((t1 - t0) / 1e9),
 	       ((cpu1 - cpu0) - (drv1 - drv0)) / (double)reqs,
 	       (drv1 - drv0) / (double)reqs,
-	       (unsigned long long)b.d.kicks_skipped);
+	       (unsigned long long)b.d.kicks_skipped,
+	       waits ? (double)reqs / (double)waits : 0.0);
 	db_reset(&b.d);
 	virtio_blk_destroy(&b.blk);
 	db_free(&b.d);
