@@ -138,7 +138,14 @@ integration-test: $(PLAIN)/vireo $(ASAN)/vireo $(PLAIN)/integration-tests
 test-plan:
 	@tests/testhost/integration --plan
 
-test: test-plan deps all guest
+# Compiling runs on every core; the tests after it one step at a time (the
+# integration tests' guests and the unit tests' device threads would
+# otherwise compete for the same cores and time out).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+test: test-plan deps
+	$(MAKE) -j$(NPROC) all $(PLAIN)/unit-tests $(ASAN)/unit-tests $(ASAN)/vireo \
+		$(PLAIN)/integration-tests
+	$(MAKE) guest
 	$(MAKE) unit-test
 	$(MAKE) integration-test
 
@@ -205,8 +212,12 @@ $(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: $(FUZZ)/fuzz_%
 	$(FUZZ)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-close_fd_mask=3 $(FUZZ)/corpus/$* tests/fuzz/seeds/$*
 
-fuzz: fuzz-build
-	@for t in $(FUZZ_TARGETS); do $(MAKE) --no-print-directory fuzz-$$t || exit 1; done
+# Built and run on every core (each target is one process); each target's
+# output is printed whole when it ends.
+fuzz:
+	$(MAKE) -j$(NPROC) fuzz-build
+	$(MAKE) -j$(NPROC) --output-sync=target --no-print-directory \
+		$(addprefix fuzz-,$(FUZZ_TARGETS))
 
 # --- ThreadSanitizer ----------------------------------------------------------
 # The unit tests that run device threads, under TSan. Criterion 2.4 cannot
