@@ -34,13 +34,39 @@ static int action(void *opaque, enum api_action a, struct err *e)
 	return a == API_ACTION_REBOOT ? err_set(e, "refused") : 0;
 }
 
+static json_t *faults(void *opaque)
+{
+	(void)opaque;
+	return json_pack("{s:b,s:[]}", "enabled", 0, "rules");
+}
+
+/* Refuses a batch now and then, so the 409 path runs too. */
+static int set_faults(void *opaque, const struct fault_spec *specs,
+		      unsigned int n, bool add, struct err *e)
+{
+	(void)opaque;
+	(void)specs;
+	return add && n > 1 ? err_set(e, "refused") : 0;
+}
+
+static int enable_faults(void *opaque, bool on, struct err *e)
+{
+	(void)opaque;
+	(void)e;
+	(void)on;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct api_vm_ops ops = { .describe = describe,
 					       .metrics = describe,
 					       .set_paused = set_paused,
-					       .action = action };
+					       .action = action,
+					       .faults = faults,
+					       .set_faults = set_faults,
+					       .enable_faults = enable_faults };
 	struct http_request req;
 	struct http_parse_error err;
 	struct api_response resp = { 0, NULL };
