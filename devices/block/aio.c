@@ -24,6 +24,12 @@ int aio_init(struct aio *a, unsigned int depth, bool use_uring,
 	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (a->efd < 0)
 		return err_errno(e, errno, "eventfd");
+	a->done = calloc(depth, sizeof(*a->done));
+	if (!a->done) {
+		close(a->efd);
+		a->efd = -1;
+		return err_set(e, "out of memory");
+	}
 	if (use_uring) {
 		r = io_uring_queue_init(depth, &a->ring, 0);
 		if (r == 0) {
@@ -37,12 +43,6 @@ int aio_init(struct aio *a, unsigned int depth, bool use_uring,
 		log_info("io_uring unavailable (%s): block I/O runs "
 			 "synchronously on the device thread",
 			 strerror(-r));
-	}
-	a->done = calloc(depth, sizeof(*a->done));
-	if (!a->done) {
-		close(a->efd);
-		a->efd = -1;
-		return err_set(e, "out of memory");
 	}
 	return 0;
 }
@@ -80,7 +80,8 @@ static void aio_sync_done(struct aio *a, void *tag, int64_t res)
 		.tag = tag,
 		.res = res < 0 ? -errno : res,
 	};
-	if (write(a->efd, &one, sizeof(one)) < 0) {
+	/* aio_reap takes every waiting result: one signal per batch. */
+	if (a->nr_done == 1 && write(a->efd, &one, sizeof(one)) < 0) {
 		/* counter already non-zero */
 	}
 }
@@ -141,6 +142,34 @@ static int aio_admit(struct aio *a)
 	return 0;
 }
 
+/*
+ * The first writes learn where writes go: true when this one was done here
+ * (or will be, inline); false leaves it to io_uring (it would have
+ * blocked, or failed: io_uring reports the error).
+ */
+static bool aio_write_probe(struct aio *a, int fd, const struct iovec *iov,
+			    unsigned int niov, uint64_t off, void *tag)
+{
+	size_t len = 0;
+	ssize_t n;
+	unsigned int i;
+
+	for (i = 0; i < niov; i++)
+		len += iov[i].iov_len;
+	n = pwritev2(fd, iov, (int)niov, (off_t)off, RWF_NOWAIT);
+	if (n >= 0 && (size_t)n == len) {
+		a->writes = AIO_WRITES_URING;
+		aio_sync_done(a, tag, n);
+		return true;
+	}
+	if (n < 0 && errno == EOPNOTSUPP) {
+		a->writes = AIO_WRITES_INLINE;
+		aio_sync_xfer(a, fd, iov, niov, off, true, tag);
+		return true;
+	}
+	return false;
+}
+
 static int aio_rw(struct aio *a, int fd, const struct iovec *iov,
 		  unsigned int niov, uint64_t off, bool write_op, void *tag)
 {
@@ -148,10 +177,13 @@ static int aio_rw(struct aio *a, int fd, const struct iovec *iov,
 
 	if (aio_admit(a) < 0)
 		return -EBUSY;
-	if (!a->uring) {
+	if (!a->uring || (write_op && a->writes == AIO_WRITES_INLINE)) {
 		aio_sync_xfer(a, fd, iov, niov, off, write_op, tag);
 		return 0;
 	}
+	if (write_op && a->writes == AIO_WRITES_PROBE &&
+	    aio_write_probe(a, fd, iov, niov, off, tag))
+		return 0;
 	sqe = aio_sqe(a);
 	if (write_op)
 		io_uring_prep_writev(sqe, fd, iov, niov, off);
@@ -232,7 +264,7 @@ void aio_submit(struct aio *a)
 
 bool aio_completions_waiting(struct aio *a)
 {
-	return a->uring ? io_uring_cq_ready(&a->ring) > 0 : a->nr_done > 0;
+	return a->nr_done > 0 || (a->uring && io_uring_cq_ready(&a->ring) > 0);
 }
 
 void aio_reap(struct aio *a)
@@ -242,19 +274,18 @@ void aio_reap(struct aio *a)
 	if (read(a->efd, &v, sizeof(v)) < 0) {
 		/* nothing signalled; still look */
 	}
-	if (!a->uring) {
-		/*
-		 * complete() may queue more work, which appends to done[]:
-		 * taking from the end keeps done[] within inflight entries.
-		 */
-		while (a->nr_done) {
-			struct aio_done d = a->done[--a->nr_done];
+	/*
+	 * complete() may queue more work, which appends to done[]: taking
+	 * from the end keeps done[] within inflight entries.
+	 */
+	while (a->nr_done) {
+		struct aio_done d = a->done[--a->nr_done];
 
-			a->inflight--;
-			a->complete(a->opaque, d.tag, d.res);
-		}
-		return;
+		a->inflight--;
+		a->complete(a->opaque, d.tag, d.res);
 	}
+	if (!a->uring)
+		return;
 	for (;;) {
 		struct io_uring_cqe *cqe;
 		void *tag;
@@ -280,6 +311,8 @@ void aio_drain(struct aio *a)
 			aio_reap(a); /* room in the CQ ring for what follows */
 			if (!a->inflight)
 				break;
+			if (a->nr_done)
+				continue; /* completions queued more, done here */
 			aio_submit(a);
 			if (a->unsubmitted) {
 				/* Not with the kernel: nothing to wait for. */

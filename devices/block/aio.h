@@ -6,7 +6,11 @@
  * Asynchronous file I/O for block devices: io_uring (through liburing)
  * when the host allows it, otherwise each operation runs synchronously on
  * the caller's thread (the device's own I/O thread, never the VMM's event
- * loop). Completions are announced on an eventfd the owner polls, and
+ * loop). With io_uring, buffered writes to a file whose filesystem cannot
+ * write without blocking (ext4 and tmpfs among them, seen as EOPNOTSUPP from
+ * the first write tried with RWF_NOWAIT) also run on the caller's thread:
+ * io_uring would hand each of them to one io-wq worker per file, the same
+ * serialised page-cache copy behind an extra thread wake-up. Completions are announced on an eventfd the owner polls, and
  * delivered by aio_reap() on the owner's thread with the operation's tag
  * and its result (bytes, or -errno; 64-bit: a synchronous transfer may
  * exceed INT_MAX).
@@ -23,13 +27,19 @@
 
 struct aio {
 	bool uring; /* false: synchronous fallback */
+	/* With io_uring: where writes go, decided by the first write. */
+	enum aio_writes {
+		AIO_WRITES_PROBE, /* try RWF_NOWAIT inline */
+		AIO_WRITES_URING, /* the filesystem writes without blocking */
+		AIO_WRITES_INLINE /* it cannot: io_uring would punt them */
+	} writes;
 	struct io_uring ring;
 	int efd; /* readable when completions are waiting */
 	unsigned int inflight; /* submitted or queued, not yet reaped */
 	unsigned int unsubmitted;
 	void (*complete)(void *opaque, void *tag, int64_t res);
 	void *opaque;
-	/* Synchronous mode: results waiting for aio_reap(). */
+	/* Synchronous operations' results waiting for aio_reap(). */
 	struct aio_done {
 		void *tag;
 		int64_t res;

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 /*
  * devices/block/aio: a reset's wait for in-flight I/O survives signals
- * (io_uring_wait_cqe -EINTR), and the synchronous fallback reports
- * transfers longer than INT_MAX exactly.
+ * (io_uring_wait_cqe -EINTR), the synchronous fallback reports
+ * transfers longer than INT_MAX exactly, and with io_uring the first write
+ * decides where writes go without losing or misreporting any.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -98,5 +103,81 @@ Test(aio, sync_transfer_longer_than_int_max)
 	cr_assert_eq(at.res, (int64_t)len, "result %lld", (long long)at.res);
 	aio_destroy(&a);
 	munmap(iov.iov_base, len);
+	close(fd);
+}
+
+/* Writes then reads back 4 KiB blocks of a file under dir through io_uring. */
+static void at_write_read_back(const char *dir)
+{
+	char path[64];
+	uint8_t out[3][4096], in[4096];
+	struct iovec iov;
+	struct aio a;
+	struct err e;
+	int fd, i;
+
+	snprintf(path, sizeof(path), "%s/vireo-aio-XXXXXX", dir);
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0, "%s", path);
+	unlink(path);
+	cr_assert_eq(aio_init(&a, 4, true, at_complete, NULL, &e), 0, "%s",
+		     e.msg);
+	if (!a.uring) {
+		aio_destroy(&a);
+		close(fd);
+		cr_skip_test("io_uring unavailable");
+	}
+	at.done = 0;
+	for (i = 0; i < 3; i++) {
+		memset(out[i], 'a' + i, sizeof(out[i]));
+		iov = (struct iovec){ out[i], sizeof(out[i]) };
+		cr_assert_eq(aio_writev(&a, fd, &iov, 1, 4096ULL * i, NULL),
+			     0);
+		aio_submit(&a);
+		aio_drain(&a);
+		cr_assert_eq(at.done, i + 1);
+		cr_assert_eq(at.res, 4096, "%s: write %d: %lld", dir, i,
+			     (long long)at.res);
+		cr_assert_neq(a.writes, AIO_WRITES_PROBE,
+			      "%s: the first write decided nothing", dir);
+	}
+	for (i = 0; i < 3; i++) {
+		iov = (struct iovec){ in, sizeof(in) };
+		cr_assert_eq(aio_readv(&a, fd, &iov, 1, 4096ULL * i, NULL), 0);
+		aio_submit(&a);
+		aio_drain(&a);
+		cr_assert_eq(at.res, 4096);
+		cr_assert_arr_eq(in, out[i], sizeof(in), "%s: block %d", dir,
+				 i);
+	}
+	aio_destroy(&a);
+	close(fd);
+}
+
+Test(aio, writes_land_whichever_way_the_filesystem_takes_them)
+{
+	at_write_read_back("/var/tmp");
+	at_write_read_back("/dev/shm");
+}
+
+Test(aio, a_failing_first_write_reports_its_error)
+{
+	uint8_t block[512] = { 0 };
+	struct iovec iov = { block, sizeof(block) };
+	struct aio a;
+	struct err e;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(aio_init(&a, 1, true, at_complete, NULL, &e), 0, "%s",
+		     e.msg);
+	at.done = 0;
+	cr_assert_eq(aio_writev(&a, fd, &iov, 1, 0, NULL), 0);
+	aio_submit(&a);
+	aio_drain(&a);
+	cr_assert_eq(at.done, 1);
+	cr_assert_eq(at.res, -EBADF, "%lld", (long long)at.res);
+	cr_assert_eq(a.inflight, 0);
+	aio_destroy(&a);
 	close(fd);
 }
