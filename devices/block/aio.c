@@ -311,8 +311,9 @@ void aio_drain(struct aio *a)
 			aio_reap(a); /* room in the CQ ring for what follows */
 			if (!a->inflight)
 				break;
+			/* Completions queued more, done here: reap those. */
 			if (a->nr_done)
-				continue; /* completions queued more, done here */
+				continue;
 			aio_submit(a);
 			if (a->unsubmitted) {
 				/* Not with the kernel: nothing to wait for. */

@@ -10,10 +10,10 @@
  * write without blocking (ext4 and tmpfs among them, seen as EOPNOTSUPP from
  * the first write tried with RWF_NOWAIT) also run on the caller's thread:
  * io_uring would hand each of them to one io-wq worker per file, the same
- * serialised page-cache copy behind an extra thread wake-up. Completions are announced on an eventfd the owner polls, and
- * delivered by aio_reap() on the owner's thread with the operation's tag
- * and its result (bytes, or -errno; 64-bit: a synchronous transfer may
- * exceed INT_MAX).
+ * serialised page-cache copy behind an extra thread wake-up. Completions are
+ * announced on an eventfd the owner polls, and delivered by aio_reap() on the
+ * owner's thread with the operation's tag and its result (bytes, or -errno;
+ * 64-bit: a synchronous transfer may exceed INT_MAX).
  *
  * Not thread-safe: one owner thread at a time.
  */

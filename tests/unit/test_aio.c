@@ -131,8 +131,7 @@ static void at_write_read_back(const char *dir)
 	for (i = 0; i < 3; i++) {
 		memset(out[i], 'a' + i, sizeof(out[i]));
 		iov = (struct iovec){ out[i], sizeof(out[i]) };
-		cr_assert_eq(aio_writev(&a, fd, &iov, 1, 4096ULL * i, NULL),
-			     0);
+		cr_assert_eq(aio_writev(&a, fd, &iov, 1, 4096ULL * i, NULL), 0);
 		aio_submit(&a);
 		aio_drain(&a);
 		cr_assert_eq(at.done, i + 1);

@@ -75,8 +75,8 @@ static const struct plain_list dev_console =
 static const struct plain_list dev_rng = LIST(SCMP_SYS(getrandom));
 static const struct plain_list dev_blk =
     LIST(SCMP_SYS(io_uring_enter), SCMP_SYS(preadv), SCMP_SYS(pwritev),
-	 SCMP_SYS(pwritev2), SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(fdatasync),
-	 SCMP_SYS(fsync), SCMP_SYS(fallocate));
+	 SCMP_SYS(pwritev2), SCMP_SYS(pread64), SCMP_SYS(pwrite64),
+	 SCMP_SYS(fdatasync), SCMP_SYS(fsync), SCMP_SYS(fallocate));
 static const struct plain_list dev_net = LIST(
     SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(recvfrom), SCMP_SYS(sendto));
 static const struct plain_list dev_vsock =
