@@ -65,6 +65,8 @@ int kvm_vcpu_create(struct kvm_vcpu *vcpu, struct kvm_vm *vm, unsigned int id,
 		    struct err *e);
 void kvm_vcpu_destroy(struct kvm_vcpu *vcpu);
 int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs);
+/* KVM_MP_STATE_*: RUNNABLE, HALTED (waiting for an interrupt), ... */
+int kvm_vcpu_get_mp_state(struct kvm_vcpu *vcpu, uint32_t *state);
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs,
 		      struct err *e);
 int kvm_vcpu_get_sregs(struct kvm_vcpu *vcpu, struct kvm_sregs *sregs);

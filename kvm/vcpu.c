@@ -52,6 +52,16 @@ int kvm_vcpu_get_regs(struct kvm_vcpu *vcpu, struct kvm_regs *regs)
 	return ioctl(vcpu->fd, KVM_GET_REGS, regs);
 }
 
+int kvm_vcpu_get_mp_state(struct kvm_vcpu *vcpu, uint32_t *state)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &mp) < 0)
+		return -1;
+	*state = mp.mp_state;
+	return 0;
+}
+
 int kvm_vcpu_set_regs(struct kvm_vcpu *vcpu, const struct kvm_regs *regs,
 		      struct err *e)
 {

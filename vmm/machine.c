@@ -67,6 +67,7 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 		 * A snapshot for tests and benchmarks; the guest keeps running.
 		 */
 		vcpus_print_stats(m);
+		vcpus_report_where(m);
 		return;
 	}
 	machine_request_stop(m, 128 + (int)si.ssi_signo, "stopped by signal %s",
@@ -74,7 +75,7 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 }
 
 /*
- * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters) and
+ * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters and where each vCPU is) and
  * SIGRTMIN+1 (toggle --fault injection) arrive
  * through a signalfd; they are blocked in every thread.
  */

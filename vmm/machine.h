@@ -168,6 +168,11 @@ void vm_api_close(struct machine *m);
 void vcpus_destroy(struct machine *m);
 void vcpus_print_stats(struct machine *m);
 /*
+ * Running vCPUs, kicked out of KVM_RUN once, each log where the guest is
+ * (halted or running, rip, code bytes); only while the vCPUs run.
+ */
+void vcpus_report_where(struct machine *m);
+/*
  * One line: exec to first KVM_RUN (wall, CPU) and resident memory beyond
  * guest RAM; what --stats prints, and what a control API reports.
  */

@@ -175,6 +175,34 @@ void vcpu_handle_exit(struct vcpu_thread *t)
 	}
 }
 
+/*
+ * Where a guest that seems stuck is: halted (waiting for an interrupt that
+ * does not come) or running (spinning at rip), interrupts on or off.
+ */
+static void vcpu_report(struct vcpu_thread *t)
+{
+	static const char *const states[] = {
+		[KVM_MP_STATE_RUNNABLE] = "running",
+		[KVM_MP_STATE_UNINITIALIZED] = "waiting for INIT/SIPI",
+		[KVM_MP_STATE_INIT_RECEIVED] = "INIT received",
+		[KVM_MP_STATE_HALTED] = "halted",
+		[KVM_MP_STATE_SIPI_RECEIVED] = "SIPI received",
+	};
+	struct kvm_regs regs;
+	char where[128];
+	uint32_t mp = UINT32_MAX;
+	const char *state = "state unknown";
+
+	if (kvm_vcpu_get_mp_state(&t->vcpu, &mp) == 0 &&
+	    mp < sizeof(states) / sizeof(states[0]) && states[mp])
+		state = states[mp];
+	vcpu_describe_rip(t, where, sizeof(where));
+	if (kvm_vcpu_get_regs(&t->vcpu, &regs) < 0)
+		regs.rflags = 0;
+	log_info("vCPU %u: %s, interrupts %s, %s", t->vcpu.id, state,
+		 regs.rflags & (1u << 9) ? "on" : "off", where);
+}
+
 /* Waits, outside KVM_RUN, until the VM is resumed or stopped. */
 static void vcpu_park(struct vcpu_thread *t)
 {
@@ -208,6 +236,8 @@ void *vcpu_thread_main(void *arg)
 			if (errno == EINTR || errno == EAGAIN) {
 				atomic_fetch_add(&t->stats.intr_exits, 1);
 				run->immediate_exit = 0;
+				if (atomic_exchange(&t->report, 0))
+					vcpu_report(t);
 				continue;
 			}
 			vcpu_stop(t, VIREO_EXIT_ERROR, "KVM_RUN on vCPU %u: %s",

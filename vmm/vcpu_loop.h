@@ -60,6 +60,8 @@ struct vcpu_thread {
 	pthread_t thread;
 	int started;
 	struct vcpu_stats stats;
+	/* Set, then kicked: the thread logs where its guest is (SIGUSR2). */
+	atomic_int report;
 };
 
 /* Acts on the exit KVM_RUN left in t->vcpu.run. */

@@ -242,3 +242,12 @@ int machine_stats_format(struct machine *m, char *buf, size_t len)
 {
 	return stats_format(&m->stats, m->ram.host, m->ram.size, buf, len);
 }
+
+void vcpus_report_where(struct machine *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vcpus; i++)
+		atomic_store(&m->vcpus[i].report, 1);
+	vcpus_kick(m);
+}

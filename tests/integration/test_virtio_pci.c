@@ -168,10 +168,10 @@ static long stats_exits(const char *s, const char *key)
 /*
  * 4 MiB written to hvc0 (one dd, 1 MiB writes: guest syscalls are costly
  * on PVM hosts) between two markers; vireo prints its exit counter on
- * SIGUSR2 at each. The data path (ioeventfd kicks on the modern BAR's
- * notify region, irqfd interrupts) must stay under one userspace MMIO exit
- * per 4 KiB moved. Port exits are not the data path: they are the 8250
- * (whatever the guest kernel prints meanwhile, more on a loaded host) and
+ * SIGUSR2 at each, and where vCPU 0 is. The data path (ioeventfd kicks on the
+ * modern BAR's notify region, irqfd interrupts) must stay under one userspace
+ * MMIO exit per 4 KiB moved. Port exits are not the data path: they are the
+ * 8250 (whatever the guest kernel prints meanwhile, more on a loaded host) and
  * the guest's timer reads.
  */
 /* The guest's hvc path moves ~30 KiB/s on PVM hosts: allow for it. */
@@ -191,7 +191,7 @@ Test(virtio_pci, hvc0_bulk_transfer_exits, .timeout = BULK_TIMEOUT + 30)
 		{ .when = "XFER-DONE\r", .signal = SIGUSR2 },
 	};
 	struct vm_result r;
-	const char *first, *second;
+	const char *first, *second, *where;
 	long before, after;
 
 	run_virtio_guest_for(false, "", actions, 4, BULK_TIMEOUT, &r);
@@ -199,6 +199,12 @@ Test(virtio_pci, hvc0_bulk_transfer_exits, .timeout = BULK_TIMEOUT + 30)
 	cr_assert(first, "no stats at XFER-BEGIN:\n%s", output_tail(&r));
 	second = strstr(first + 1, "userspace vcpu exits=");
 	cr_assert(second, "no stats at XFER-DONE:\n%s", output_tail(&r));
+	/* Each SIGUSR2 also has every running vCPU say where it is. */
+	where = strstr(first, "vCPU 0: ");
+	cr_assert(where && where < second && strstr(where, "rip=0x") &&
+		      strstr(where, ", interrupts o"),
+		  "no vCPU 0 report after SIGUSR2:\n%s", output_tail(&r));
+	cr_log_info("%.*s", (int)strcspn(where, "\n"), where);
 	before = stats_exits(first, "mmio=");
 	after = stats_exits(second, "mmio=");
 	cr_assert(before >= 0 && after >= 0, "no mmio= counter:\n%s",

@@ -96,7 +96,7 @@ static const struct plain_list jail_parent =
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,	KVM_GET_REGS,  KVM_GET_SREGS,	KVM_TRANSLATE,
 	KVM_IRQ_LINE,	KVM_IRQFD,     KVM_IOEVENTFD,	KVM_SET_GSI_ROUTING,
-	KVM_SIGNAL_MSI, TUNSETOFFLOAD, TUNSETVNETHDRSZ,
+	KVM_SIGNAL_MSI, TUNSETOFFLOAD, TUNSETVNETHDRSZ, KVM_GET_MP_STATE,
 };
 static const unsigned long main_ioctls[] = {
 	KVM_IRQ_LINE,	KVM_IRQFD, KVM_IOEVENTFD, KVM_SET_GSI_ROUTING,
