@@ -75,9 +75,9 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 }
 
 /*
- * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters and where each vCPU is) and
- * SIGRTMIN+1 (toggle --fault injection) arrive
- * through a signalfd; they are blocked in every thread.
+ * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters and where each
+ * vCPU is) and SIGRTMIN+1 (toggle --fault injection) arrive through a signalfd;
+ * they are blocked in every thread.
  */
 static int machine_setup_signals(struct machine *m, struct err *e)
 {
