@@ -180,3 +180,36 @@ Test(aio, a_failing_first_write_reports_its_error)
 	aio_destroy(&a);
 	close(fd);
 }
+
+/* /dev/null takes RWF_NOWAIT writes: later writes go through io_uring. */
+Test(aio, a_file_that_writes_without_blocking_keeps_io_uring)
+{
+	uint8_t block[4096] = { 0 };
+	struct iovec iov = { block, sizeof(block) };
+	struct aio a;
+	struct err e;
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(aio_init(&a, 2, true, at_complete, NULL, &e), 0, "%s",
+		     e.msg);
+	if (!a.uring) {
+		aio_destroy(&a);
+		close(fd);
+		cr_skip_test("io_uring unavailable");
+	}
+	at.done = 0;
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(aio_writev(&a, fd, &iov, 1, 0, NULL), 0);
+		cr_assert_eq(a.writes, AIO_WRITES_URING);
+		/* The probe wrote the first inline; io_uring has the second. */
+		cr_assert_eq(a.unsubmitted, (unsigned int)i);
+		aio_submit(&a);
+		aio_drain(&a);
+		cr_assert_eq(at.done, i + 1);
+		cr_assert_eq(at.res, 4096, "write %d: %lld", i,
+			     (long long)at.res);
+	}
+	aio_destroy(&a);
+	close(fd);
+}
