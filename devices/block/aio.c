@@ -145,7 +145,8 @@ static int aio_admit(struct aio *a)
 /*
  * The first writes learn where writes go: true when this one was done here
  * (or will be, inline); false leaves it to io_uring (it would have
- * blocked, or failed: io_uring reports the error).
+ * blocked, or failed: io_uring reports the error, and a later write probes
+ * again).
  */
 static bool aio_write_probe(struct aio *a, int fd, const struct iovec *iov,
 			    unsigned int niov, uint64_t off, void *tag)
@@ -167,6 +168,9 @@ static bool aio_write_probe(struct aio *a, int fd, const struct iovec *iov,
 		aio_sync_xfer(a, fd, iov, niov, off, true, tag);
 		return true;
 	}
+	/* Would block, or wrote part: the filesystem knows RWF_NOWAIT. */
+	if ((n < 0 && errno == EAGAIN) || n >= 0)
+		a->writes = AIO_WRITES_URING;
 	return false;
 }
 
