@@ -106,6 +106,22 @@ Test(aio, sync_transfer_longer_than_int_max)
 	close(fd);
 }
 
+/* An io_uring aio for fd's tests (skipped without io_uring), none done. */
+static void at_uring(struct aio *a, unsigned int depth, int fd)
+{
+	struct err e;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(aio_init(a, depth, true, at_complete, NULL, &e), 0, "%s",
+		     e.msg);
+	if (!a->uring) {
+		aio_destroy(a);
+		close(fd);
+		cr_skip_test("io_uring unavailable");
+	}
+	at.done = 0;
+}
+
 /* Writes then reads back 4 KiB blocks of a file under dir through io_uring. */
 static void at_write_read_back(const char *dir)
 {
@@ -113,21 +129,13 @@ static void at_write_read_back(const char *dir)
 	uint8_t out[3][4096], in[4096];
 	struct iovec iov;
 	struct aio a;
-	struct err e;
 	int fd, i;
 
 	snprintf(path, sizeof(path), "%s/vireo-aio-XXXXXX", dir);
 	fd = mkstemp(path);
 	cr_assert_geq(fd, 0, "%s", path);
 	unlink(path);
-	cr_assert_eq(aio_init(&a, 4, true, at_complete, NULL, &e), 0, "%s",
-		     e.msg);
-	if (!a.uring) {
-		aio_destroy(&a);
-		close(fd);
-		cr_skip_test("io_uring unavailable");
-	}
-	at.done = 0;
+	at_uring(&a, 4, fd);
 	for (i = 0; i < 3; i++) {
 		memset(out[i], 'a' + i, sizeof(out[i]));
 		iov = (struct iovec){ out[i], sizeof(out[i]) };
@@ -164,13 +172,9 @@ Test(aio, a_failing_first_write_reports_its_error)
 	uint8_t block[512] = { 0 };
 	struct iovec iov = { block, sizeof(block) };
 	struct aio a;
-	struct err e;
 	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(aio_init(&a, 1, true, at_complete, NULL, &e), 0, "%s",
-		     e.msg);
-	at.done = 0;
+	at_uring(&a, 1, fd);
 	cr_assert_eq(aio_writev(&a, fd, &iov, 1, 0, NULL), 0);
 	aio_submit(&a);
 	aio_drain(&a);
@@ -187,18 +191,9 @@ Test(aio, a_file_that_writes_without_blocking_keeps_io_uring)
 	uint8_t block[4096] = { 0 };
 	struct iovec iov = { block, sizeof(block) };
 	struct aio a;
-	struct err e;
 	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(aio_init(&a, 2, true, at_complete, NULL, &e), 0, "%s",
-		     e.msg);
-	if (!a.uring) {
-		aio_destroy(&a);
-		close(fd);
-		cr_skip_test("io_uring unavailable");
-	}
-	at.done = 0;
+	at_uring(&a, 2, fd);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(aio_writev(&a, fd, &iov, 1, 0, NULL), 0);
 		cr_assert_eq(a.writes, AIO_WRITES_URING);
