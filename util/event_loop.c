@@ -21,6 +21,7 @@ int event_loop_init(struct event_loop *loop, struct err *e)
 	loop->waits = 0;
 	loop->poll_ns = 0;
 	loop->polled = 0;
+	loop->checks = 0;
 	loop->nr_pollers = 0;
 	if (loop->epfd < 0)
 		return err_errno(e, errno, "epoll_create1");
@@ -93,20 +94,34 @@ int event_loop_run(struct event_loop *loop)
 	struct epoll_event evs[16];
 	int i, n;
 
-	uint64_t busy_until = 0;
+	uint64_t busy_until = 0, next_check = 0;
 
 	loop->running = 1;
 	while (loop->running) {
+		uint64_t now = loop->poll_ns ? now_ns() : 0;
 		bool polling =
-		    loop->poll_ns && loop->nr_pollers && now_ns() < busy_until;
+		    loop->poll_ns && loop->nr_pollers && now < busy_until;
 
 		if (!polling && loop->poll_ns &&
 		    event_loop_before_sleep(loop)) {
 			busy_until = now_ns() + loop->poll_ns;
 			continue;
 		}
-		if (!polling)
+		/*
+		 * A non-blocking epoll_wait is a syscall, dearer than a
+		 * round over the polled sources: between fd checks, poll.
+		 */
+		if (polling && now < next_check) {
+			if (event_loop_poll(loop))
+				busy_until = now + loop->poll_ns;
+			continue;
+		}
+		if (polling) {
+			next_check = now + EVENT_LOOP_CHECK_NS;
+			loop->checks++;
+		} else {
 			loop->waits++;
+		}
 		n = epoll_wait(loop->epfd, evs, 16, polling ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -15,8 +15,8 @@
  * poll() for poll_ns before it sleeps in epoll_wait again, so work that
  * arrives meanwhile (a ring filled without a kick, a completion) is picked
  * up without a wakeup. poll() does the work it finds and says whether there
- * was any; fds are still checked between rounds, so nothing else waits
- * longer than one round.
+ * was any. fds are still checked while polling, every EVENT_LOOP_CHECK_NS,
+ * so nothing else waits longer than that.
  */
 struct event_source {
 	int fd;
@@ -33,6 +33,12 @@ struct event_source {
 };
 
 #define EVENT_LOOP_MAX_POLLERS 16
+/*
+ * While polling, the fds are checked this often: a stop or reset waits at
+ * most this long, and the check's syscall costs a few percent of the
+ * polling thread where a syscall costs a microsecond.
+ */
+#define EVENT_LOOP_CHECK_NS (20 * 1000)
 
 struct event_loop {
 	int epfd;
@@ -40,6 +46,7 @@ struct event_loop {
 	uint64_t waits; /* blocking epoll_wait calls, for --stats */
 	uint64_t poll_ns; /* 0: never poll */
 	uint64_t polled; /* poll() calls that found work */
+	uint64_t checks; /* non-blocking epoll_wait calls while polling */
 	unsigned int nr_pollers;
 	struct event_source *pollers[EVENT_LOOP_MAX_POLLERS];
 };

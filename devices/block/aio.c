@@ -278,6 +278,11 @@ void aio_reap(struct aio *a)
 	if (read(a->efd, &v, sizeof(v)) < 0) {
 		/* nothing signalled; still look */
 	}
+	aio_deliver(a);
+}
+
+void aio_deliver(struct aio *a)
+{
 	/*
 	 * complete() may queue more work, which appends to done[]: taking
 	 * from the end keeps done[] within inflight entries.

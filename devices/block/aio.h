@@ -73,8 +73,14 @@ int aio_fallocate(struct aio *a, int fd, int mode, uint64_t off, uint64_t len,
 void aio_submit(struct aio *a);
 /* Finished operations wait for aio_reap() (no syscall: a polling check). */
 bool aio_completions_waiting(struct aio *a);
-/* Delivers every finished operation to complete(). */
+/* Clears the eventfd, then delivers every finished operation to complete(). */
 void aio_reap(struct aio *a);
+/*
+ * Delivers them without clearing the eventfd: for an owner that polls, so
+ * a syscall per look is saved; the eventfd stays readable until the
+ * owner's next aio_reap().
+ */
+void aio_deliver(struct aio *a);
 /*
  * Waits for everything in flight and delivers it (reset, teardown): returns
  * only when nothing is in flight, whatever io_uring_wait_cqe says (EINTR

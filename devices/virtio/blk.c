@@ -320,12 +320,14 @@ static void blk_aio_resume(struct virtio_blk *b)
 		b->aio_paused = false;
 }
 
-static void blk_aio_ready(struct event_source *src, uint32_t events)
+/*
+ * Finished I/O back to the guest. clear: the eventfd is read too (it woke
+ * us); a polling look leaves it for the loop's next fd check.
+ */
+static void blk_aio_complete(struct virtio_blk *b, bool clear)
 {
-	struct virtio_blk *b = src->opaque;
 	unsigned int q;
 
-	(void)events;
 	/*
 	 * Bus mastering off: used ring and status bytes wait. The eventfd
 	 * stays readable, so stop watching it until the transport re-kicks.
@@ -335,7 +337,7 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 		b->aio_paused = true;
 		return;
 	}
-	aio_reap(&b->aio);
+	(clear ? aio_reap : aio_deliver)(&b->aio);
 	/* Drained again: takes waiting chains and announces completions. */
 	for (q = 0; q < b->nr_queues; q++) {
 		if (b->queues[q].starved && blk_req_available(&b->queues[q]))
@@ -345,6 +347,12 @@ static void blk_aio_ready(struct event_source *src, uint32_t events)
 	}
 	/* Completions may have started the next range of a request. */
 	aio_submit(&b->aio);
+}
+
+static void blk_aio_ready(struct event_source *src, uint32_t events)
+{
+	(void)events;
+	blk_aio_complete(src->opaque, true);
 }
 
 static void blk_queue_kick(struct virtio_device *d, unsigned int q)
@@ -359,7 +367,7 @@ static void blk_queue_kick(struct virtio_device *d, unsigned int q)
 	 * now rather than after another trip through epoll_wait.
 	 */
 	if (!b->aio_paused && aio_completions_waiting(&b->aio))
-		blk_aio_ready(&b->aio_src, EPOLLIN);
+		blk_aio_complete(b, !b->vdev.loop.poll_ns);
 }
 
 /* Polled (poll=US): completions reaped without waiting for the eventfd. */
@@ -369,7 +377,7 @@ static bool blk_aio_poll(struct event_source *src)
 
 	if (b->aio_paused || !aio_completions_waiting(&b->aio))
 		return false;
-	blk_aio_ready(src, EPOLLIN);
+	blk_aio_complete(b, false);
 	return true;
 }
 

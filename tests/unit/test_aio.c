@@ -2,8 +2,9 @@
 /*
  * devices/block/aio: a reset's wait for in-flight I/O survives signals
  * (io_uring_wait_cqe -EINTR), the synchronous fallback reports
- * transfers longer than INT_MAX exactly, and with io_uring the first write
- * decides where writes go without losing or misreporting any.
+ * transfers longer than INT_MAX exactly, with io_uring the first write
+ * decides where writes go without losing or misreporting any, and a polling
+ * owner's look leaves the eventfd signalled.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -205,6 +207,42 @@ Test(aio, a_file_that_writes_without_blocking_keeps_io_uring)
 		cr_assert_eq(at.res, 4096, "write %d: %lld", i,
 			     (long long)at.res);
 	}
+	aio_destroy(&a);
+	close(fd);
+}
+
+static bool at_eventfd_readable(const struct aio *a)
+{
+	struct pollfd p = { .fd = a->efd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+/*
+ * A polling owner takes completions without the eventfd's read syscall; it
+ * stays readable, so an owner that goes back to sleep still wakes for them.
+ */
+Test(aio, delivering_leaves_the_eventfd_for_the_next_reap)
+{
+	uint8_t block[512];
+	struct iovec iov = { block, sizeof(block) };
+	struct aio a;
+	int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+
+	at_uring(&a, 1, fd);
+	memset(block, 0xff, sizeof(block));
+	cr_assert_eq(aio_readv(&a, fd, &iov, 1, 0, NULL), 0);
+	aio_submit(&a);
+	while (!aio_completions_waiting(&a))
+		usleep(100);
+	aio_deliver(&a);
+	cr_assert_eq(at.done, 1);
+	cr_assert_eq(at.res, (int64_t)sizeof(block));
+	cr_assert_eq(block[0], 0);
+	cr_assert(at_eventfd_readable(&a), "the completion's signal was lost");
+	aio_reap(&a);
+	cr_assert_eq(at.done, 1, "delivered twice");
+	cr_assert_not(at_eventfd_readable(&a));
 	aio_destroy(&a);
 	close(fd);
 }

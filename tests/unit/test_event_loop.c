@@ -42,6 +42,15 @@ static bool el_work_poll(struct event_source *src)
 	return true;
 }
 
+/* Always finds work: the loop never leaves its polling window. */
+static bool el_busy_poll(struct event_source *src)
+{
+	struct el_fixture *f = src->opaque;
+
+	f->poll_calls++;
+	return true;
+}
+
 static void el_stop_ready(struct event_source *src, uint32_t events)
 {
 	struct el_fixture *f = src->opaque;
@@ -122,6 +131,38 @@ Test(event_loop, polls_after_work_then_sleeps_again)
 	 */
 	cr_assert_geq(f.loop.waits, 2, "waits %lu",
 		      (unsigned long)f.loop.waits);
+	el_fini(&f);
+}
+
+static uint64_t el_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/*
+ * A source that always has work keeps the loop polling: the stop still gets
+ * through, from an fd check, and those checks (a syscall each) come once per
+ * EVENT_LOOP_CHECK_NS, not once per round.
+ */
+Test(event_loop, fds_are_checked_while_polling_but_not_every_round,
+     .timeout = 10)
+{
+	struct el_fixture f;
+	uint64_t t0, ns;
+
+	el_init(&f, 1000 * 1000 * 1000);
+	f.work.poll = el_busy_poll;
+	t0 = el_now_ns();
+	el_run(&f);
+	ns = el_now_ns() - t0;
+	cr_assert_geq(f.loop.checks, 1);
+	cr_assert_leq(f.loop.checks, ns / EVENT_LOOP_CHECK_NS + 2,
+		      "%lu checks in %lu ns", (unsigned long)f.loop.checks,
+		      (unsigned long)ns);
+	cr_assert_gt(f.poll_calls, f.loop.checks);
 	el_fini(&f);
 }
 
