@@ -89,7 +89,16 @@ static int opt_map_images(struct vm_config *cfg, const char *arg, struct err *e)
 {
 	(void)arg;
 	(void)e;
-	cfg->map_images = true;
+	cfg->map_images = IMAGE_MAP_ALWAYS;
+	return 0;
+}
+
+static int opt_copy_images(struct vm_config *cfg, const char *arg,
+			   struct err *e)
+{
+	(void)arg;
+	(void)e;
+	cfg->map_images = IMAGE_MAP_NEVER;
 	return 0;
 }
 
@@ -693,9 +702,15 @@ static const struct cli_option run_options[] = {
 	  opt_pvh },
 	{ "--map-images", NULL,
 	  "map the kernel's and initrd's pages into guest RAM copy-on-write "
-	  "instead of copying them (faster start, one copy for every VM); the "
-	  "files must not change while the VM runs",
+	  "instead of copying them (faster start, one copy for every VM), "
+	  "even where vireo cannot tell that the files will not change: they "
+	  "must not while the VM runs",
 	  opt_map_images },
+	{ "--copy-images", NULL,
+	  "copy the kernel and initrd into guest RAM even where they cannot "
+	  "change (immutable, fs-verity, on squashfs or erofs), which are "
+	  "otherwise mapped",
+	  opt_copy_images },
 	{ "--guest-decompress", NULL,
 	  "bzImage: run the kernel's own decompressor in the guest",
 	  opt_guest_decompress },

@@ -252,10 +252,14 @@ static int load_overrides(struct where *w, struct vm_config *cfg, json_t *o,
 static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 			 struct err *e)
 {
-	static const char *const keys[] = {
-		"acpi",	      "dtb", "host_quirks", "pvh", "guest_decompress",
-		"map_images", NULL
-	};
+	static const char *const keys[] = { "acpi",
+					    "dtb",
+					    "host_quirks",
+					    "pvh",
+					    "guest_decompress",
+					    "map_images",
+					    "copy_images",
+					    NULL };
 	static const struct {
 		const char *key, *opt;
 		bool when; /* the value that applies opt */
@@ -266,6 +270,7 @@ static int load_features(struct where *w, struct vm_config *cfg, json_t *f,
 		{ "pvh", "--pvh", true },
 		{ "guest_decompress", "--guest-decompress", true },
 		{ "map_images", "--map-images", true },
+		{ "copy_images", "--copy-images", true },
 	};
 	char base[sizeof(w->key)];
 	size_t i;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "devices/virtio/fault.h"
+#include "vmm/boot/image_src.h"
 
 /* What the user asked for; filled by cli/, validated again by vmm/. */
 enum vm_console {
@@ -121,7 +122,7 @@ struct vm_config {
 	void *config_doc;
 	bool host_quirks;
 	bool pvh_entry; /* ELF vmlinux: enter through PVH instead of 64-bit */
-	bool map_images; /* kernel and initrd pages mapped, not copied */
+	enum image_mapping map_images; /* kernel and initrd: mapped or copied */
 	bool guest_decompress; /* bzImage: no host-side payload extraction */
 	bool stats;
 	bool verbose;

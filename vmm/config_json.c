@@ -130,7 +130,7 @@ json_t *vm_config_to_json(const struct vm_config *cfg)
 
 	return json_pack(
 	    "{s:o, s:o, s:o, s:I, s:o, s:s, s:b, s:o, s:o, s:o, s:s, s:o, "
-	    "s:{s:b, s:b, s:b, s:b, s:b, s:b}, s:o, s:o, s:s}",
+	    "s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b}, s:o, s:o, s:s}",
 	    "kernel", string_or_null(cfg->kernel_path), "initrd",
 	    string_or_null(cfg->initrd_path), "cmdline",
 	    string_or_null(cfg->cmdline), "cpus", (json_int_t)cfg->nr_cpus,
@@ -141,7 +141,8 @@ json_t *vm_config_to_json(const struct vm_config *cfg)
 	    "virtio_transport", overrides_json(cfg), "features", "acpi",
 	    cfg->acpi, "dtb", cfg->dtb, "host_quirks", cfg->host_quirks, "pvh",
 	    cfg->pvh_entry, "guest_decompress", cfg->guest_decompress,
-	    "map_images", cfg->map_images, "api_socket",
+	    "map_images", cfg->map_images == IMAGE_MAP_ALWAYS, "copy_images",
+	    cfg->map_images == IMAGE_MAP_NEVER, "api_socket",
 	    string_or_null(cfg->api_socket), "sandbox", sandbox_json(cfg),
 	    "seccomp",
 	    cfg->seccomp == VM_SECCOMP_OFF   ? "off"

@@ -94,17 +94,25 @@ int kernel_boot_load(struct machine *m, struct err *e)
 {
 	struct kernel_load_opts opts = {
 		.guest_decompress = m->cfg->guest_decompress,
-		.map_file = m->cfg->map_images,
+		.mapping = m->cfg->map_images,
 	};
 
 	if (kernel_load_file(&m->mem, m->cfg->kernel_path, &opts, &m->kernel,
 			     e) < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
+	if (m->kernel.mapped_why)
+		log_debug("kernel pages mapped into guest RAM, not copied: %s",
+			  m->kernel.mapped_why);
 	if (!m->cfg->initrd_path)
-		return 0;
-	return initrd_load_file(&m->mem, &m->kernel, m->cfg->initrd_path,
-				m->ram.low, m->cfg->map_images, &m->initrd_gpa,
-				&m->initrd_size, e);
+		return mapped_images_guard(m, e);
+	if (initrd_load_file(&m->mem, &m->kernel, m->cfg->initrd_path,
+			     m->ram.low, m->cfg->map_images, &m->initrd_gpa,
+			     &m->initrd_size, &m->initrd_mapped_why, e) < 0)
+		return -1;
+	if (m->initrd_mapped_why)
+		log_debug("initrd pages mapped into guest RAM, not copied: %s",
+			  m->initrd_mapped_why);
+	return mapped_images_guard(m, e);
 }
 
 /* Describes the machine as built so far to the ACPI table builder. */

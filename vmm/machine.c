@@ -188,7 +188,7 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    kvm_vm_create(&m->vm, &m->sys, e) < 0 ||
 	    kvm_vm_set_x86_special_pages(&m->vm, KVM_TSS_GPA, e) < 0 ||
 	    kvm_vm_create_irqchip(&m->vm, e) < 0 ||
-	    mapped_images_guard(cfg, e) < 0 || guest_ram_create(m, e) < 0 ||
+	    guest_ram_create(m, e) < 0 ||
 	    bg_job_start(&waits, machine_kvm_waits, m, e) < 0)
 		return -1;
 	ret = machine_build(m, e);

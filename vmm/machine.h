@@ -70,6 +70,7 @@ struct machine {
 	struct guest_mem mem;
 	struct kernel_info kernel; /* loaded before the boot tables */
 	uint64_t initrd_gpa, initrd_size;
+	const char *initrd_mapped_why; /* NULL: copied */
 	struct bus pio, mmio;
 
 	struct irq_router router;
@@ -130,8 +131,11 @@ void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 /* Internal pieces, one file each. */
 /* Maps guest RAM; guest_ram_register() then hands it to KVM. */
 int guest_ram_create(struct machine *m, struct err *e);
-/* --map-images: SIGBUS (a mapped file shrank) becomes one line, exit 1. */
-int mapped_images_guard(const struct vm_config *cfg, struct err *e);
+/*
+ * Kernel or initrd mapped (m->kernel.mapped_why, m->initrd_mapped_why):
+ * SIGBUS (a mapped file shrank) becomes one line and exit 1.
+ */
+int mapped_images_guard(const struct machine *m, struct err *e);
 int guest_ram_register(struct machine *m, struct err *e);
 void guest_ram_destroy(struct machine *m);
 int legacy_devices_create(struct machine *m, struct err *e);

@@ -430,13 +430,21 @@ Test(cli_args, disks_in_order_with_options)
 	cr_assert_str_eq(clt.cfg.disks[2].serial, "12345678901234567890");
 }
 
-Test(cli_args, map_images_is_off_unless_asked)
+Test(cli_args, images_are_mapped_where_they_cannot_change_unless_told)
 {
 	clt_assert_ok(CLT_PARSE("run", "--kernel", "k"));
-	cr_assert_not(clt.cfg.map_images);
+	cr_assert_eq(clt.cfg.map_images, IMAGE_MAP_AUTO);
 	clt_setup();
 	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--map-images"));
-	cr_assert(clt.cfg.map_images);
+	cr_assert_eq(clt.cfg.map_images, IMAGE_MAP_ALWAYS);
+	clt_setup();
+	clt_assert_ok(CLT_PARSE("run", "--kernel", "k", "--copy-images"));
+	cr_assert_eq(clt.cfg.map_images, IMAGE_MAP_NEVER);
+	/* The last of the two wins, as a config file's flag gives way. */
+	clt_setup();
+	clt_assert_ok(
+	    CLT_PARSE("run", "--kernel", "k", "--map-images", "--copy-images"));
+	cr_assert_eq(clt.cfg.map_images, IMAGE_MAP_NEVER);
 }
 
 Test(cli_args, bad_disk_specs)

@@ -101,7 +101,7 @@ Test(config_file, print_config_reads_back_to_the_same_config)
 	cr_assert_eq(vm_config_transport(&b, "rng"), VM_TRANSPORT_PCI);
 	cr_assert_not(b.host_quirks);
 	cr_assert(b.pvh_entry);
-	cr_assert(b.map_images);
+	cr_assert_eq(b.map_images, IMAGE_MAP_ALWAYS);
 	free(first);
 	free(second);
 	config_file_free(&b);

@@ -17,6 +17,7 @@
 
 #include "kvm/guest_mem.h"
 #include "util/err.h"
+#include "vmm/boot/image_src.h"
 
 /* Boot GDT (at LAYOUT_BOOT_GDT): selectors the entry code expects. */
 #define BOOT_GDT_CODE64 0x10 /* __BOOT_CS */
@@ -60,13 +61,16 @@ struct kernel_info {
 	 * ELF vmlinux inside: entry64 is startup_64, not the decompressor.
 	 */
 	bool host_decompressed;
+	/* ELF vmlinux from a file: why its pages were mapped; NULL: copied. */
+	const char *mapped_why;
 };
 
 struct kernel_load_opts {
 	/* bzImage: always run the kernel's own (in-guest) decompressor. */
 	bool guest_decompress;
-	/* Map the file's pages copy-on-write (guest_mem_map_file). */
-	bool map_file;
+	/* A file's pages mapped copy-on-write (guest_mem_map_file) or copied.
+	 */
+	enum image_mapping mapping;
 };
 
 /*
@@ -107,12 +111,15 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 		uint64_t *gpa_out, struct err *e);
 
 /*
- * initrd_load() from the file at path, read straight into guest RAM (or,
- * with map, mapped there: guest_mem_map_file).
+ * initrd_load() from the file at path, read straight into guest RAM or
+ * mapped there (guest_mem_map_file) as mapping decides: *mapped_why says
+ * why it was mapped, NULL when it was read.
  */
 int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
-		     const char *path, uint64_t ram_end_below_4g, bool map,
-		     uint64_t *gpa_out, uint64_t *size_out, struct err *e);
+		     const char *path, uint64_t ram_end_below_4g,
+		     enum image_mapping mapping, uint64_t *gpa_out,
+		     uint64_t *size_out, const char **mapped_why,
+		     struct err *e);
 
 /*
  * The E820 map of a guest with ram_low bytes of RAM below the MMIO hole

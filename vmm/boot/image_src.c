@@ -2,8 +2,11 @@
 #include "vmm/boot/image_src.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "util/file.h"
@@ -60,4 +63,53 @@ int image_src_open(const char *path, const char *what, uint64_t max,
 	}
 	*size = (uint64_t)st.st_size;
 	return fd;
+}
+
+const char *image_fixed_why(uint64_t attributes, uint64_t mask,
+			    uint64_t fs_magic)
+{
+	/* Filesystems without any write path: no file on them ever changes. */
+	static const struct {
+		uint64_t magic;
+		const char *why;
+	} read_only_fs[] = {
+		{ SQUASHFS_MAGIC, "on squashfs, a read-only filesystem" },
+		{ EROFS_SUPER_MAGIC_V1, "on erofs, a read-only filesystem" },
+		{ ISOFS_SUPER_MAGIC, "on iso9660, a read-only filesystem" },
+		{ CRAMFS_MAGIC, "on cramfs, a read-only filesystem" },
+	};
+	size_t i;
+
+	/* fs-verity cannot be turned off: the content is fixed for good. */
+	if (mask & attributes & STATX_ATTR_VERITY)
+		return "an fs-verity file";
+	/*
+	 * Not writable or truncatable while the flag stays; clearing it takes
+	 * CAP_LINUX_IMMUTABLE, a deliberate act of the host's administrator.
+	 */
+	if (mask & attributes & STATX_ATTR_IMMUTABLE)
+		return "an immutable file (chattr +i)";
+	for (i = 0; i < sizeof(read_only_fs) / sizeof(read_only_fs[0]); i++)
+		if (fs_magic == read_only_fs[i].magic)
+			return read_only_fs[i].why;
+	return NULL;
+}
+
+const char *image_mapping_why(int fd, enum image_mapping m)
+{
+	struct statx stx;
+	struct statfs sfs;
+
+	if (m == IMAGE_MAP_ALWAYS)
+		return "--map-images";
+	if (m == IMAGE_MAP_NEVER)
+		return NULL;
+	/* A filesystem that cannot say stays copied. */
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_TYPE,
+		  &stx) < 0)
+		return NULL;
+	if (fstatfs(fd, &sfs) < 0)
+		sfs.f_type = 0;
+	return image_fixed_why(stx.stx_attributes, stx.stx_attributes_mask,
+			       (uint64_t)(unsigned long)sfs.f_type);
 }

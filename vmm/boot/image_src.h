@@ -17,6 +17,30 @@
 #include "kvm/guest_mem.h"
 #include "util/err.h"
 
+/*
+ * Whether a kernel's or initrd's pages in guest RAM are the file's own
+ * (mapped copy-on-write: no allocation, zeroing or copy until the guest
+ * writes a page, and shared by every VM booting the file) or copies.
+ */
+enum image_mapping {
+	IMAGE_MAP_AUTO, /* mapped where the file cannot change, else copied */
+	IMAGE_MAP_ALWAYS, /* --map-images: the user vouches for the file */
+	IMAGE_MAP_NEVER, /* --copy-images */
+};
+
+/*
+ * Why a file whose statx attributes (those known in mask) and whose
+ * filesystem's magic (fstatfs f_type) are these cannot change while it is
+ * mapped, as a phrase; NULL where it can. Mapped pages of a file that
+ * changes are not the guest's own: a rewrite shows through pages the guest
+ * has not written, a truncation takes even those it has.
+ */
+const char *image_fixed_why(uint64_t attributes, uint64_t mask,
+			    uint64_t fs_magic);
+
+/* Why fd's pages are mapped under policy m, as a phrase; NULL: copied. */
+const char *image_mapping_why(int fd, enum image_mapping m);
+
 struct image_src {
 	const uint8_t *data; /* NULL: read fd */
 	int fd;

@@ -56,6 +56,7 @@ int kernel_load_file(const struct guest_mem *m, const char *path,
 		     struct kernel_info *ki, struct err *e)
 {
 	struct image_src src;
+	const char *why;
 	uint64_t size;
 	int fd, ret;
 
@@ -63,8 +64,12 @@ int kernel_load_file(const struct guest_mem *m, const char *path,
 	if (fd < 0)
 		return -1;
 	src = image_src_file(fd, size);
-	src.map = opts && opts->map_file;
+	why = image_mapping_why(fd, opts ? opts->mapping : IMAGE_MAP_AUTO);
+	src.map = why != NULL;
 	ret = kernel_load_src(m, &src, opts, ki, e);
 	close(fd);
+	/* A bzImage's payload is decompressed into guest RAM, never mapped. */
+	if (ret == 0 && ki->format == KERNEL_FORMAT_ELF)
+		ki->mapped_why = why;
 	return ret;
 }
