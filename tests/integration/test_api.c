@@ -556,8 +556,14 @@ static void ticks(const char *out, long *first, long *last, int *gaps)
 		long n = strtol(p + 5, &end, 10);
 
 		p += 5;
-		if (end == p || *end != '\r')
-			continue; /* the typed command's echo, not output */
+		/*
+		 * A number ends its line ('\r'), or a kernel message the
+		 * console wrote before the line's end ('[', as the clocksource
+		 * watchdog's after a pause): anything else is the typed
+		 * command's echo or a line still arriving.
+		 */
+		if (end == p || (*end != '\r' && *end != '['))
+			continue;
 		if (*first < 0)
 			*first = n;
 		else if (n != prev + 1)
