@@ -189,3 +189,37 @@ Test(config_file, missing_or_special_files)
 	cr_assert_eq(parse(&cfg, &e, "--config", "/dev/null", NULL), -1);
 	cr_assert(strstr(e.msg, "not a regular file"), "%s", e.msg);
 }
+
+/*
+ * --map-images and --copy-images set one choice: the file's reads back, and
+ * a flag of either kind beats the file's feature of the other.
+ */
+Test(config_file, image_mapping_round_trips_and_flags_win)
+{
+	struct vm_config a = { 0 }, b = { 0 }, c = { 0 };
+	struct err e;
+	char *first, *second;
+
+	cr_assert_eq(parse(&a, &e, "--kernel", "/k", "--copy-images", NULL), 0,
+		     "%s", e.msg);
+	first = dump(&a);
+	write_file(first);
+	cr_assert_eq(parse(&b, &e, "--config", path, NULL), 0, "%s", e.msg);
+	cr_assert_eq(b.map_images, IMAGE_MAP_NEVER);
+	second = dump(&b);
+	cr_assert_str_eq(second, first);
+	free(first);
+	free(second);
+	config_file_free(&b);
+
+	write_file(
+	    "{\"kernel\": \"/k\", \"features\": {\"map_images\": true}}");
+	cr_assert_eq(parse(&c, &e, "--copy-images", "--config", path, NULL), 0,
+		     "%s", e.msg);
+	cr_assert_eq(c.map_images, IMAGE_MAP_NEVER, "the file beat the flag");
+	config_file_free(&c);
+	memset(&c, 0, sizeof(c));
+	cr_assert_eq(parse(&c, &e, "--config", path, NULL), 0, "%s", e.msg);
+	cr_assert_eq(c.map_images, IMAGE_MAP_ALWAYS);
+	config_file_free(&c);
+}
