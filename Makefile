@@ -173,7 +173,7 @@ vmm-bench-tools: $(PLAIN)/vireo $(PLAIN)/devbench $(PLAIN)/loadbench $(PLAIN)/de
 
 vmm-bench: vmm-bench-tools
 	@mkdir -p $(BENCH_OUT) && rm -f $(BENCH_OUT)/results.txt
-	for map in --copy-images --map-images; do $(PLAIN)/loadbench guest-images/out/micro/vmlinux \
+	for map in --copy-images ""; do $(PLAIN)/loadbench guest-images/out/micro/vmlinux \
 		guest-images/out/initramfs.cpio --runs 40 $$map | tee -a $(BENCH_OUT)/results.txt; done
 	VIREO_TESTHOST_TIMEOUT=20000 BENCH_RESULTS=$(abspath $(BENCH_OUT))/results.txt BEFORE='$(BEFORE)' \
 		tests/with-kvm sh -c 'tests/bench/density-all'

@@ -194,6 +194,43 @@ int guest_mem_map_file(const struct guest_mem *m, uint64_t gpa, int fd,
 	return 0;
 }
 
+int guest_mem_privatize(const struct guest_mem *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t start = gpa & ~(page - 1), end;
+	uint8_t *p, *copy;
+	size_t n;
+
+	if (len == 0)
+		return 0;
+	if (gpa + len < gpa || gpa + len > UINT64_MAX - page) {
+		errno = EFAULT;
+		return -1;
+	}
+	end = (gpa + len + page - 1) & ~(page - 1);
+	n = (size_t)(end - start);
+	p = guest_mem_ptr(m, start, n);
+	/* Regions start page-aligned in host and guest: so does p. */
+	if (!p || (uintptr_t)p % page != 0) {
+		errno = EFAULT;
+		return -1;
+	}
+	copy = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (copy == MAP_FAILED)
+		return -1;
+	memcpy(copy, p, n);
+	/* Replaces the old mapping in one step: never a hole in guest RAM. */
+	if (mremap(copy, n, n, MREMAP_MAYMOVE | MREMAP_FIXED, p) != p) {
+		int saved = errno;
+
+		munmap(copy, n);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 uint64_t guest_mem_total(const struct guest_mem *m)
 {
 	uint64_t total = 0;

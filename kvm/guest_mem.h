@@ -80,6 +80,16 @@ int guest_mem_pread(const struct guest_mem *m, uint64_t gpa, int fd,
 int guest_mem_map_file(const struct guest_mem *m, uint64_t gpa, int fd,
 		       uint64_t off, size_t len);
 
+/*
+ * Makes the pages covering [gpa, gpa + len) anonymous guest RAM holding
+ * what they hold now, whatever guest_mem_map_file put there: the file can
+ * then change or shrink without the guest seeing it. A copy swapped in with
+ * one mremap; a write to the range between the copy and the swap would be
+ * lost, so the caller stops every writer first (vCPUs, device threads and
+ * their I/O). The range must lie in one region. 0, or -1 with errno.
+ */
+int guest_mem_privatize(const struct guest_mem *m, uint64_t gpa, uint64_t len);
+
 /* Total bytes of guest RAM across regions. */
 uint64_t guest_mem_total(const struct guest_mem *m);
 

@@ -100,18 +100,18 @@ int kernel_boot_load(struct machine *m, struct err *e)
 	if (kernel_load_file(&m->mem, m->cfg->kernel_path, &opts, &m->kernel,
 			     e) < 0)
 		return err_prefix(e, "kernel '%s'", m->cfg->kernel_path);
-	if (m->kernel.mapped_why)
+	if (m->kernel.mapped.why)
 		log_debug("kernel pages mapped into guest RAM, not copied: %s",
-			  m->kernel.mapped_why);
+			  m->kernel.mapped.why);
 	if (!m->cfg->initrd_path)
 		return mapped_images_guard(m, e);
 	if (initrd_load_file(&m->mem, &m->kernel, m->cfg->initrd_path,
 			     m->ram.low, m->cfg->map_images, &m->initrd_gpa,
-			     &m->initrd_size, &m->initrd_mapped_why, e) < 0)
+			     &m->initrd_size, &m->initrd_mapped, e) < 0)
 		return -1;
-	if (m->initrd_mapped_why)
+	if (m->initrd_mapped.why)
 		log_debug("initrd pages mapped into guest RAM, not copied: %s",
-			  m->initrd_mapped_why);
+			  m->initrd_mapped.why);
 	return mapped_images_guard(m, e);
 }
 

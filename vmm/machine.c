@@ -62,6 +62,10 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 		log_info("fault injection %s", on ? "on" : "off");
 		return;
 	}
+	if (si.ssi_signo == SIGIO) {
+		mapped_images_changing(m, si.ssi_fd);
+		return;
+	}
 	if (si.ssi_signo == SIGUSR2) {
 		/*
 		 * A snapshot for tests and benchmarks; the guest keeps running.
@@ -76,7 +80,8 @@ static void machine_signal_ready(struct event_source *src, uint32_t events)
 
 /*
  * SIGINT/SIGTERM/SIGHUP (stop), SIGUSR2 (print exit counters and where each
- * vCPU is) and SIGRTMIN+1 (toggle --fault injection) arrive through a signalfd;
+ * vCPU is), SIGIO (a mapped image's lease is breaking) and SIGRTMIN+1
+ * (toggle --fault injection) arrive through a signalfd;
  * they are blocked in every thread.
  */
 static int machine_setup_signals(struct machine *m, struct err *e)
@@ -88,6 +93,7 @@ static int machine_setup_signals(struct machine *m, struct err *e)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGIO);
 	sigaddset(&set, SIGRTMIN + 1);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
@@ -167,6 +173,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	m->loop.epfd = -1;
 	pthread_mutex_init(&m->pause.lock, NULL);
 	pthread_cond_init(&m->pause.cond, NULL);
+	pthread_mutex_init(&m->run_lock, NULL);
+	m->kernel.mapped.fd = m->initrd_mapped.fd = -1;
 
 	if (bus_init(&m->pio, "port") < 0 || bus_init(&m->mmio, "mmio") < 0)
 		return err_set(e, "cannot initialise buses");
@@ -192,7 +200,8 @@ int machine_create(struct machine *m, const struct vm_config *cfg,
 	    bg_job_start(&waits, machine_kvm_waits, m, e) < 0)
 		return -1;
 	ret = machine_build(m, e);
-	if (bg_job_join(&waits, ret < 0 ? NULL : e) < 0 || ret < 0)
+	if (bg_job_join(&waits, ret < 0 ? NULL : e) < 0 || ret < 0 ||
+	    mapped_images_lease(m, e) < 0)
 		return -1;
 	/*
 	 * Only now: a VM that fails to start prints its one error line alone.
@@ -238,6 +247,7 @@ void machine_destroy(struct machine *m)
 	virtio_devices_destroy(m);
 	legacy_devices_destroy(m);
 	vcpus_destroy(m);
+	mapped_images_close(m);
 	guest_ram_destroy(m);
 	if (m->router.vm)
 		irq_router_destroy(&m->router);

@@ -70,7 +70,7 @@ struct machine {
 	struct guest_mem mem;
 	struct kernel_info kernel; /* loaded before the boot tables */
 	uint64_t initrd_gpa, initrd_size;
-	const char *initrd_mapped_why; /* NULL: copied */
+	struct image_mapped initrd_mapped;
 	struct bus pio, mmio;
 
 	struct irq_router router;
@@ -103,10 +103,12 @@ struct machine {
 	struct vcpu_loop_ctx vcpu_ctx; /* what every vCPU thread sees */
 	struct vcpu_pause pause;
 
-	/* --api-socket; the API thread alone pauses and resumes. */
+	/* --api-socket. */
 	struct api_server api;
 	struct api_vm_ops api_ops;
-	bool api_open, paused;
+	bool api_open;
+	pthread_mutex_t run_lock; /* held across a pause (machine_pause) */
+	bool paused; /* by the API; written under run_lock */
 	uint64_t start_ns; /* CLOCK_MONOTONIC at machine_run */
 
 	struct vmm_stats stats; /* exec to first KVM_RUN, memory */
@@ -132,10 +134,16 @@ void machine_request_stop(struct machine *m, int status, const char *fmt, ...)
 /* Maps guest RAM; guest_ram_register() then hands it to KVM. */
 int guest_ram_create(struct machine *m, struct err *e);
 /*
- * Kernel or initrd mapped (m->kernel.mapped_why, m->initrd_mapped_why):
- * SIGBUS (a mapped file shrank) becomes one line and exit 1.
+ * Kernel or initrd mapped (m->kernel.mapped, m->initrd_mapped), see
+ * vmm/mapped_images.c. guard: SIGBUS (a mapped file shrank) becomes one
+ * line and exit 1. lease: once the machine's own files are open, each
+ * mapped file is leased, or copied in if it must be and cannot be.
+ * changing: SIGIO for fd, whose lease is breaking: copy it in, let it go.
  */
 int mapped_images_guard(const struct machine *m, struct err *e);
+int mapped_images_lease(struct machine *m, struct err *e);
+void mapped_images_changing(struct machine *m, int fd);
+void mapped_images_close(struct machine *m);
 int guest_ram_register(struct machine *m, struct err *e);
 void guest_ram_destroy(struct machine *m);
 int legacy_devices_create(struct machine *m, struct err *e);
@@ -157,6 +165,22 @@ void virtio_devices_console_attach(struct machine *m,
 /* Appends virtio_mmio.device= for each MMIO device (no-ACPI boots). */
 int virtio_devices_cmdline(struct machine *m, struct err *e);
 void virtio_devices_destroy(struct machine *m);
+/*
+ * Device I/O threads stopped (suspend) or running again: after the vCPUs
+ * and before them. Caller holds run_lock (machine_pause_locked).
+ */
+void virtio_devices_suspend(struct machine *m, bool suspend);
+/* Suspended devices: no host I/O they started still writes guest RAM. */
+bool virtio_devices_io_landed(struct machine *m);
+/*
+ * The guest stopped (vCPUs parked, then device threads suspended) or
+ * running again. Whoever pauses holds m->run_lock until it resumes, so
+ * neither resumes what the other still needs stopped: the API thread (it
+ * alone sets m->paused, the state the API reports) or the main thread
+ * copying a mapped image in (which pauses only a running guest).
+ */
+int machine_pause_locked(struct machine *m, struct err *e);
+void machine_resume_locked(struct machine *m);
 int vcpus_create(struct machine *m, struct err *e);
 int vcpus_start(struct machine *m, struct err *e);
 void vcpus_stop(struct machine *m);

@@ -253,6 +253,40 @@ int virtio_devices_cmdline(struct machine *m, struct err *e)
 	return 0;
 }
 
+static struct virtio_device *slot_vdev(const struct virtio_slot *s)
+{
+	return s->type->vdev ? s->type->vdev(s->dev) : NULL;
+}
+
+void virtio_devices_suspend(struct machine *m, bool suspend)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vdevs; i++) {
+		struct virtio_device *d = slot_vdev(&m->vdevs[i]);
+
+		if (!d)
+			continue;
+		if (suspend)
+			virtio_device_suspend(d);
+		else
+			virtio_device_unsuspend(d);
+	}
+}
+
+bool virtio_devices_io_landed(struct machine *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nr_vdevs; i++) {
+		struct virtio_device *d = slot_vdev(&m->vdevs[i]);
+
+		if (d && d->io_landed && !d->io_landed(d))
+			return false;
+	}
+	return true;
+}
+
 void virtio_devices_destroy(struct machine *m)
 {
 	unsigned int i;

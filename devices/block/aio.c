@@ -271,6 +271,13 @@ bool aio_completions_waiting(struct aio *a)
 	return a->nr_done > 0 || (a->uring && io_uring_cq_ready(&a->ring) > 0);
 }
 
+bool aio_landed(struct aio *a)
+{
+	unsigned int with_kernel = a->inflight - a->nr_done - a->unsubmitted;
+
+	return !a->uring || io_uring_cq_ready(&a->ring) >= with_kernel;
+}
+
 void aio_reap(struct aio *a)
 {
 	uint64_t v;

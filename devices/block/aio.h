@@ -82,6 +82,12 @@ void aio_reap(struct aio *a);
  */
 void aio_deliver(struct aio *a);
 /*
+ * True when every operation handed to the kernel has finished (its data is
+ * in place) though not all may be delivered yet. Not the owner's thread
+ * only: also another's while the owner is stopped.
+ */
+bool aio_landed(struct aio *a);
+/*
  * Waits for everything in flight and delivers it (reset, teardown): returns
  * only when nothing is in flight, whatever io_uring_wait_cqe says (EINTR
  * from a signal, any other error is retried).

@@ -470,6 +470,13 @@ static void blk_queue_forget(struct virtio_blk *b, unsigned int q)
 	bq->quiesced = false;
 }
 
+static bool blk_io_landed(struct virtio_device *d)
+{
+	struct virtio_blk *b = d->priv;
+
+	return aio_landed(&b->aio);
+}
+
 /*
  * I/O thread stopped: wait for host I/O still writing into guest memory
  * (aio_drain returns only when nothing is in flight), forgetting q's
@@ -556,6 +563,7 @@ int virtio_blk_init(struct virtio_blk *b, const struct guest_mem *mem,
 		return -1;
 	b->vdev_ready = true;
 	b->vdev.queue_quiesce = blk_queue_quiesce;
+	b->vdev.io_landed = blk_io_landed;
 	virtio_device_set_poll(&b->vdev, p->poll_us * 1000ull);
 	for (q = 0; q < p->nr_queues; q++) {
 		struct virtio_blk_queue *bq = &b->queues[q];

@@ -58,6 +58,12 @@ struct virtio_device {
 	 * stopped, wait for q's host I/O and forget q's requests.
 	 */
 	void (*queue_quiesce)(struct virtio_device *d, unsigned int q);
+	/*
+	 * Optional: with the device suspended, true once no host I/O it
+	 * started can still write guest memory (NULL: its I/O thread does
+	 * all of it, and a suspended one does none).
+	 */
+	bool (*io_landed)(struct virtio_device *d);
 	struct event_loop loop;
 	struct event_source stop_src;
 	int stop_efd;

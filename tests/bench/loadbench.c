@@ -55,11 +55,16 @@ static int load_once(const struct vm_config *cfg, double *wall, double *cpu,
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
-	rc = guest_ram_create(&m, &e) < 0 || kernel_boot_load(&m, &e) < 0;
+	m.kernel.mapped.fd = m.initrd_mapped.fd = -1;
+	pthread_mutex_init(&m.run_lock, NULL);
+	rc = guest_ram_create(&m, &e) < 0 || kernel_boot_load(&m, &e) < 0 ||
+	     mapped_images_lease(&m, &e) < 0;
 	*wall = ms_now() - w0;
 	*cpu = ms_cpu() - c0;
-	*mapped = m.kernel.mapped_why != NULL;
+	*mapped = m.kernel.mapped.why != NULL;
+	mapped_images_close(&m);
 	guest_ram_destroy(&m);
+	pthread_mutex_destroy(&m.run_lock);
 	if (rc)
 		fprintf(stderr, "loadbench: %s\n", e.msg);
 	return rc ? -1 : 0;

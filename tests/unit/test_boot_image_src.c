@@ -2,8 +2,9 @@
 /*
  * vmm/boot/image_src: which kernel and initrd files are mapped into guest
  * RAM by default (those that cannot change: fs-verity, immutable, on a
- * filesystem with no write path) and which are copied, and that
- * --map-images and --copy-images override the choice.
+ * filesystem with no write path; and those vireo can hold a read lease
+ * on) and which are copied, and that --map-images and --copy-images
+ * override the choice.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -71,18 +73,64 @@ static int is_file(const void *data, size_t len, bool immutable)
 	return fd;
 }
 
+/* A named file on /var/tmp holding data, opened read-only; its path in path. */
+static int ro_file(const void *data, size_t len, char *path)
+{
+	int fd;
+
+	strcpy(path, "/var/tmp/vireo-image-src-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0, "mkstemp: %s", strerror(errno));
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	return fd;
+}
+
 Test(image_src, the_policy_decides_for_a_real_file)
 {
 	static const char data[] = "vmlinux";
-	int plain = is_file(data, sizeof(data), false);
+	char path[64];
 	int fixed = is_file(data, sizeof(data), true);
-	const char *why = image_mapping_why(fixed, IMAGE_MAP_AUTO);
+	int plain = ro_file(data, sizeof(data), path);
+	bool lease = true;
+	const char *why = image_mapping_why(fixed, IMAGE_MAP_AUTO, &lease);
+	int writer;
 
 	cr_assert(why && strstr(why, "immutable"), "%s", why ?: "NULL");
-	cr_assert_null(image_mapping_why(plain, IMAGE_MAP_AUTO));
-	cr_assert_null(image_mapping_why(fixed, IMAGE_MAP_NEVER));
-	cr_assert_str_eq(image_mapping_why(plain, IMAGE_MAP_ALWAYS),
+	cr_assert_not(lease, "an immutable file needs no lease");
+	/* A file vireo may lease is mapped under one, taken later. */
+	why = image_mapping_why(plain, IMAGE_MAP_AUTO, &lease);
+	cr_assert(why && strstr(why, "lease"), "%s", why ?: "NULL");
+	cr_assert(lease);
+	cr_assert_eq(fcntl(plain, F_GETLEASE), F_UNLCK, "the probe kept it");
+	/* Someone has it open for writing: no lease, so copied. */
+	writer = open(path, O_WRONLY | O_CLOEXEC);
+	cr_assert_geq(writer, 0);
+	cr_assert_null(image_mapping_why(plain, IMAGE_MAP_AUTO, &lease));
+	unlink(path);
+	cr_assert_null(image_mapping_why(fixed, IMAGE_MAP_NEVER, &lease));
+	close(writer);
+	/*
+	 * A memfd's writers are not counted, so a lease on it would not see
+	 * them: one opened read-only through /proc is still copied.
+	 */
+	writer = memfd_create("vmlinux", MFD_CLOEXEC);
+	cr_assert_geq(writer, 0);
+	cr_assert_eq(write(writer, data, sizeof(data)), (ssize_t)sizeof(data));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", writer);
+	{
+		int ro = open(path, O_RDONLY | O_CLOEXEC);
+
+		cr_assert_geq(ro, 0);
+		cr_assert_null(image_mapping_why(ro, IMAGE_MAP_AUTO, &lease));
+		close(ro);
+	}
+	cr_assert_str_eq(image_mapping_why(plain, IMAGE_MAP_ALWAYS, &lease),
 			 "--map-images");
+	cr_assert_not(lease);
+	close(writer);
 	close(plain);
 	close(fixed);
 }
@@ -100,7 +148,7 @@ Test(image_src, an_immutable_initrd_is_mapped_and_stays_private)
 				  .initrd_addr_max = RAM - 1 };
 	struct guest_mem m = { 0 };
 	uint64_t gpa = 0, size = 0;
-	const char *why = NULL;
+	struct image_mapped mapped = { 0 };
 	char path[64], back;
 	struct err e;
 	uint8_t *ram = mmap(NULL, RAM, PROT_READ | PROT_WRITE,
@@ -114,9 +162,11 @@ Test(image_src, an_immutable_initrd_is_mapped_and_stays_private)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	cr_assert_eq(guest_mem_add_region(&m, 0, RAM, ram), 0);
 	cr_assert_eq(initrd_load_file(&m, &ki, path, RAM, IMAGE_MAP_AUTO, &gpa,
-				      &size, &why, &e),
+				      &size, &mapped, &e),
 		     0, "%s", e.msg);
-	cr_assert(why && strstr(why, "immutable"), "copied, not mapped");
+	cr_assert(mapped.why && strstr(mapped.why, "immutable"),
+		  "copied, not mapped");
+	cr_assert_not(mapped.needs_lease);
 	cr_assert_eq(size, sizeof(data));
 	cr_assert_arr_eq(ram + gpa, data, sizeof(data));
 	ram[gpa + PAGE] = 0xee;
@@ -124,5 +174,6 @@ Test(image_src, an_immutable_initrd_is_mapped_and_stays_private)
 	cr_assert_eq((uint8_t)back, data[PAGE], "the guest wrote the file");
 	cr_assert_eq(ram[gpa + PAGE], 0xee);
 	munmap(ram, RAM);
+	image_mapped_close(&mapped);
 	close(fd);
 }

@@ -167,7 +167,7 @@ Test(boot_initrd, file_lands_where_the_buffer_does)
 {
 	struct irt_ctx c;
 	uint64_t gpa_buf, size = 0;
-	const char *why = "unset";
+	struct image_mapped mapped = { .why = "unset" };
 	char path[64];
 	int fd;
 
@@ -178,12 +178,13 @@ Test(boot_initrd, file_lands_where_the_buffer_does)
 	memset(c.ram + gpa_buf, 0, sizeof(c.data));
 	fd = irt_file(&c, sizeof(c.data), path, sizeof(path));
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE,
-				      IMAGE_MAP_AUTO, &c.gpa, &size, &why,
+				      IMAGE_MAP_AUTO, &c.gpa, &size, &mapped,
 				      &c.e),
 		     0, "%s", c.e.msg);
 	cr_assert_eq(c.gpa, gpa_buf);
 	cr_assert_eq(size, sizeof(c.data));
-	cr_assert_null(why, "a plain file was mapped: %s", why);
+	/* A memfd, unnamed: no lease, so copied. */
+	cr_assert_null(mapped.why, "mapped: %s", mapped.why);
 	cr_assert_eq(memcmp(c.ram + c.gpa, c.data, sizeof(c.data)), 0);
 	close(fd);
 	irt_fini(&c);
@@ -193,14 +194,14 @@ Test(boot_initrd, file_empty_too_large_or_not_regular_fails)
 {
 	struct irt_ctx c;
 	uint64_t size = 0;
-	const char *why;
+	struct image_mapped mapped;
 	char path[64];
 	int fd;
 
 	irt_init(&c);
 	fd = irt_file(&c, 0, path, sizeof(path));
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path, IRT_RAM_SIZE,
-				      IMAGE_MAP_AUTO, &c.gpa, &size, &why,
+				      IMAGE_MAP_AUTO, &c.gpa, &size, &mapped,
 				      &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "initrd is empty"), "%s", c.e.msg);
@@ -209,12 +210,12 @@ Test(boot_initrd, file_empty_too_large_or_not_regular_fails)
 	/* Only 4 KiB between the kernel's end and the end of RAM. */
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, path,
 				      IRT_KERNEL_END + 0x1000, IMAGE_MAP_AUTO,
-				      &c.gpa, &size, &why, &c.e),
+				      &c.gpa, &size, &mapped, &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "initrd too large"), "%s", c.e.msg);
 	close(fd);
 	cr_assert_eq(initrd_load_file(&c.m, &c.ki, "/dev/zero", IRT_RAM_SIZE,
-				      IMAGE_MAP_AUTO, &c.gpa, &size, &why,
+				      IMAGE_MAP_AUTO, &c.gpa, &size, &mapped,
 				      &c.e),
 		     -1);
 	cr_assert(strstr(c.e.msg, "not a regular file"), "%s", c.e.msg);

@@ -3,7 +3,8 @@
  * guest_mem_map_file() (--map-images): the file's bytes land where
  * guest_mem_pread would put them, whole pages are the file's own pages
  * mapped copy-on-write (the guest's writes never reach the file), partial
- * pages and misaligned ranges are read, nothing outside the range changes.
+ * pages and misaligned ranges are read, nothing outside the range changes;
+ * guest_mem_privatize() makes such pages the guest's own.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -132,6 +133,41 @@ Test(guest_mem, map_file_bounds_and_short_file)
 	    guest_mem_map_file(&gmt.m, 0x30000, gmt.fd, 0, GMT_FILE + 0x1000),
 	    -1);
 	cr_assert_eq(errno, EIO);
+}
+
+/*
+ * The file shrinks and is rewritten after guest_mem_privatize(): the guest
+ * keeps the file's old bytes where it had not written and its own where it
+ * had, nothing around the range changes, and no page is the file's any
+ * more (a truncation would have taken even the written ones: SIGBUS).
+ */
+Test(guest_mem, privatized_pages_outlive_the_file)
+{
+	uint64_t gpa = 0x40000 + 0x80;
+	size_t len = GMT_FILE - 0x80;
+	uint8_t expect[GMT_FILE], junk[GMT_FILE];
+
+	cr_assert_eq(guest_mem_map_file(&gmt.m, gpa, gmt.fd, 0x80, len), 0);
+	cr_assert(gmt_file_backed(0x41000));
+	memcpy(expect, gmt.data + 0x80, len);
+	/* The guest wrote one mapped page, partly. */
+	memset(gmt.ram + 0x42000, 0x5a, 100);
+	memset(expect + (0x42000 - gpa), 0x5a, 100);
+
+	cr_assert_eq(guest_mem_privatize(&gmt.m, gpa, len), 0);
+	cr_assert_not(gmt_file_backed(0x41000));
+	cr_assert_not(gmt_file_backed(0x42000));
+	memset(junk, 0x11, sizeof(junk));
+	cr_assert_eq(ftruncate(gmt.fd, 0), 0);
+	cr_assert_eq(pwrite(gmt.fd, junk, 4096, 0), 4096);
+	cr_assert_eq(memcmp(gmt.ram + gpa, expect, len), 0);
+	gmt_assert_around(gpa, len);
+	/* Still guest RAM: writable, and the range's ends as before. */
+	gmt.ram[0x41000] = 1;
+	cr_assert_eq(guest_mem_privatize(&gmt.m, gpa, 0), 0);
+	errno = 0;
+	cr_assert_eq(guest_mem_privatize(&gmt.m, GMT_RAM - 0x1000, 0x2000), -1);
+	cr_assert_eq(errno, EFAULT);
 }
 
 /*

@@ -143,6 +143,26 @@ static int do_open_new_file(int fd)
 	return 0;
 }
 
+/* Taking a lease (before the filter, in vireo) and naming a signal owner. */
+static int do_lease_take(int fd)
+{
+	syscall(SYS_fcntl, fd, F_SETLEASE, F_RDLCK);
+	return 0;
+}
+
+static int do_setown(int fd)
+{
+	syscall(SYS_fcntl, fd, F_SETOWN, 1);
+	return 0;
+}
+
+/* A mapped image's lease let go (whatever the kernel answers). */
+static int main_releases_a_lease(int fd)
+{
+	syscall(SYS_fcntl, fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
 static int do_open_read(int fd)
 {
 	(void)fd;
@@ -442,6 +462,9 @@ Test(seccomp, the_trace_writer_and_main_thread_are_confined_too)
 		{ SANDBOX_MAIN, do_inet_socket, "socket" },
 		{ SANDBOX_MAIN, do_kvm_create_vcpu, "ioctl" },
 		{ SANDBOX_MAIN, do_setresuid, "setresuid" },
+		{ SANDBOX_MAIN, do_lease_take, "fcntl" },
+		{ SANDBOX_MAIN, do_setown, "fcntl" },
+		{ SANDBOX_VCPU, main_releases_a_lease, "fcntl" },
 		{ SANDBOX_JAIL_PARENT, do_execve, "execve" },
 		{ SANDBOX_JAIL_PARENT, do_open_new_file, "openat" },
 		{ SANDBOX_JAIL_PARENT, do_unix_socket, "socket" },
@@ -450,6 +473,7 @@ Test(seccomp, the_trace_writer_and_main_thread_are_confined_too)
 	};
 
 	assert_all_trapped(cases);
+	assert_allowed(SANDBOX_MAIN, main_releases_a_lease);
 }
 
 Test(seccomp, log_mode_lets_a_forbidden_call_through)

@@ -237,44 +237,22 @@ static int vm_enable_faults(void *opaque, bool on, struct err *e)
 	return 0;
 }
 
-/* Device I/O threads, after the vCPUs (pause) or before them (resume). */
-static void devices_suspend(struct machine *m, bool suspend)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->nr_vdevs; i++) {
-		struct virtio_slot *s = &m->vdevs[i];
-		struct virtio_device *d =
-		    s->type->vdev ? s->type->vdev(s->dev) : NULL;
-
-		if (!d)
-			continue;
-		if (suspend)
-			virtio_device_suspend(d);
-		else
-			virtio_device_unsuspend(d);
-	}
-}
-
 static int vm_set_paused(void *opaque, bool paused, struct err *e)
 {
 	struct machine *m = opaque;
+	int ret = 0;
 
+	pthread_mutex_lock(&m->run_lock);
 	if (atomic_load(&m->stopping))
-		return err_set(e, "the VM is stopping");
-	if (paused == m->paused)
-		return 0;
-	if (paused) {
-		/* vCPUs first: with them parked no driver kicks a device. */
-		if (vcpus_pause(m, e) < 0)
-			return -1;
-		devices_suspend(m, true);
-	} else {
-		devices_suspend(m, false);
-		vcpus_resume(m);
-	}
-	m->paused = paused;
-	return 0;
+		ret = err_set(e, "the VM is stopping");
+	else if (paused && !m->paused)
+		ret = machine_pause_locked(m, e);
+	else if (!paused && m->paused)
+		machine_resume_locked(m);
+	if (ret == 0)
+		m->paused = paused;
+	pthread_mutex_unlock(&m->run_lock);
+	return ret;
 }
 
 static int vm_action(void *opaque, enum api_action a, struct err *e)

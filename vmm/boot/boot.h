@@ -61,8 +61,11 @@ struct kernel_info {
 	 * ELF vmlinux inside: entry64 is startup_64, not the decompressor.
 	 */
 	bool host_decompressed;
-	/* ELF vmlinux from a file: why its pages were mapped; NULL: copied. */
-	const char *mapped_why;
+	/*
+	 * From a file, not decompressed by vireo: whether and why its pages
+	 * are mapped over [load_start, load_end) (kernel_load_file).
+	 */
+	struct image_mapped mapped;
 };
 
 struct kernel_load_opts {
@@ -97,6 +100,8 @@ int kernel_load(const struct guest_mem *m, const void *image, size_t size,
 /*
  * kernel_load() on the file at path: a vmlinux goes from the file straight
  * into guest RAM (same checks, no heap copy); a bzImage is read first.
+ * ki->mapped says whether its pages were mapped (image_src.h); the caller
+ * then owns ki->mapped.fd (image_mapped_close).
  */
 int kernel_load_file(const struct guest_mem *m, const char *path,
 		     const struct kernel_load_opts *opts,
@@ -112,13 +117,13 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 
 /*
  * initrd_load() from the file at path, read straight into guest RAM or
- * mapped there (guest_mem_map_file) as mapping decides: *mapped_why says
- * why it was mapped, NULL when it was read.
+ * mapped there (guest_mem_map_file) as mapping decides: *mapped says
+ * whether and why (and holds the file open while it is mapped).
  */
 int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
 		     const char *path, uint64_t ram_end_below_4g,
 		     enum image_mapping mapping, uint64_t *gpa_out,
-		     uint64_t *size_out, const char **mapped_why,
+		     uint64_t *size_out, struct image_mapped *mapped,
 		     struct err *e);
 
 /*

@@ -95,21 +95,81 @@ const char *image_fixed_why(uint64_t attributes, uint64_t mask,
 	return NULL;
 }
 
-const char *image_mapping_why(int fd, enum image_mapping m)
+/*
+ * Filesystems whose files change only through this host's kernel, which
+ * is what breaks a lease. On a network or FUSE filesystem (virtiofs, NFS)
+ * another host or a daemon may write the file unseen: copied.
+ */
+static bool image_local_fs(uint64_t fs_magic)
+{
+	static const uint64_t local[] = { EXT4_SUPER_MAGIC, XFS_SUPER_MAGIC,
+					  BTRFS_SUPER_MAGIC, F2FS_SUPER_MAGIC,
+					  TMPFS_MAGIC };
+	size_t i;
+
+	for (i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		if (fs_magic == local[i])
+			return true;
+	return false;
+}
+
+/*
+ * Taken and given back at once: whether vireo may hold one (the file's
+ * owner, or CAP_LEASE) and nobody has the file open for writing now.
+ */
+static bool image_leasable(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+		return false;
+	(void)fcntl(fd, F_SETLEASE, F_UNLCK);
+	return true;
+}
+
+const char *image_mapping_why(int fd, enum image_mapping m, bool *needs_lease)
 {
 	struct statx stx;
 	struct statfs sfs;
+	const char *fixed;
 
+	*needs_lease = false;
 	if (m == IMAGE_MAP_ALWAYS)
 		return "--map-images";
 	if (m == IMAGE_MAP_NEVER)
 		return NULL;
 	/* A filesystem that cannot say stays copied. */
-	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT, STATX_TYPE,
-		  &stx) < 0)
+	if (statx(fd, "", AT_EMPTY_PATH | AT_STATX_SYNC_AS_STAT,
+		  STATX_TYPE | STATX_NLINK, &stx) < 0)
 		return NULL;
 	if (fstatfs(fd, &sfs) < 0)
 		sfs.f_type = 0;
-	return image_fixed_why(stx.stx_attributes, stx.stx_attributes_mask,
-			       (uint64_t)(unsigned long)sfs.f_type);
+	fixed = image_fixed_why(stx.stx_attributes, stx.stx_attributes_mask,
+				(uint64_t)(unsigned long)sfs.f_type);
+	if (fixed)
+		return fixed;
+	/*
+	 * A lease sees opens to come and writers the inode counts. A file
+	 * with no name (a memfd) is written through descriptors made with
+	 * it, which a memfd's inode does not count: it is copied.
+	 */
+	if (!(stx.stx_mask & STATX_NLINK) || stx.stx_nlink == 0 ||
+	    !image_local_fs((uint64_t)(unsigned long)sfs.f_type) ||
+	    !image_leasable(fd))
+		return NULL;
+	*needs_lease = true;
+	return "a read lease (copied in before the file may change)";
+}
+
+void image_mapped_close(struct image_mapped *im)
+{
+	if (im->why && im->fd >= 0) {
+		/*
+		 * Let go first: a closed fd keeps a lease alive while a fork
+		 * still shares its open file.
+		 */
+		(void)fcntl(im->fd, F_SETLEASE, F_UNLCK);
+		close(im->fd);
+	}
+	im->why = NULL;
+	im->fd = -1;
+	im->needs_lease = im->leased = false;
 }

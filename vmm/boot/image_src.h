@@ -38,8 +38,32 @@ enum image_mapping {
 const char *image_fixed_why(uint64_t attributes, uint64_t mask,
 			    uint64_t fs_magic);
 
-/* Why fd's pages are mapped under policy m, as a phrase; NULL: copied. */
-const char *image_mapping_why(int fd, enum image_mapping m);
+/*
+ * Why fd's pages are mapped under policy m, as a phrase; NULL: copied.
+ * Under IMAGE_MAP_AUTO a file that can change is mapped when a read lease
+ * can be had on it (*needs_lease set): the lease's break, before anyone
+ * may write or truncate the file, is vireo's cue to copy the pages in
+ * (vmm/mapped_images.c). The lease is only tried here; the machine takes
+ * it once its own files are open, or one of them (a writable disk naming
+ * the same file) would wait on vireo's own lease.
+ */
+const char *image_mapping_why(int fd, enum image_mapping m, bool *needs_lease);
+
+/*
+ * A kernel or initrd file as loaded. why: NULL when its bytes were copied
+ * (the rest unset), else why its pages are the file's own; then fd stays
+ * open while they are (the lease lives on it) and needs_lease says the
+ * mapping is safe only under one.
+ */
+struct image_mapped {
+	const char *why;
+	int fd;
+	bool needs_lease;
+	bool leased; /* the machine holds the lease (vmm/mapped_images.c) */
+};
+
+/* Forgets the file: closes fd (and its lease), why becomes NULL. */
+void image_mapped_close(struct image_mapped *im);
 
 struct image_src {
 	const uint8_t *data; /* NULL: read fd */

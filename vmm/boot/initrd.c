@@ -59,26 +59,36 @@ int initrd_load(const struct guest_mem *m, const struct kernel_info *ki,
 int initrd_load_file(const struct guest_mem *m, const struct kernel_info *ki,
 		     const char *path, uint64_t ram_end_below_4g,
 		     enum image_mapping mapping, uint64_t *gpa_out,
-		     uint64_t *size_out, const char **mapped_why, struct err *e)
+		     uint64_t *size_out, struct image_mapped *mapped,
+		     struct err *e)
 {
 	const char *why;
 	uint64_t size, gpa;
-	int fd, ret = 0;
+	bool lease;
+	int fd;
 
 	fd = image_src_open(path, "initrd", INITRD_FILE_MAX, &size, e);
 	if (fd < 0)
 		return -1;
-	why = image_mapping_why(fd, mapping);
-	if (initrd_place(ki, size, ram_end_below_4g, &gpa, e) < 0)
-		ret = -1;
-	else if ((why ? guest_mem_map_file : guest_mem_pread)(m, gpa, fd, 0,
-							      size) < 0)
-		ret = err_errno(e, errno, "cannot read initrd file '%s'", path);
-	close(fd);
-	if (ret == 0) {
-		*gpa_out = gpa;
-		*size_out = size;
-		*mapped_why = why;
+	why = image_mapping_why(fd, mapping, &lease);
+	if (initrd_place(ki, size, ram_end_below_4g, &gpa, e) < 0) {
+		close(fd);
+		return -1;
 	}
-	return ret;
+	if ((why ? guest_mem_map_file : guest_mem_pread)(m, gpa, fd, 0, size) <
+	    0) {
+		int ret =
+		    err_errno(e, errno, "cannot read initrd file '%s'", path);
+
+		close(fd);
+		return ret;
+	}
+	*gpa_out = gpa;
+	*size_out = size;
+	*mapped = (struct image_mapped){ .why = why,
+					 .fd = why ? fd : -1,
+					 .needs_lease = lease };
+	if (!why)
+		close(fd);
+	return 0;
 }

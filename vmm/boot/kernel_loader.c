@@ -56,6 +56,7 @@ int kernel_load_file(const struct guest_mem *m, const char *path,
 		     struct kernel_info *ki, struct err *e)
 {
 	struct image_src src;
+	bool lease;
 	const char *why;
 	uint64_t size;
 	int fd, ret;
@@ -64,12 +65,22 @@ int kernel_load_file(const struct guest_mem *m, const char *path,
 	if (fd < 0)
 		return -1;
 	src = image_src_file(fd, size);
-	why = image_mapping_why(fd, opts ? opts->mapping : IMAGE_MAP_AUTO);
+	why = image_mapping_why(fd, opts ? opts->mapping : IMAGE_MAP_AUTO,
+				&lease);
 	src.map = why != NULL;
 	ret = kernel_load_src(m, &src, opts, ki, e);
+	/*
+	 * A payload vireo decompressed went into guest RAM from the heap; a
+	 * vmlinux, or a bzImage left to decompress itself, went from the file.
+	 */
+	if (ret == 0 && why && !ki->host_decompressed) {
+		ki->mapped = (struct image_mapped){ .why = why,
+						    .fd = fd,
+						    .needs_lease = lease };
+		return 0;
+	}
 	close(fd);
-	/* A bzImage's payload is decompressed into guest RAM, never mapped. */
-	if (ret == 0 && ki->format == KERNEL_FORMAT_ELF)
-		ki->mapped_why = why;
+	if (ret == 0)
+		ki->mapped = (struct image_mapped){ .fd = -1 };
 	return ret;
 }

@@ -182,6 +182,16 @@ static int allow_fcntl(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/*
+ * A mapped kernel's or initrd's read lease let go (vmm/mapped_images.c):
+ * taking one is done before the filter.
+ */
+static int allow_lease_release(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+				arg_eq(1, F_SETLEASE), arg_eq(2, F_UNLCK));
+}
+
 /* New sockets are AF_UNIX only (vsock's host side: Unix sockets). */
 static int allow_unix_socket(scmp_filter_ctx ctx)
 {
@@ -229,6 +239,7 @@ enum {
 	WITH_FCNTL = 1, /* allow_fcntl */
 	WITH_OPEN_READ_ONLY = 2, /* allow_open_read_only */
 	WITH_UNIX_SOCKET = 4, /* allow_unix_socket */
+	WITH_LEASE_RELEASE = 8, /* allow_lease_release */
 };
 
 struct class_rules {
@@ -243,7 +254,8 @@ struct class_rules {
 static const struct class_rules class_rules[SANDBOX_NR_CLASSES] = {
 	[SANDBOX_MAIN] = { .lists = { &event_loop, &main_thread },
 			   IOCTLS(main_ioctls),
-			   .with = WITH_FCNTL | WITH_OPEN_READ_ONLY },
+			   .with = WITH_FCNTL | WITH_OPEN_READ_ONLY |
+				   WITH_LEASE_RELEASE },
 	[SANDBOX_VCPU] = { .lists = { &event_loop, &vcpu },
 			   IOCTLS(vcpu_ioctls),
 			   .with = WITH_FCNTL },
@@ -303,6 +315,8 @@ static int add_class(scmp_filter_ctx ctx, const struct class_rules *r,
 		rc = allow_open_read_only(ctx, sanitizer);
 	if (rc == 0 && (with & WITH_UNIX_SOCKET))
 		rc = allow_unix_socket(ctx);
+	if (rc == 0 && (with & WITH_LEASE_RELEASE))
+		rc = allow_lease_release(ctx);
 	return rc;
 }
 
