@@ -3,8 +3,9 @@
  * devices/block/aio: a reset's wait for in-flight I/O survives signals
  * (io_uring_wait_cqe -EINTR), the synchronous fallback reports
  * transfers longer than INT_MAX exactly, with io_uring the first write
- * decides where writes go without losing or misreporting any, and a polling
- * owner's look leaves the eventfd signalled.
+ * decides where writes go without losing or misreporting any, a polling
+ * owner's look leaves the eventfd signalled, and aio_landed() tells what
+ * the kernel still holds.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -245,4 +246,44 @@ Test(aio, delivering_leaves_the_eventfd_for_the_next_reap)
 	cr_assert_not(at_eventfd_readable(&a));
 	aio_destroy(&a);
 	close(fd);
+}
+
+/*
+ * What a paused device may still have writing guest memory: nothing while
+ * the read is only queued, the read while the kernel holds it, nothing
+ * once it finished, delivered or not.
+ */
+Test(aio, landed_says_whether_the_kernel_still_holds_an_operation,
+     .timeout = 10)
+{
+	struct pollfd pfd;
+	struct aio a;
+	struct err e;
+	uint8_t byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+
+	at.done = 0;
+	cr_assert_eq(pipe(at.pipe), 0);
+	cr_assert_eq(aio_init(&a, 4, true, at_complete, NULL, &e), 0, "%s",
+		     e.msg);
+	if (!a.uring) {
+		aio_destroy(&a);
+		cr_skip_test("io_uring unavailable");
+	}
+	cr_assert_eq(aio_readv(&a, at.pipe[0], &iov, 1, 0, NULL), 0);
+	cr_assert(aio_landed(&a), "a queued read is not the kernel's yet");
+	aio_submit(&a);
+	cr_assert_not(aio_landed(&a), "the read waits on an empty pipe");
+	cr_assert_eq(write(at.pipe[1], "x", 1), 1);
+	pfd = (struct pollfd){ .fd = a.efd, .events = POLLIN };
+	cr_assert_eq(poll(&pfd, 1, 5000), 1, "no completion");
+	cr_assert(aio_landed(&a));
+	cr_assert_eq(at.done, 0, "landed is not delivered");
+	aio_reap(&a);
+	cr_assert_eq(at.done, 1);
+	cr_assert_eq(byte, 'x');
+	cr_assert(aio_landed(&a));
+	aio_destroy(&a);
+	close(at.pipe[0]);
+	close(at.pipe[1]);
 }

@@ -85,10 +85,13 @@ static double mit_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-Test(mapped_images, a_writer_waits_for_the_copy_and_the_guest_keeps_its_bytes)
+/*
+ * Leases the file, has another process open it for writing and truncate it
+ * (held back in open), and hands vireo the lease break it signals.
+ */
+static void mit_break(void)
 {
 	struct timespec limit = { .tv_sec = 10 };
-	uint8_t junk[4096];
 	siginfo_t si;
 	sigset_t set;
 	pid_t child;
@@ -101,17 +104,14 @@ Test(mapped_images, a_writer_waits_for_the_copy_and_the_guest_keeps_its_bytes)
 	cr_assert_eq(mapped_images_lease(&mit.m, &mit.e), 0, "%s", mit.e.msg);
 	cr_assert(mit.m.kernel.mapped.leased);
 	cr_assert_eq(fcntl(fd, F_GETLEASE), F_RDLCK);
-	/* The guest wrote one mapped page. */
-	mit.ram[MIT_GPA + 0x2000] = 0xa5;
 
 	t0 = mit_now();
 	child = fork();
 	cr_assert_geq(child, 0);
 	if (child == 0) {
-		/* Blocks in open until the lease is let go. */
+		static const uint8_t junk[4096] = { 0x77 };
 		int w = open(mit.path, O_WRONLY | O_TRUNC);
 
-		memset(junk, 0x77, sizeof(junk));
 		_exit(w >= 0 && write(w, junk, sizeof(junk)) ==
 				    (ssize_t)sizeof(junk)
 			  ? 0
@@ -128,12 +128,29 @@ Test(mapped_images, a_writer_waits_for_the_copy_and_the_guest_keeps_its_bytes)
 	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "the writer failed");
 	cr_log_info("writer held back %.1f ms", (mit_now() - t0) * 1e3);
+}
 
+Test(mapped_images, a_writer_waits_for_the_copy_and_the_guest_keeps_its_bytes)
+{
+	/* The guest wrote one mapped page. */
+	mit.ram[MIT_GPA + 0x2000] = 0xa5;
+	mit_break();
 	/* The file is the writer's; guest RAM is what the guest had. */
 	mit.data[0x2000] = 0xa5;
 	cr_assert_eq(memcmp(mit.ram + MIT_GPA, mit.data, MIT_FILE), 0);
 	/* Resumed: vCPUs would run again. */
 	cr_assert_eq(atomic_load(&mit.m.pause.requested), 0, "left paused");
+}
+
+/* The copy does not resume a guest the API paused. */
+Test(mapped_images, a_guest_paused_through_the_api_stays_paused)
+{
+	mit.m.paused = true;
+	atomic_store(&mit.m.pause.requested, 1);
+	mit_break();
+	cr_assert_eq(memcmp(mit.ram + MIT_GPA, mit.data, MIT_FILE), 0);
+	cr_assert_eq(atomic_load(&mit.m.pause.requested), 1, "resumed");
+	cr_assert(mit.m.paused);
 }
 
 Test(mapped_images, a_file_that_cannot_be_leased_is_copied_before_the_start)
