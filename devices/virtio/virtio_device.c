@@ -478,14 +478,15 @@ static void virtio_device_push(struct virtio_device *d, unsigned int q,
 	struct virtq *vq = &d->queues[q].vq;
 
 	atomic_fetch_add_explicit(&d->stats.bytes, len, memory_order_relaxed);
+	/* Published by virtio_device_notify(), once for the whole run. */
 	if (!h) {
-		virtq_push_used(vq, head, len);
+		virtq_push_used_later(vq, head, len);
 		return;
 	}
 	if (h->fault && !fault_complete(h->fault, q, vq->size, &head, &len))
 		return; /* held: the tick pushes it */
 	virtio_trace_used(h, q, head, len);
-	virtq_push_used(vq, head, len);
+	virtq_push_used_later(vq, head, len);
 	if (h->fault)
 		release_held(d, q, false);
 }
@@ -498,8 +499,11 @@ bool virtio_device_drain(struct virtio_device *d, unsigned int q,
 	enum virtq_pop_result r;
 	bool ok = true;
 
-	if (!virtio_device_queue_ready(d, q))
+	if (!virtio_device_queue_ready(d, q)) {
+		/* What completions pushed is still announced. */
+		virtio_device_notify(d, q);
 		return false;
+	}
 	do {
 		virtq_disable_kicks(vq);
 		while ((r = virtq_pop_chain(vq, chain)) == VIRTQ_POP_OK) {
@@ -579,6 +583,7 @@ void virtio_device_notify(struct virtio_device *d, unsigned int q)
 	/* Kept pending: the transport re-kicks when bus mastering returns. */
 	if (!virtio_transport_dma_allowed(d->t))
 		return;
+	virtq_publish_used(vq);
 	vq->unnotified = false;
 	/*
 	 * Dropped before the ring's interrupt bookkeeping: the device does

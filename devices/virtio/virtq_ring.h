@@ -91,8 +91,10 @@ bool vq_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old);
 
 /* Back-ends (virtq_split.c, virtq_packed.c). */
 enum virtq_pop_result virtq_split_pop(struct virtq *q, struct virtq_chain *c);
+/* publish false: used->idx is stored by virtq_split_publish() later. */
 int virtq_split_push_batch(struct virtq *q, const struct virtq_used_elem *el,
-			   unsigned int n);
+			   unsigned int n, bool publish);
+void virtq_split_publish(struct virtq *q);
 bool virtq_split_needs_interrupt(struct virtq *q);
 void virtq_split_set_kicks(struct virtq *q, bool on);
 bool virtq_split_has_avail(struct virtq *q);

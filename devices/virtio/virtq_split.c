@@ -139,8 +139,13 @@ enum virtq_pop_result virtq_split_pop(struct virtq *q, struct virtq_chain *c)
 	return VIRTQ_POP_OK;
 }
 
+void virtq_split_publish(struct virtq *q)
+{
+	ring_store16_release(q->used_host + USED_IDX, q->used_idx);
+}
+
 int virtq_split_push_batch(struct virtq *q, const struct virtq_used_elem *el,
-			   unsigned int n)
+			   unsigned int n, bool publish)
 {
 	unsigned int i;
 
@@ -155,7 +160,8 @@ int virtq_split_push_batch(struct virtq *q, const struct virtq_used_elem *el,
 	}
 	/* Every element before the one idx store that publishes them all. */
 	q->used_idx = (uint16_t)(q->used_idx + n);
-	ring_store16_release(q->used_host + USED_IDX, q->used_idx);
+	if (publish)
+		virtq_split_publish(q);
 
 	/*
 	 * signalled_used only moves when we interrupt, so the window

@@ -141,25 +141,44 @@ enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c)
 	return q->packed ? virtq_packed_pop(q, c) : virtq_split_pop(q, c);
 }
 
-int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
-{
-	const struct virtq_used_elem el = { .head = head, .len = len };
-
-	return virtq_push_used_batch(q, &el, 1);
-}
-
-int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
-			  unsigned int n)
+static int virtq_push(struct virtq *q, const struct virtq_used_elem *el,
+		      unsigned int n, bool publish)
 {
 	int r;
 
 	if (!q->used_host || n > q->size)
 		return -1;
 	r = q->packed ? virtq_packed_push_batch(q, el, n)
-		      : virtq_split_push_batch(q, el, n);
+		      : virtq_split_push_batch(q, el, n, publish);
 	if (r == 0)
 		q->unnotified = q->unnotified || n;
 	return r;
+}
+
+int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len)
+{
+	const struct virtq_used_elem el = { .head = head, .len = len };
+
+	return virtq_push(q, &el, 1, true);
+}
+
+int virtq_push_used_later(struct virtq *q, uint16_t head, uint32_t len)
+{
+	const struct virtq_used_elem el = { .head = head, .len = len };
+
+	return virtq_push(q, &el, 1, false);
+}
+
+void virtq_publish_used(struct virtq *q)
+{
+	if (q->used_host && !q->packed)
+		virtq_split_publish(q);
+}
+
+int virtq_push_used_batch(struct virtq *q, const struct virtq_used_elem *el,
+			  unsigned int n)
+{
+	return virtq_push(q, el, n, true);
 }
 
 void virtq_unpop(struct virtq *q, uint16_t n)

@@ -127,6 +127,15 @@ enum virtq_pop_result virtq_pop_chain(struct virtq *q, struct virtq_chain *c);
 int virtq_push_used(struct virtq *q, uint16_t head, uint32_t len);
 
 /*
+ * As virtq_push_used, but a split ring's used->idx is left for
+ * virtq_publish_used(): a device's run of completions reaches a polling
+ * driver with one store, so it reposts them as one batch instead of one
+ * at a time (a packed ring publishes each entry by its flags, as before).
+ */
+int virtq_push_used_later(struct virtq *q, uint16_t head, uint32_t len);
+void virtq_publish_used(struct virtq *q);
+
+/*
  * Returns n chains at once, published by a single used->idx store, so the
  * driver never sees part of a group (virtio-net's merged RX buffers: the
  * driver reads num_buffers entries as soon as it sees the first).

@@ -691,6 +691,30 @@ Test(virtqueue, push_used)
 	cr_assert_eq(vqt_used_len(0), 13);
 }
 
+/*
+ * Pushed later: the entries are in the ring, the index the driver reads is
+ * not, until one publish shows the whole run (and an interrupt decision
+ * sees it published).
+ */
+Test(virtqueue, push_later_publishes_a_run_at_once)
+{
+	vqt_init(4, false, false);
+	cr_assert_eq(virtq_push_used(&vqt.q, 3, 100), 0);
+	cr_assert_eq(virtq_push_used_later(&vqt.q, 1, 10), 0);
+	cr_assert_eq(virtq_push_used_later(&vqt.q, 2, 20), 0);
+	cr_assert_eq(vqt_used_idx(), 1, "a later push was published");
+	cr_assert_eq(vqt_used_id(1), 1);
+	cr_assert_eq(vqt_used_len(2), 20);
+	cr_assert(vqt.q.unnotified);
+	/* Out of range: refused as by virtq_push_used. */
+	cr_assert_eq(virtq_push_used_later(&vqt.q, 4, 1), -1);
+	virtq_publish_used(&vqt.q);
+	cr_assert_eq(vqt_used_idx(), 3);
+	cr_assert_eq(vqt.q.used_idx, 3);
+	virtq_publish_used(&vqt.q);
+	cr_assert_eq(vqt_used_idx(), 3, "publishing twice moved the index");
+}
+
 Test(virtqueue, used_idx_wraps)
 {
 	vqt_init(8, false, false);
